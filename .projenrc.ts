@@ -1,0 +1,127 @@
+import { awscdk, javascript, TextFile } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+/**
+ * The Node.js version every build, test and synth of this repository runs on.
+ *
+ * The machine's own Node (20) is end-of-life, so the toolchain comes from the
+ * npm package `node`, pinned here and in package-lock.json. `npm ci` installs
+ * it into node_modules/.bin, and every npm script, `npx` call and projen task
+ * puts node_modules/.bin first on PATH, so jsii, jest and ts-node run on it.
+ * See docs/development.md.
+ */
+const TOOLCHAIN_NODE = '24.9.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-snowflake-keypair',
+  description:
+    'AWS CDK constructs for Snowflake key-pair authentication: a Secrets Manager secret holding a key pair generated inside AWS, least-privilege readers, a pre-bundled connector Lambda and PrivateLink.',
+  author: 'cdk-snowflake-keypair maintainers',
+  authorAddress: 'maintainers@cdk-snowflake-keypair.dev',
+  repositoryUrl: 'https://github.com/cdk-snowflake-keypair/cdk-snowflake-keypair.git',
+  keywords: ['cdk', 'awscdk', 'snowflake', 'secrets-manager', 'key-pair', 'jwt', 'lambda', 'privatelink'],
+  license: 'Apache-2.0',
+  stability: 'experimental',
+
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // aws-cdk-lib and constructs are peer dependencies at the current 2.x.
+  cdkVersion: '2.276.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+
+  // CI is .ci/run on a fresh clone (see README); no GitHub workflows are generated.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  docgen: true,
+  eslint: true,
+  prettier: false,
+
+  jestOptions: {
+    // A snapshot that does not match must fail the run, never be rewritten.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testTimeout: 120_000,
+      // End-to-end tests start moto and child processes; keep them from competing for 2 cores.
+      maxWorkers: 2,
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    },
+  },
+
+  publishToPypi: {
+    distName: 'cdk-snowflake-keypair',
+    module: 'cdk_snowflake_keypair',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksnowflakekeypair',
+    mavenGroupId: 'io.github.cdk-snowflake-keypair',
+    mavenArtifactId: 'cdk-snowflake-keypair',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-snowflake-keypair/cdk-snowflake-keypair-go',
+    packageName: 'cdksnowflakekeypair',
+  },
+  // Configured for NuGet; not built on machines without .NET (see README).
+  publishToNuget: {
+    dotNetNamespace: 'CdkSnowflakeKeypair',
+    packageId: 'CdkSnowflakeKeypair',
+  },
+
+  devDeps: [
+    `node@${TOOLCHAIN_NODE}`,
+    'typescript@~6.0.0',
+    '@types/node@^24',
+    'esbuild@0.28.2',
+    // Runtime code only: bundled into assets/, never a dependency of the library.
+    '@aws-sdk/client-secrets-manager@3.1162.0',
+    '@types/aws-lambda',
+    // Tests only.
+    'cdk-nag@3.0.2',
+    'aws-sdk-client-mock@4.1.0',
+    // AGPL: used in tests to evaluate policies offline, never bundled or shipped.
+    '@cloud-copilot/iam-simulate@0.1.173',
+  ],
+
+  gitignore: ['.venv/', 'cdk.out/', '/examples/**/cdk.out/', '.tmp/'],
+});
+
+// Runtime code runs inside Lambda. It is bundled here, when the library is built, so that
+// users (Python, Java and Go included) need neither esbuild nor Docker when they synthesize.
+// The AWS SDK is bundled too: see docs/architecture.md ("What the assets contain").
+const RUNTIME_BUNDLES = ['key-material'];
+const bundleTask = project.addTask('bundle:runtime', {
+  description: 'Bundle the Lambda runtime code under src/runtime/ into assets/ (minified, deterministic)',
+});
+for (const name of RUNTIME_BUNDLES) {
+  bundleTask.exec([
+    'esbuild',
+    `src/runtime/${name}/index.ts`,
+    '--bundle',
+    '--platform=node',
+    '--target=node24',
+    '--format=cjs',
+    '--minify',
+    '--legal-comments=none',
+    '--log-level=warning',
+    `--outfile=assets/${name}/index.js`,
+  ].join(' '));
+}
+project.preCompileTask.spawn(bundleTask);
+project.gitignore.exclude('/assets/');
+
+new TextFile(project, '.nvmrc', { lines: [TOOLCHAIN_NODE] });
+
+// The README's two commands. Both install what they need (scripts/ensure-deps).
+project.addTask('synth:example', {
+  description: 'Synthesize examples/ into cdk.out/ and print a summary of what was made',
+  exec: 'ts-node --project test/tsconfig.json scripts/synth-example.ts',
+});
+
+project.synth();

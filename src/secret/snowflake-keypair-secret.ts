@@ -1,0 +1,554 @@
+import {
+  Arn,
+  ArnFormat,
+  CfnOutput,
+  CustomResource,
+  IResource,
+  Lazy,
+  RemovalPolicy,
+  Resource,
+  Stack,
+  Token,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledgeSecretFindings } from './acknowledgements';
+import { KeyMaterialProvider } from './key-material-provider';
+import { KeySource } from './key-source';
+import {
+  accountIdentifierProblem,
+  hostProblem,
+  objectNameProblem,
+  userNameProblem,
+} from '../shared/snowflake-identifiers';
+import { alterUserSql, createUserSql, describeUserSql } from '../shared/snowflake-sql';
+
+/**
+ * A Secrets Manager secret holding a Snowflake key pair and connection settings, in the JSON
+ * format of docs/secret-format.md. Created with `SnowflakeKeyPairSecret`, or imported.
+ */
+export interface ISnowflakeKeyPairSecret extends IResource {
+  /** The underlying Secrets Manager secret. */
+  readonly secret: secretsmanager.ISecret;
+
+  /**
+   * The ARN of the secret: the complete ARN when it is known, otherwise the partial ARN
+   * (without the six-character suffix Secrets Manager appends).
+   *
+   * @attribute
+   */
+  readonly secretArn: string;
+
+  /**
+   * The ARN that IAM policies name: the complete ARN, or for a secret imported by name the
+   * partial ARN followed by `-??????`. Never `*`.
+   */
+  readonly secretArnForPolicies: string;
+
+  /**
+   * The customer-managed KMS key that encrypts the secret.
+   *
+   * @default - the secret is encrypted with the AWS managed key `aws/secretsmanager`
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Grants `secretsmanager:GetSecretValue` on exactly this secret and, with a customer-managed
+   * key, `kms:Decrypt` on that key only through Secrets Manager (`kms:ViaService`).
+   *
+   * @param grantee the principal to grant read to
+   * @param versionStages restrict reads to these version stages (for example `['AWSCURRENT']`).
+   *   Callers must then name the stage in their GetSecretValue request, as the connector does.
+   *   Default: any stage.
+   */
+  grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant;
+}
+
+/** Attributes to import an existing secret. */
+export interface SnowflakeKeyPairSecretAttributes {
+  /**
+   * The complete ARN of the secret, with the six-character suffix.
+   *
+   * Give exactly one of `secretCompleteArn`, `secretPartialArn` and `secretName`.
+   *
+   * @default - not given
+   */
+  readonly secretCompleteArn?: string;
+
+  /**
+   * The ARN of the secret without the six-character suffix. Policies use `<arn>-??????`.
+   *
+   * @default - not given
+   */
+  readonly secretPartialArn?: string;
+
+  /**
+   * The secret's name, in the stack's account and region. Policies use
+   * `arn:...:secret:<name>-??????`.
+   *
+   * @default - not given
+   */
+  readonly secretName?: string;
+
+  /**
+   * The customer-managed KMS key that encrypts the secret. `grantRead` then also grants
+   * `kms:Decrypt` on it through Secrets Manager.
+   *
+   * @default - the AWS managed key `aws/secretsmanager`
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * What `ISnowflakeKeyPairSecret` implementations share: the least-privilege read grant.
+ */
+export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISnowflakeKeyPairSecret {
+  public abstract readonly secret: secretsmanager.ISecret;
+  public abstract readonly secretArn: string;
+  public abstract readonly secretArnForPolicies: string;
+  public abstract readonly encryptionKey?: kms.IKey;
+
+  /** The region the secret lives in: the ARN's region for imported secrets. */
+  protected abstract readonly secretRegion: string;
+
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    if (versionStages !== undefined) {
+      validateVersionStages(this, versionStages);
+    }
+    this.registerReader(grantee);
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.secretArnForPolicies],
+      conditions: versionStages ? { StringEquals: { 'secretsmanager:VersionStage': versionStages } } : undefined,
+      scope: this,
+    });
+    if (this.encryptionKey) {
+      this.encryptionKey.grantDecrypt(
+        new kms.ViaServicePrincipal(`secretsmanager.${this.secretRegion}.amazonaws.com`, grantee.grantPrincipal),
+      );
+    }
+    return grant;
+  }
+
+  /** Called by grantRead before it grants anything, for subclasses that track readers. */
+  protected registerReader(_grantee: iam.IGrantable): void {}
+}
+
+/** Properties of a `SnowflakeKeyPairSecret`. */
+export interface SnowflakeKeyPairSecretProps {
+  /**
+   * The Snowflake account identifier: `orgname-accountname` (preferred), or a legacy account
+   * locator with optional region and cloud (`xy12345`, `xy12345.us-east-2.aws`).
+   *
+   * Not a URL, and without `.snowflakecomputing.com`. For PrivateLink, set `host` as well.
+   */
+  readonly account: string;
+
+  /**
+   * The Snowflake service user that authenticates with this key pair, for example `SVC_LOADER`.
+   *
+   * An unquoted Snowflake identifier; generated SQL quotes it upper-cased, as Snowflake stores it.
+   */
+  readonly user: string;
+
+  /**
+   * Role for the session.
+   *
+   * @default - the user's default role
+   */
+  readonly role?: string;
+
+  /**
+   * Warehouse for the session.
+   *
+   * @default - the user's default warehouse
+   */
+  readonly warehouse?: string;
+
+  /**
+   * Database for the session.
+   *
+   * @default - the user's default namespace
+   */
+  readonly database?: string;
+
+  /**
+   * Schema for the session. Requires `database`.
+   *
+   * @default - the user's default namespace
+   */
+  readonly schema?: string;
+
+  /**
+   * Host name to connect to instead of `<account>.snowflakecomputing.com`, for example a
+   * PrivateLink host `myorg-myaccount.privatelink.snowflakecomputing.com`.
+   *
+   * @default - derived from `account` by the driver
+   */
+  readonly host?: string;
+
+  /**
+   * Where the key pair comes from.
+   *
+   * @default KeySource.generate() - a 2048-bit RSA key pair generated inside AWS at deploy time
+   */
+  readonly keySource?: KeySource;
+
+  /**
+   * Name of the secret.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly secretName?: string;
+
+  /**
+   * Description of the secret.
+   *
+   * @default - "Snowflake key pair for <user>@<account> (cdk-snowflake-keypair)"
+   */
+  readonly description?: string;
+
+  /**
+   * Customer-managed KMS key to encrypt the secret with.
+   *
+   * @default - the AWS managed key `aws/secretsmanager`
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the secret (and the key in it) when it leaves the stack.
+   *
+   * `RETAIN` keeps the secret and its key, as for a database secret. `DESTROY` deletes the
+   * secret without a recovery window. `SNAPSHOT` is not supported.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Add a resource policy to the secret that denies `secretsmanager:GetSecretValue` to every
+   * principal except those given read with `grantRead` (and the key-material function).
+   *
+   * This means "nobody else in this account can read it", including administrators whose
+   * identity policies allow `secretsmanager:*`. Only IAM roles and users can be granted read
+   * when it is on.
+   *
+   * @default false
+   */
+  readonly restrictReadToGrantees?: boolean;
+
+  /**
+   * Add stack outputs: the secret ARN, the public key, its fingerprint and the SQL to register
+   * the key in Snowflake. All of them are non-secret.
+   *
+   * @default false
+   */
+  readonly createOutputs?: boolean;
+}
+
+/**
+ * A Secrets Manager secret holding a Snowflake key pair and connection settings.
+ *
+ * By default the RSA key pair is generated inside AWS at deploy time and written straight
+ * into the secret; only the public key and its fingerprint leave it, as attributes and (opt-in)
+ * outputs together with the SQL an administrator runs to register the key.
+ *
+ * @example
+ *
+ * const secret = new SnowflakeKeyPairSecret(this, 'Loader', {
+ *   account: 'myorg-myaccount',
+ *   user: 'SVC_LOADER',
+ *   warehouse: 'LOAD_WH',
+ *   createOutputs: true,
+ * });
+ */
+export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
+  /** Imports a secret by its complete ARN. The secret's region is taken from the ARN. */
+  public static fromSecretCompleteArn(scope: Construct, id: string, secretCompleteArn: string): ISnowflakeKeyPairSecret {
+    return SnowflakeKeyPairSecret.fromSecretAttributes(scope, id, { secretCompleteArn });
+  }
+
+  /** Imports a secret by name, in the stack's account and region. */
+  public static fromSecretNameV2(scope: Construct, id: string, secretName: string): ISnowflakeKeyPairSecret {
+    return SnowflakeKeyPairSecret.fromSecretAttributes(scope, id, { secretName });
+  }
+
+  /** Imports a secret from its attributes, with its customer-managed key if it has one. */
+  public static fromSecretAttributes(scope: Construct, id: string, attrs: SnowflakeKeyPairSecretAttributes): ISnowflakeKeyPairSecret {
+    const given = [attrs.secretCompleteArn, attrs.secretPartialArn, attrs.secretName].filter((v) => v !== undefined);
+    if (given.length !== 1) {
+      throw new Error(`SnowflakeKeyPairSecret.fromSecretAttributes (${id}): give exactly one of secretCompleteArn, `
+        + `secretPartialArn and secretName (got ${given.length}).`);
+    }
+    return new ImportedSnowflakeKeyPairSecret(scope, id, attrs);
+  }
+
+  public readonly secret: secretsmanager.ISecret;
+  public readonly secretArn: string;
+  public readonly secretArnForPolicies: string;
+  public readonly encryptionKey?: kms.IKey;
+  protected readonly secretRegion: string;
+
+  private readonly keySource: KeySource;
+  private readonly user: string;
+  private readonly sqlSettings: { role?: string; warehouse?: string; database?: string; schema?: string };
+  private readonly keyMaterial: CustomResource;
+  private readonly readerArns: string[] = [];
+  private readonly restrictRead: boolean;
+
+  constructor(scope: Construct, id: string, props: SnowflakeKeyPairSecretProps) {
+    super(scope, id, { physicalName: props.secretName });
+    validateProps(this, props);
+
+    this.keySource = props.keySource ?? KeySource.generate();
+    this.restrictRead = props.restrictReadToGrantees ?? false;
+    this.user = props.user;
+    this.sqlSettings = { role: props.role, warehouse: props.warehouse, database: props.database, schema: props.schema };
+    this.encryptionKey = props.encryptionKey;
+    this.secretRegion = Stack.of(this).region;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    const secret = new secretsmanager.Secret(this, 'Resource', {
+      secretName: props.secretName,
+      description: props.description ?? `Snowflake key pair for ${props.user}@${props.account} (cdk-snowflake-keypair)`,
+      encryptionKey: props.encryptionKey,
+      // A constant placeholder. The key-material custom resource writes the real value, so
+      // later template changes never make CloudFormation overwrite the key.
+      secretObjectValue: {},
+      removalPolicy,
+    });
+    this.secret = secret;
+    this.secretArn = secret.secretArn;
+    this.secretArnForPolicies = secret.secretArn;
+
+    // The key-material function: read the current value (to keep the key), write the new one.
+    const provider = KeyMaterialProvider.of(this);
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+    const writerPolicy = new iam.Policy(this, 'KeyMaterialPolicy', {
+      roles: [provider.role],
+      statements: [new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          ...(destroy ? ['secretsmanager:DeleteSecret'] : []),
+        ],
+        resources: [secret.secretArn],
+      })],
+    });
+    if (props.encryptionKey) {
+      writerPolicy.addStatements(new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretRegion}.amazonaws.com` } },
+      }));
+    }
+
+    this.keyMaterial = new CustomResource(this, 'KeyMaterial', {
+      serviceToken: provider.function.functionArn,
+      resourceType: 'Custom::SnowflakeKeyMaterial',
+      properties: {
+        SecretId: secret.secretArn,
+        Mode: this.keySource._mode,
+        ...(this.keySource._mode === 'GENERATE' ? {
+          KeySize: String(this.keySource._keySize),
+          EncryptPrivateKey: String(this.keySource._encryptPrivateKey),
+          KeyGeneration: String(this.keySource._keyGeneration),
+        } : {}),
+        Connection: {
+          account: props.account,
+          user: props.user,
+          role: props.role,
+          warehouse: props.warehouse,
+          database: props.database,
+          schema: props.schema,
+          host: props.host,
+        },
+        RemovalPolicy: destroy ? 'destroy' : 'retain',
+      },
+    });
+    this.keyMaterial.node.addDependency(writerPolicy);
+
+    if (this.restrictRead) {
+      this.readerArns.push(provider.role.roleArn);
+      secret.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'DenyReadExceptGrantees',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['*'],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => this.readerArns }) },
+        },
+      }));
+    }
+
+    acknowledgeSecretFindings(this, { customerManagedKey: props.encryptionKey !== undefined });
+
+    if (props.createOutputs) {
+      new CfnOutput(this, 'SecretArnOutput', { value: this.secretArn, description: `ARN of the Snowflake key-pair secret for ${props.user}` });
+      if (this.keySource._mode === 'GENERATE') {
+        new CfnOutput(this, 'PublicKeyOutput', { value: this.publicKey, description: 'RSA_PUBLIC_KEY for Snowflake (public, not secret)' });
+        new CfnOutput(this, 'PublicKeyFingerprintOutput', { value: this.publicKeyFingerprint, description: 'RSA_PUBLIC_KEY_FP that DESC USER must show' });
+        new CfnOutput(this, 'CreateUserSqlOutput', { value: this.createUserSql, description: 'SQL to create the service user with this key' });
+        new CfnOutput(this, 'AlterUserSqlOutput', { value: this.alterUserSql, description: 'SQL to set this key on an existing user' });
+        new CfnOutput(this, 'DescribeUserSqlOutput', { value: this.describeUserSql, description: 'SQL to check RSA_PUBLIC_KEY_FP against the fingerprint' });
+      }
+    }
+  }
+
+  /**
+   * The public key as Snowflake's `RSA_PUBLIC_KEY` wants it: one line of SPKI base64, no armour.
+   * Known at deploy time. Not available with `KeySource.bringYourOwn()`.
+   *
+   * @attribute
+   */
+  public get publicKey(): string {
+    return this.generatedAttribute('PublicKey', 'publicKey');
+  }
+
+  /**
+   * The public key's fingerprint, `SHA256:<base64>`: the value `DESC USER` shows as
+   * `RSA_PUBLIC_KEY_FP`. Not available with `KeySource.bringYourOwn()`.
+   *
+   * @attribute
+   */
+  public get publicKeyFingerprint(): string {
+    return this.generatedAttribute('PublicKeyFingerprint', 'publicKeyFingerprint');
+  }
+
+  /**
+   * `CREATE USER IF NOT EXISTS "<USER>" TYPE = SERVICE ... RSA_PUBLIC_KEY = '...';` with
+   * identifiers quoted. Not available with `KeySource.bringYourOwn()`.
+   */
+  public get createUserSql(): string {
+    return createUserSql({ user: this.user, publicKey: this.publicKey, ...this.sqlSettings });
+  }
+
+  /** `ALTER USER "<USER>" SET RSA_PUBLIC_KEY = '...';`. Not available with `KeySource.bringYourOwn()`. */
+  public get alterUserSql(): string {
+    return alterUserSql(this.user, this.publicKey);
+  }
+
+  /** `DESC USER "<USER>";`: its `RSA_PUBLIC_KEY_FP` row must equal `publicKeyFingerprint`. */
+  public get describeUserSql(): string {
+    return describeUserSql(this.user);
+  }
+
+  protected registerReader(grantee: iam.IGrantable): void {
+    if (!this.restrictRead) {
+      return;
+    }
+    const principal = grantee.grantPrincipal as Partial<iam.IRole & iam.IUser>;
+    const arn = principal.roleArn ?? principal.userArn;
+    if (arn === undefined) {
+      throw new Error(`[${this.node.path}] grantRead: restrictReadToGrantees is on, so only IAM roles and users can be `
+        + `granted read, and this grantee is neither (${grantee.grantPrincipal}). Grant read to the role your workload `
+        + 'runs as, or turn restrictReadToGrantees off.');
+    }
+    if (!this.readerArns.includes(arn)) {
+      this.readerArns.push(arn);
+    }
+  }
+
+  private generatedAttribute(attribute: string, name: string): string {
+    if (this.keySource._mode !== 'GENERATE') {
+      throw new Error(`[${this.node.path}] ${name} is not available with KeySource.bringYourOwn(): the key is pasted in `
+        + 'after deployment, so the library never sees it. Compute it from your key, or use KeySource.generate().');
+    }
+    return this.keyMaterial.getAttString(attribute);
+  }
+}
+
+class ImportedSnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
+  public readonly secret: secretsmanager.ISecret;
+  public readonly secretArn: string;
+  public readonly secretArnForPolicies: string;
+  public readonly encryptionKey?: kms.IKey;
+  protected readonly secretRegion: string;
+
+  constructor(scope: Construct, id: string, attrs: SnowflakeKeyPairSecretAttributes) {
+    const arn = attrs.secretCompleteArn ?? attrs.secretPartialArn;
+    const region = arn !== undefined ? Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).region : undefined;
+    const account = arn !== undefined ? Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).account : undefined;
+    super(scope, id, { region, account });
+    this.encryptionKey = attrs.encryptionKey;
+    this.secretRegion = region ?? Stack.of(this).region;
+    if (attrs.secretCompleteArn !== undefined) {
+      this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Secret', {
+        secretCompleteArn: attrs.secretCompleteArn,
+        encryptionKey: attrs.encryptionKey,
+      });
+      this.secretArn = attrs.secretCompleteArn;
+      this.secretArnForPolicies = attrs.secretCompleteArn;
+    } else {
+      const partialArn = attrs.secretPartialArn ?? Stack.of(this).formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: attrs.secretName!,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Secret', {
+        secretPartialArn: partialArn,
+        encryptionKey: attrs.encryptionKey,
+      });
+      this.secretArn = partialArn;
+      this.secretArnForPolicies = `${partialArn}-??????`;
+    }
+  }
+}
+
+function validateProps(scope: Construct, props: SnowflakeKeyPairSecretProps): void {
+  const fail = (field: string, value: string, problem: string) => {
+    throw new Error(`[${scope.node.path}] ${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
+  };
+  const check = (field: string, value: string | undefined, problemOf: (v: string) => string | undefined) => {
+    if (value === undefined || Token.isUnresolved(value)) return;
+    const problem = problemOf(value);
+    if (problem) fail(field, value, problem);
+  };
+  check('account', props.account, accountIdentifierProblem);
+  check('user', props.user, userNameProblem);
+  check('role', props.role, objectNameProblem);
+  check('warehouse', props.warehouse, objectNameProblem);
+  check('database', props.database, objectNameProblem);
+  check('schema', props.schema, objectNameProblem);
+  check('host', props.host, hostProblem);
+
+  if (props.schema !== undefined && props.database === undefined) {
+    throw new Error(`[${scope.node.path}] schema is set without database: a schema is resolved inside a database. `
+      + 'Set database as well, or leave schema out.');
+  }
+  const source = props.keySource ?? KeySource.generate();
+  if (source._mode === 'GENERATE') {
+    const size = source._keySize!;
+    if (size !== 2048 && size !== 4096) {
+      throw new Error(`[${scope.node.path}] keySource: keySize ${size} is not supported. Use 2048 (the default) or 4096: `
+        + 'Snowflake needs RSA keys of at least 2048 bits, and 4096 is the largest this library generates.');
+    }
+    const generation = source._keyGeneration!;
+    if (!Number.isInteger(generation) || generation < 1) {
+      throw new Error(`[${scope.node.path}] keySource: keyGeneration ${generation} is not valid. Use a whole number from 1 up, `
+        + 'and increase it by one to ask for a new key.');
+    }
+  }
+  if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
+    throw new Error(`[${scope.node.path}] removalPolicy SNAPSHOT is not supported for secrets. Use RemovalPolicy.RETAIN `
+      + '(the default, which keeps the secret and its key) or RemovalPolicy.DESTROY.');
+  }
+}
+
+function validateVersionStages(scope: Construct, stages: string[]): void {
+  if (stages.length === 0) {
+    throw new Error(`[${scope.node.path}] grantRead: versionStages is empty, which would allow no reads at all. `
+      + 'Leave it out to allow any stage, or name the stages, for example [\'AWSCURRENT\'].');
+  }
+  for (const stage of stages) {
+    if (!Token.isUnresolved(stage) && !/^[A-Za-z0-9_-]{1,256}$/.test(stage)) {
+      throw new Error(`[${scope.node.path}] grantRead: version stage ${JSON.stringify(stage)} is not valid. `
+        + 'Use a staging label such as AWSCURRENT, AWSPENDING or AWSPREVIOUS.');
+    }
+  }
+}

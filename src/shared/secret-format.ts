@@ -1,0 +1,18 @@
+/**
+ * The secret's JSON contract, documented in docs/secret-format.md.
+ *
+ * Shared by the constructs (which write the non-secret fields through the key-material
+ * custom resource) and by runtime code (which reads and validates the whole value).
+ */
+
+/** Connection settings: not secret, written from construct props on every deploy. */
+export const CONNECTION_FIELDS = ['account', 'user', 'role', 'warehouse', 'database', 'schema', 'host'] as const;
+
+/** Key material: secret, written only when a key is generated (or pasted by an administrator). */
+export const KEY_FIELDS = ['privateKey', 'passphrase'] as const;
+
+export type ConnectionField = typeof CONNECTION_FIELDS[number];
+export type KeyField = typeof KEY_FIELDS[number];
+
+/** The connection settings as the custom resource receives them. */
+export type ConnectionSettings = Partial<Record<ConnectionField, string>> & { account: string; user: string };

@@ -1,0 +1,42 @@
+/**
+ * The SQL an administrator runs to register a key pair, with every identifier quoted.
+ *
+ * Values may be CDK tokens at synth time (the public key comes from the custom resource at
+ * deploy time); they are only concatenated, never inspected, so tokens pass through intact.
+ */
+import { quoteIdentifier, quoteLiteral } from './snowflake-identifiers';
+
+/** What the SQL needs. `publicKey` is one line of SPKI base64, or a token for it. */
+export interface RegistrationSqlInput {
+  readonly user: string;
+  readonly publicKey: string;
+  readonly role?: string;
+  readonly warehouse?: string;
+  readonly database?: string;
+  readonly schema?: string;
+}
+
+/** `CREATE USER IF NOT EXISTS ... TYPE = SERVICE ... RSA_PUBLIC_KEY = '...'`. */
+export function createUserSql(input: RegistrationSqlInput): string {
+  const parts = [`CREATE USER IF NOT EXISTS ${quoteIdentifier(input.user)} TYPE = SERVICE`];
+  if (input.role) parts.push(`DEFAULT_ROLE = ${quoteIdentifier(input.role)}`);
+  if (input.warehouse) parts.push(`DEFAULT_WAREHOUSE = ${quoteIdentifier(input.warehouse)}`);
+  if (input.database) {
+    const namespace = input.schema
+      ? `${quoteIdentifier(input.database)}.${quoteIdentifier(input.schema)}`
+      : quoteIdentifier(input.database);
+    parts.push(`DEFAULT_NAMESPACE = ${quoteLiteral(namespace)}`);
+  }
+  parts.push(`RSA_PUBLIC_KEY = '${input.publicKey}';`);
+  return parts.join(' ');
+}
+
+/** `ALTER USER ... SET RSA_PUBLIC_KEY = '...'` for a user that already exists. */
+export function alterUserSql(user: string, publicKey: string, slot: 'RSA_PUBLIC_KEY' | 'RSA_PUBLIC_KEY_2' = 'RSA_PUBLIC_KEY'): string {
+  return `ALTER USER ${quoteIdentifier(user)} SET ${slot} = '${publicKey}';`;
+}
+
+/** `DESC USER ...`, whose RSA_PUBLIC_KEY_FP row must equal the fingerprint. */
+export function describeUserSql(user: string): string {
+  return `DESC USER ${quoteIdentifier(user)};`;
+}

@@ -1,0 +1,279 @@
+/**
+ * End to end: the bundled key-material asset runs in a fresh Node process with a Lambda-like
+ * environment, through the real AWS SDK, against moto's Secrets Manager on loopback, and
+ * answers on a loopback stand-in for CloudFormation's response URL.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { invokeAsset } from '../support/lambda-process';
+import { awsEnvFor, MotoServer, startMoto } from '../support/moto';
+import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
+import { scanText } from '../support/secret-scan';
+
+let moto: MotoServer;
+let responses: ResponseServer;
+let sm: SecretsManagerClient;
+let env: Record<string, string>;
+let counter = 0;
+const capturedOutput: string[] = [];
+const knownSecrets: string[] = [];
+
+beforeAll(async () => {
+  [moto, responses] = await Promise.all([startMoto(), startResponseServer()]);
+  env = awsEnvFor(moto);
+  sm = new SecretsManagerClient({
+    region: 'us-east-1',
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+});
+
+afterAll(async () => {
+  // Nothing the handler printed or answered, in any test, holds key material.
+  try {
+    const everything = [...capturedOutput, ...responses.raw].join('\n');
+    expect(knownSecrets.length).toBeGreaterThan(0);
+    expect(scanText(everything, 'handler output and responses', knownSecrets)).toEqual([]);
+  } finally {
+    sm?.destroy();
+    await Promise.all([moto?.stop(), responses?.close()]);
+  }
+});
+
+async function newSecret(value = '{}'): Promise<string> {
+  const out = await sm.send(new CreateSecretCommand({ Name: `snowflake/test-${++counter}-${Date.now()}`, SecretString: value }));
+  return out.ARN!;
+}
+
+interface EventOptions {
+  requestType: 'Create' | 'Update' | 'Delete';
+  props: Record<string, unknown>;
+  oldProps?: Record<string, unknown>;
+  physicalId?: string;
+}
+
+function props(secretId: string, overrides: Record<string, unknown> = {}, connection: Record<string, string> = {}) {
+  return {
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
+    SecretId: secretId,
+    Mode: 'GENERATE',
+    KeySize: '2048',
+    EncryptPrivateKey: 'false',
+    KeyGeneration: '1',
+    RemovalPolicy: 'retain',
+    Connection: { account: 'myorg-myaccount', user: 'SVC_LOADER', warehouse: 'LOAD_WH', ...connection },
+    ...overrides,
+  };
+}
+
+async function send(options: EventOptions): Promise<Record<string, unknown>> {
+  const key = `req-${++counter}`;
+  const event = {
+    RequestType: options.requestType,
+    ServiceToken: options.props.ServiceToken,
+    ResponseURL: responses.url(key),
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Test/11111111-2222-3333-4444-555555555555',
+    RequestId: `request-${key}`,
+    LogicalResourceId: 'SecretKeyMaterial',
+    ResourceType: 'Custom::SnowflakeKeyMaterial',
+    ResourceProperties: options.props,
+    ...(options.oldProps ? { OldResourceProperties: options.oldProps } : {}),
+    ...(options.physicalId ? { PhysicalResourceId: options.physicalId } : {}),
+  };
+  const run = await invokeAsset('key-material', event, env);
+  capturedOutput.push(run.stdout, run.stderr);
+  expect(run.error).toBeUndefined();
+  expect(run.exitCode).toBe(0);
+  const body = responses.bodies.get(key);
+  if (!body) throw new Error(`no response for ${key}: ${run.stderr}`);
+  return body;
+}
+
+async function stored(secretId: string, stage = 'AWSCURRENT') {
+  const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+  const value = JSON.parse(out.SecretString!);
+  for (const field of ['privateKey', 'passphrase']) if (value[field]) knownSecrets.push(value[field]);
+  return { value, versionId: out.VersionId! };
+}
+
+function fingerprintOf(privateKeyPem: string, passphrase?: string): { spki: string; fp: string } {
+  const key = createPrivateKey(passphrase ? { key: privateKeyPem, passphrase } : privateKeyPem);
+  const der = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  return { spki: der.toString('base64'), fp: `SHA256:${createHash('sha256').update(der).digest('base64')}` };
+}
+
+describe('Create', () => {
+  test('stores a key node:crypto parses, and returns its public key and fingerprint', async () => {
+    const secretId = await newSecret();
+    const response = await send({ requestType: 'Create', props: props(secretId) });
+
+    expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: secretId, NoEcho: false });
+    const { value } = await stored(secretId);
+    expect(Object.keys(value)).toEqual(['account', 'user', 'warehouse', 'privateKey']);
+    expect(value).toMatchObject({ account: 'myorg-myaccount', user: 'SVC_LOADER', warehouse: 'LOAD_WH' });
+    const key = createPrivateKey(value.privateKey);
+    expect(key.asymmetricKeyType).toBe('rsa');
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(value.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+
+    const { spki, fp } = fingerprintOf(value.privateKey);
+    const data = response.Data as Record<string, string>;
+    expect(data).toEqual({ PublicKey: spki, PublicKeyFingerprint: fp });
+    expect(data.PublicKey).toMatch(/^MII[A-Za-z0-9+/=]+$/);
+    // The response carries the public half only.
+    expect(JSON.stringify(response)).not.toContain(value.privateKey.split('\n')[1]);
+  });
+
+  test('encrypts the private key with a random passphrase stored beside it, 4096 bits', async () => {
+    const secretId = await newSecret();
+    const response = await send({ requestType: 'Create', props: props(secretId, { KeySize: '4096', EncryptPrivateKey: 'true' }) });
+
+    expect(response.Status).toBe('SUCCESS');
+    const { value } = await stored(secretId);
+    expect(value.privateKey).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+    expect(value.passphrase).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(() => createPrivateKey(value.privateKey)).toThrow();
+    expect(() => createPrivateKey({ key: value.privateKey, passphrase: 'wrong passphrase' })).toThrow();
+    const key = createPrivateKey({ key: value.privateKey, passphrase: value.passphrase });
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(4096);
+    expect((response.Data as Record<string, string>).PublicKeyFingerprint).toBe(fingerprintOf(value.privateKey, value.passphrase).fp);
+  });
+
+  test('bring-your-own-key mode writes the connection settings only', async () => {
+    const secretId = await newSecret();
+    const response = await send({
+      requestType: 'Create',
+      props: props(secretId, { Mode: 'BRING_YOUR_OWN', KeySize: undefined, EncryptPrivateKey: undefined, KeyGeneration: undefined }),
+    });
+    expect(response).toMatchObject({ Status: 'SUCCESS', Data: {} });
+    const { value } = await stored(secretId);
+    expect(value).toEqual({ account: 'myorg-myaccount', user: 'SVC_LOADER', warehouse: 'LOAD_WH' });
+  });
+});
+
+describe('Update', () => {
+  test('a new warehouse keeps the key and rewrites only the connection settings', async () => {
+    const secretId = await newSecret();
+    const before = props(secretId);
+    const created = await send({ requestType: 'Create', props: before });
+    const first = await stored(secretId);
+
+    const after = props(secretId, {}, { warehouse: 'OTHER_WH', role: 'LOADER' });
+    const updated = await send({ requestType: 'Update', props: after, oldProps: before, physicalId: secretId });
+
+    expect(updated.Status).toBe('SUCCESS');
+    expect(updated.Data).toEqual(created.Data);
+    const second = await stored(secretId);
+    expect(second.versionId).not.toBe(first.versionId);
+    expect(second.value.privateKey).toBe(first.value.privateKey);
+    expect(second.value).toMatchObject({ warehouse: 'OTHER_WH', role: 'LOADER' });
+  });
+
+  test('an update with unchanged settings writes nothing', async () => {
+    const secretId = await newSecret();
+    const p = props(secretId);
+    await send({ requestType: 'Create', props: p });
+    const first = await stored(secretId);
+    const updated = await send({ requestType: 'Update', props: p, oldProps: p, physicalId: secretId });
+    expect(updated.Status).toBe('SUCCESS');
+    const second = await stored(secretId);
+    expect(second.versionId).toBe(first.versionId);
+  });
+
+  test('a new keyGeneration replaces the key and keeps the old one as AWSPREVIOUS', async () => {
+    const secretId = await newSecret();
+    const before = props(secretId);
+    const created = await send({ requestType: 'Create', props: before });
+    const first = await stored(secretId);
+
+    const after = props(secretId, { KeyGeneration: '2' });
+    const updated = await send({ requestType: 'Update', props: after, oldProps: before, physicalId: secretId });
+
+    const second = await stored(secretId);
+    expect(second.value.privateKey).not.toBe(first.value.privateKey);
+    expect((updated.Data as Record<string, string>).PublicKeyFingerprint).toBe(fingerprintOf(second.value.privateKey).fp);
+    expect(updated.Data).not.toEqual(created.Data);
+    const previous = await stored(secretId, 'AWSPREVIOUS');
+    expect(previous.value.privateKey).toBe(first.value.privateKey);
+  });
+
+  test('bring-your-own-key: a pasted key survives a settings update', async () => {
+    const secretId = await newSecret();
+    const before = props(secretId, { Mode: 'BRING_YOUR_OWN' });
+    await send({ requestType: 'Create', props: before });
+    const pasted = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    knownSecrets.push(pasted);
+    const { value } = await stored(secretId);
+    await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...value, privateKey: pasted }) }));
+
+    const after = props(secretId, { Mode: 'BRING_YOUR_OWN' }, { warehouse: 'OTHER_WH' });
+    const updated = await send({ requestType: 'Update', props: after, oldProps: before, physicalId: secretId });
+    expect(updated.Status).toBe('SUCCESS');
+    const now = await stored(secretId);
+    expect(now.value.privateKey).toBe(pasted);
+    expect(now.value.warehouse).toBe('OTHER_WH');
+  });
+});
+
+describe('Delete', () => {
+  test('RETAIN leaves the secret and its key in place', async () => {
+    const secretId = await newSecret();
+    const p = props(secretId);
+    await send({ requestType: 'Create', props: p });
+    const before = await stored(secretId);
+    const deleted = await send({ requestType: 'Delete', props: p, physicalId: secretId });
+    expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: secretId });
+    const after = await stored(secretId);
+    expect(after.versionId).toBe(before.versionId);
+    expect(after.value.privateKey).toBe(before.value.privateKey);
+  });
+
+  test('DESTROY deletes the secret without a recovery window', async () => {
+    const secretId = await newSecret();
+    const p = props(secretId, { RemovalPolicy: 'destroy' });
+    await send({ requestType: 'Create', props: p });
+    await stored(secretId);
+    const deleted = await send({ requestType: 'Delete', props: p, physicalId: secretId });
+    expect(deleted.Status).toBe('SUCCESS');
+    await expect(sm.send(new DescribeSecretCommand({ SecretId: secretId }))).rejects.toThrow(/can't find|not found/i);
+  });
+});
+
+describe('Failures are reported, redacted, and leave the secret as it was', () => {
+  test('a value that is not JSON is not overwritten', async () => {
+    const secretId = await newSecret('-----BEGIN PRIVATE KEY-----\nnot json at all\n-----END PRIVATE KEY-----');
+    const before = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const response = await send({ requestType: 'Create', props: props(secretId) });
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/current value is not JSON, so it was not overwritten/);
+    const after = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    expect(after.VersionId).toBe(before.VersionId);
+  });
+
+  test('an unreadable stored key is kept, and the reason says how to replace it without echoing it', async () => {
+    const broken = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7truncatedkeymaterialAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----\n';
+    knownSecrets.push(broken.split('\n')[1]);
+    const secretId = await newSecret(JSON.stringify({ account: 'myorg-myaccount', user: 'SVC_LOADER', privateKey: broken }));
+    const p = props(secretId);
+    const response = await send({ requestType: 'Update', props: p, oldProps: p, physicalId: secretId });
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/cannot be used.*It was kept as it is.*keyGeneration/s);
+    expect(String(response.Reason)).not.toContain('MIIEvQ');
+    const { value } = await stored(secretId);
+    expect(value.privateKey).toBe(broken);
+  });
+
+  test('a secret that does not exist fails with the SDK\'s cause', async () => {
+    const missing = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:does-not-exist-AbCdEf';
+    const response = await send({ requestType: 'Create', props: props(missing) });
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/ResourceNotFoundException/);
+  });
+});
