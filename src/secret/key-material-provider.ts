@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge, arnFindingSuffix } from './acknowledgements';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../function/lambda-defaults';
 
 /**
@@ -63,15 +64,10 @@ export class KeyMaterialProvider extends Construct {
     });
     this.function.node.addDependency(logPolicy);
 
-    acknowledgeProviderFindings(this);
+    acknowledge(this.function, 'providerFunction');
+    acknowledge(logGroup, 'providerLogGroup');
+    acknowledge(this.role, 'inlinePolicy');
+    acknowledge(logPolicy, 'inlinePolicy');
+    acknowledge(logPolicy, 'providerLogStreams', arnFindingSuffix(logGroup.node.defaultChild as CfnElement));
   }
-}
-
-/**
- * cdk-nag findings that do not apply to a deploy-time custom-resource function. Each reason is
- * listed in docs/security.md.
- */
-function acknowledgeProviderFindings(provider: KeyMaterialProvider): void {
-  void provider;
-  void Validations;
 }

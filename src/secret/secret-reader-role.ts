@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements';
 import { ISnowflakeKeyPairSecret } from './snowflake-keypair-secret';
 
 /** Properties of a `SecretReaderRole`. */
@@ -84,5 +85,6 @@ export class SecretReaderRole extends iam.Role {
     });
     this.secret = props.secret;
     props.secret.grantRead(this, props.versionStages);
+    acknowledge(this, 'inlinePolicy');
   }
 }

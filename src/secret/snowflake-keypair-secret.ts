@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledgeSecretFindings } from './acknowledgements';
+import { acknowledge } from './acknowledgements';
 import { KeyMaterialProvider } from './key-material-provider';
 import { KeySource } from './key-source';
 import {
@@ -123,12 +123,15 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
       actions: ['secretsmanager:GetSecretValue'],
       resourceArns: [this.secretArnForPolicies],
       conditions: versionStages ? { StringEquals: { 'secretsmanager:VersionStage': versionStages } } : undefined,
-      scope: this,
     });
     if (this.encryptionKey) {
-      this.encryptionKey.grantDecrypt(
-        new kms.ViaServicePrincipal(`secretsmanager.${this.secretRegion}.amazonaws.com`, grantee.grantPrincipal),
-      );
+      // On the principal, with the condition: the key policy's account trust makes it effective.
+      return grant.combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:Decrypt'],
+        resourceArns: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretRegion}.amazonaws.com` } },
+      }));
     }
     return grant;
   }
@@ -385,7 +388,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       }));
     }
 
-    acknowledgeSecretFindings(this, { customerManagedKey: props.encryptionKey !== undefined });
+    acknowledge(secret, 'rotation');
+    acknowledge(writerPolicy, 'inlinePolicy');
 
     if (props.createOutputs) {
       new CfnOutput(this, 'SecretArnOutput', { value: this.secretArn, description: `ARN of the Snowflake key-pair secret for ${props.user}` });

@@ -1,0 +1,13 @@
+/**
+ * The example app. `./scripts/main.sh` synthesizes it into cdk.out/ and prints a summary;
+ * `cdk synth --app "npx ts-node examples/typescript/app.ts"` works as well.
+ */
+import { App } from 'aws-cdk-lib';
+import { SnowflakeExampleStack } from './snowflake-stack';
+
+const app = new App({ outdir: process.env.CDK_OUTDIR ?? 'cdk.out' });
+// A fixed environment, so the template is the same on every machine (snapshot contract).
+new SnowflakeExampleStack(app, 'SnowflakeKeyPairExample', {
+  env: { account: '123456789012', region: 'us-east-1' },
+});
+app.synth();

@@ -1,0 +1,52 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { SnowflakeExampleStack } from '../../examples/typescript/snowflake-stack';
+import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
+import { nagApp, runNag } from '../support/nag';
+
+const PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321', 'Serverless'];
+
+describe('cdk-nag, all five packs, on the example stack', () => {
+  const app = nagApp();
+  new SnowflakeExampleStack(app, 'Example', { env: { account: '123456789012', region: 'us-east-1' } });
+  const result = runNag(app);
+
+  test('every pack ran without crashing', () => {
+    expect(result.plugins.sort()).toEqual([...PACKS].sort());
+    expect(result.pluginErrors).toEqual([]);
+  });
+
+  test('leaves no finding unacknowledged', () => {
+    expect(result.findings).toEqual([]);
+  });
+
+  test('every acknowledgement carries a reason, and only ours are used', () => {
+    expect(result.acknowledged.length).toBeGreaterThan(0);
+    const known = new Set(Object.values(ACKNOWLEDGED_RULES).flatMap((group) => group.rules.map((rule) => rule.split('::')[1])));
+    for (const ack of result.acknowledged) {
+      expect(ack.reason.length).toBeGreaterThan(40);
+      expect(known).toContain(ack.rule.replace(/\[.*$/, ''));
+    }
+  });
+
+  test('every acknowledged rule is listed in docs/security.md with its reason', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'security.md'), 'utf8');
+    for (const group of Object.values(ACKNOWLEDGED_RULES)) {
+      for (const rule of group.rules) {
+        expect(doc).toContain(rule.split('::')[1]);
+      }
+      expect(doc).toContain(group.reason.slice(0, 60));
+    }
+  });
+});
+
+test('the check can fail: an unacknowledged plain secret is reported', () => {
+  const app = nagApp();
+  const stack = new Stack(app, 'Plain', { env: { account: '123456789012', region: 'us-east-1' } });
+  new secretsmanager.Secret(stack, 'Plain');
+  const result = runNag(app);
+  const rules = result.findings.map((f) => f.rule);
+  expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerUsingKMSKey']));
+});
