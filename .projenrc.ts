@@ -1,4 +1,4 @@
-import { awscdk, javascript, TextFile } from 'projen';
+import { awscdk, javascript, JsonFile, TextFile } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 /**
@@ -115,6 +115,19 @@ for (const name of RUNTIME_BUNDLES) {
 }
 project.preCompileTask.spawn(bundleTask);
 project.gitignore.exclude('/assets/');
+
+// Runtime code's dependencies (the AWS SDK) are bundled into assets/, so they are devDependencies.
+project.eslint?.addOverride({
+  files: ['src/runtime/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+for (const dir of ['examples', 'scripts']) {
+  project.eslint?.addLintPattern(dir);
+  // Type-checked like the tests (ts-node also compiles them with this config when they run).
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+  });
+}
 
 new TextFile(project, '.nvmrc', { lines: [TOOLCHAIN_NODE] });
 

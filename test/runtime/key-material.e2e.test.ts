@@ -11,9 +11,10 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { parseSecretValue } from '../../src/runtime/shared/secret-value';
+import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
 import { invokeAsset } from '../support/lambda-process';
 import { awsEnvFor, MotoServer, startMoto } from '../support/moto';
-import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
 import { scanText } from '../support/secret-scan';
 
 let moto: MotoServer;
@@ -154,6 +155,8 @@ describe('Create', () => {
     expect(response).toMatchObject({ Status: 'SUCCESS', Data: {} });
     const { value } = await stored(secretId);
     expect(value).toEqual({ account: 'myorg-myaccount', user: 'SVC_LOADER', warehouse: 'LOAD_WH' });
+    // Runtime code reading it before an administrator pastes the key gets a clear error.
+    expect(() => parseSecretValue(secretId, JSON.stringify(value))).toThrow(/field "privateKey": is not set yet.*still unfilled/);
   });
 });
 

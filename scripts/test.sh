@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it. Installs what it needs first.
+#
+#   bundle the runtime assets -> jsii compile (the public API must compile for every target)
+#   -> regenerate API.md -> jest (never updates snapshots; starts moto on loopback itself)
+#   -> eslint -> under CI, fail if any generated or committed file changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/ensure-deps.sh
+export PATH="$PWD/node_modules/.bin:$PATH"   # the pinned Node 24 first
+
+status=0
+npx projen default          # re-synthesize projen's files from .projenrc.ts
+npx projen pre-compile      # bundle src/runtime into assets/
+npx projen compile          # jsii
+npx projen post-compile     # API.md
+npx projen test || status=$?   # jest --ci, then eslint
+
+# One closing line with the counts, from jest's JUnit report.
+if [ -f test-reports/junit.xml ]; then
+  node -e '
+    const xml = require("fs").readFileSync("test-reports/junit.xml", "utf8");
+    const m = /<testsuites[^>]*\btests="(\d+)"[^>]*\bfailures="(\d+)"[^>]*\berrors="(\d+)"/.exec(xml);
+    const skipped = [...xml.matchAll(/<skipped\b/g)].length;
+    if (m) console.log(`tests: ${+m[1] - +m[2] - +m[3] - skipped} passed, ${+m[2] + +m[3]} failed, ${skipped} skipped`);
+  '
+fi
+[ "$status" -eq 0 ] || exit "$status"
+
+if [ "${CI:-}" = "true" ] && [ -n "$(git status --porcelain)" ]; then
+  echo "The build changed files that are committed (regenerate with ./scripts/test.sh and commit):" >&2
+  git status --porcelain >&2
+  git diff --stat >&2
+  exit 1
+fi
