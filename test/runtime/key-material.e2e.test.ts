@@ -15,6 +15,7 @@ import { parseSecretValue } from '../../src/runtime/shared/secret-value';
 import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
 import { invokeAsset } from '../support/lambda-process';
 import { awsEnvFor, MotoServer, startMoto } from '../support/moto';
+import { TRUNCATED_PKCS8_PEM } from '../fixtures/fake-keys';
 import { scanText } from '../support/secret-scan';
 
 let moto: MotoServer;
@@ -261,7 +262,7 @@ describe('Failures are reported, redacted, and leave the secret as it was', () =
   });
 
   test('an unreadable stored key is kept, and the reason says how to replace it without echoing it', async () => {
-    const broken = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7truncatedkeymaterialAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----\n';
+    const broken = TRUNCATED_PKCS8_PEM;
     knownSecrets.push(broken.split('\n')[1]);
     const secretId = await newSecret(JSON.stringify({ account: 'myorg-myaccount', user: 'SVC_LOADER', privateKey: broken }));
     const p = props(secretId);

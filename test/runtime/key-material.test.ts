@@ -14,6 +14,7 @@ import { handleKeyMaterialEvent } from '../../src/runtime/key-material/key-mater
 import { parseProperties } from '../../src/runtime/key-material/properties';
 import { responseBody } from '../../src/runtime/shared/cfn-response';
 import { redact } from '../../src/runtime/shared/redact';
+import { PEM_IN_AN_ERROR } from '../fixtures/fake-keys';
 
 const sm = mockClient(SecretsManagerClient);
 const client = new SecretsManagerClient({ region: 'us-east-1' });
@@ -107,7 +108,7 @@ test.each([
 });
 
 test('failure reasons are redacted before they reach CloudFormation', () => {
-  const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvuNMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ\n-----END PRIVATE KEY-----';
+  const pem = PEM_IN_AN_ERROR;
   const body = responseBody(event('Create'), { status: 'FAILED', reason: `could not parse ${pem}`, physicalResourceId: SECRET });
   expect(body).not.toContain('MIIEvQ');
   expect(JSON.parse(body).Reason).toBe('could not parse [REDACTED PEM]');
