@@ -44,6 +44,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   prettier: false,
 
   jestOptions: {
+    // Jest 30 and eslint-import-resolver-typescript 4 need unrs-resolver, whose other-platform
+    // binaries our registry does not serve, which leaves package-lock.json unusable for `npm ci`.
+    jestVersion: '^29',
     // A snapshot that does not match must fail the run, never be rewritten.
     updateSnapshot: UpdateSnapshot.NEVER,
     passWithNoTests: false,
@@ -77,6 +80,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     `node@${TOOLCHAIN_NODE}`,
     'typescript@~6.0.0',
+    'eslint-import-resolver-typescript@3.7.0',
     '@types/node@^24',
     'esbuild@0.28.2',
     // Runtime code only: bundled into assets/, never a dependency of the library.
