@@ -12,10 +12,10 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { parseSecretValue } from '../../src/runtime/shared/secret-value';
+import { TRUNCATED_PKCS8_PEM } from '../fixtures/fake-keys';
 import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
 import { invokeAsset } from '../support/lambda-process';
 import { awsEnvFor, MotoServer, startMoto } from '../support/moto';
-import { TRUNCATED_PKCS8_PEM } from '../fixtures/fake-keys';
 import { scanText } from '../support/secret-scan';
 
 let moto: MotoServer;
