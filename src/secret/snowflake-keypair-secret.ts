@@ -235,9 +235,14 @@ export interface SnowflakeKeyPairSecretProps {
    * Add a resource policy to the secret that denies `secretsmanager:GetSecretValue` to every
    * principal except those given read with `grantRead` (and the key-material function).
    *
-   * This means "nobody else in this account can read it", including administrators whose
-   * identity policies allow `secretsmanager:*`. Only IAM roles and users can be granted read
-   * when it is on.
+   * Principals whose identity policies allow `secretsmanager:GetSecretValue` broadly (for
+   * example `secretsmanager:*` on `*`) are denied reads too. It is a guard against reads, not a
+   * boundary against administrators: a principal allowed `secretsmanager:PutResourcePolicy` or
+   * `DeleteResourcePolicy` on the secret can remove the statement; deny those with an SCP or a
+   * resource control policy if you need that boundary.
+   *
+   * Only IAM roles and users can be granted read when it is on, and they must be in the same
+   * stack as the secret (the policy names them by ARN, and they name the secret by ARN).
    *
    * @default false
    */
