@@ -1,4 +1,4 @@
-import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -37,11 +37,6 @@ export const ACKNOWLEDGED_RULES = {
     reason: 'The key-material function logs fingerprints and outcomes only, never key material (tests scan its output); '
       + 'the log group keeps the default CloudWatch Logs encryption.',
   },
-  providerLogStreams: {
-    rules: ['AwsSolutions::AwsSolutions-IAM5'],
-    reason: 'CreateLogStream and PutLogEvents on the function\'s own log group; log stream names are chosen by Lambda, so the '
-      + 'resource ends in :*.',
-  },
   providerFunction: {
     rules: [
       'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC',
@@ -61,15 +56,7 @@ export const ACKNOWLEDGED_RULES = {
 } as const;
 
 /** Acknowledges a group of rules on one construct (and its children). */
-export function acknowledge(scope: IConstruct, group: keyof typeof ACKNOWLEDGED_RULES, findingSuffix = ''): void {
+export function acknowledge(scope: IConstruct, group: keyof typeof ACKNOWLEDGED_RULES): void {
   const { rules, reason } = ACKNOWLEDGED_RULES[group];
-  Validations.of(scope).acknowledge(...rules.map((id) => ({ id: `${id}${findingSuffix}`, reason })));
-}
-
-/**
- * The finding id cdk-nag gives an IAM5 wildcard on `<logical id>.Arn`, for acknowledging
- * exactly that resource and no other wildcard.
- */
-export function arnFindingSuffix(element: CfnElement): string {
-  return `[Resource::<${Stack.of(element).getLogicalId(element)}.Arn>:*]`;
+  Validations.of(scope).acknowledge(...rules.map((id) => ({ id, reason })));
 }

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge, arnFindingSuffix } from './acknowledgements';
+import { acknowledge } from './acknowledgements';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../function/lambda-defaults';
 
 /**
@@ -68,6 +68,5 @@ export class KeyMaterialProvider extends Construct {
     acknowledge(logGroup, 'providerLogGroup');
     acknowledge(this.role, 'inlinePolicy');
     acknowledge(logPolicy, 'inlinePolicy');
-    acknowledge(logPolicy, 'providerLogStreams', arnFindingSuffix(logGroup.node.defaultChild as CfnElement));
   }
 }
