@@ -20,9 +20,12 @@ export interface GeneratedKeyOptions {
 
   /**
    * A counter that asks for a new key. Increase it (1, 2, 3, ...) and deploy to replace the
-   * stored key; the previous version stays in Secrets Manager as AWSPREVIOUS.
+   * stored key; Secrets Manager keeps the replaced value as AWSPREVIOUS until the next write,
+   * and a CloudFormation rollback restores it.
    *
-   * Changing connection settings (warehouse, role, ...) never replaces the key.
+   * Changing connection settings (warehouse, role, ...) never replaces the key. The new key is
+   * current as soon as the deploy finishes, so register it in Snowflake right away
+   * (see docs/security.md, "Rotation").
    *
    * @default 1
    */
@@ -49,7 +52,8 @@ export class KeySource {
    * pastes `privateKey` (and `passphrase`, if the key is encrypted) into it later.
    *
    * Deploys never touch the key fields in this mode. Runtime code reading the secret before
-   * the key is pasted gets a clear "unfilled" error.
+   * the key is pasted gets a clear "unfilled" error. Switching to `KeySource.generate()` later
+   * adopts a pasted key rather than replacing it.
    */
   public static bringYourOwn(): KeySource {
     return new KeySource('BRING_YOUR_OWN', undefined, undefined, undefined);

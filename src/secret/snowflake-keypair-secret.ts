@@ -3,6 +3,7 @@ import {
   ArnFormat,
   CfnOutput,
   CustomResource,
+  Duration,
   IResource,
   Lazy,
   RemovalPolicy,
@@ -224,8 +225,9 @@ export interface SnowflakeKeyPairSecretProps {
   /**
    * What happens to the secret (and the key in it) when it leaves the stack.
    *
-   * `RETAIN` keeps the secret and its key, as for a database secret. `DESTROY` deletes the
-   * secret without a recovery window. `SNAPSHOT` is not supported.
+   * `RETAIN` keeps the secret and its key, as for a database secret. `DESTROY` lets
+   * CloudFormation delete the secret. `SNAPSHOT` is not supported. The key-material function
+   * never deletes the secret itself.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -333,22 +335,20 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     this.secretArnForPolicies = secret.secretArn;
 
     // The key-material function: read the current value (to keep the key), write the new one.
+    // It never deletes the secret: CloudFormation does, by the secret's DeletionPolicy.
     const provider = KeyMaterialProvider.of(this);
-    const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const writerPolicy = new iam.Policy(this, 'KeyMaterialPolicy', {
       roles: [provider.role],
       statements: [new iam.PolicyStatement({
-        actions: [
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          ...(destroy ? ['secretsmanager:DeleteSecret'] : []),
-        ],
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
         resources: [secret.secretArn],
       })],
     });
     if (props.encryptionKey) {
       writerPolicy.addStatements(new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        // What Secrets Manager calls on the writer's behalf: GenerateDataKey for PutSecretValue,
+        // Decrypt for GetSecretValue.
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.encryptionKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretRegion}.amazonaws.com` } },
       }));
@@ -357,6 +357,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     this.keyMaterial = new CustomResource(this, 'KeyMaterial', {
       serviceToken: provider.function.functionArn,
       resourceType: 'Custom::SnowflakeKeyMaterial',
+      // A backstop: the function answers within its own 2-minute timeout.
+      serviceTimeout: Duration.minutes(5),
       properties: {
         SecretId: secret.secretArn,
         Mode: this.keySource._mode,
@@ -374,7 +376,6 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
           schema: props.schema,
           host: props.host,
         },
-        RemovalPolicy: destroy ? 'destroy' : 'retain',
       },
     });
     this.keyMaterial.node.addDependency(writerPolicy);

@@ -68,7 +68,6 @@ function props(secretId: string, overrides: Record<string, unknown> = {}, connec
     KeySize: '2048',
     EncryptPrivateKey: 'false',
     KeyGeneration: '1',
-    RemovalPolicy: 'retain',
     Connection: { account: 'myorg-myaccount', user: 'SVC_LOADER', warehouse: 'LOAD_WH', ...connection },
     ...overrides,
   };
@@ -117,7 +116,8 @@ describe('Create', () => {
 
     expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: secretId, NoEcho: false });
     const { value } = await stored(secretId);
-    expect(Object.keys(value)).toEqual(['account', 'user', 'warehouse', 'privateKey']);
+    expect(Object.keys(value)).toEqual(['account', 'user', 'warehouse', 'privateKey', 'keySettings']);
+    expect(value.keySettings).toBe('G1-RSA2048');
     expect(value).toMatchObject({ account: 'myorg-myaccount', user: 'SVC_LOADER', warehouse: 'LOAD_WH' });
     const key = createPrivateKey(value.privateKey);
     expect(key.asymmetricKeyType).toBe('rsa');
@@ -227,7 +227,7 @@ describe('Update', () => {
 });
 
 describe('Delete', () => {
-  test('RETAIN leaves the secret and its key in place', async () => {
+  test.each([['RETAIN'], ['DESTROY']])('leaves the secret and its key to CloudFormation (removal policy %s is its DeletionPolicy)', async () => {
     const secretId = await newSecret();
     const p = props(secretId);
     await send({ requestType: 'Create', props: p });
@@ -239,14 +239,56 @@ describe('Delete', () => {
     expect(after.value.privateKey).toBe(before.value.privateKey);
   });
 
-  test('DESTROY deletes the secret without a recovery window', async () => {
+  test('succeeds even when the properties no longer parse, so a rollback cannot get stuck', async () => {
+    const deleted = await send({ requestType: 'Delete', props: { ServiceToken: 'x', SecretId: '' }, physicalId: 'SecretKeyMaterial-failed' });
+    expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'SecretKeyMaterial-failed' });
+  });
+});
+
+describe('Rollback', () => {
+  test('a rolled-back keyGeneration restores the original key instead of generating a third', async () => {
     const secretId = await newSecret();
-    const p = props(secretId, { RemovalPolicy: 'destroy' });
-    await send({ requestType: 'Create', props: p });
-    await stored(secretId);
-    const deleted = await send({ requestType: 'Delete', props: p, physicalId: secretId });
-    expect(deleted.Status).toBe('SUCCESS');
-    await expect(sm.send(new DescribeSecretCommand({ SecretId: secretId }))).rejects.toThrow(/can't find|not found/i);
+    const gen1 = props(secretId);
+    const created = await send({ requestType: 'Create', props: gen1 });
+    const original = await stored(secretId);
+
+    const gen2 = props(secretId, { KeyGeneration: '2' });
+    await send({ requestType: 'Update', props: gen2, oldProps: gen1, physicalId: secretId });
+    expect((await stored(secretId)).value.privateKey).not.toBe(original.value.privateKey);
+
+    // Another resource failed: CloudFormation rolls back with the old properties as the new ones.
+    const rolledBack = await send({ requestType: 'Update', props: gen1, oldProps: gen2, physicalId: secretId });
+    expect(rolledBack.Status).toBe('SUCCESS');
+    expect(rolledBack.Data).toEqual(created.Data);
+    expect((await stored(secretId)).value.privateKey).toBe(original.value.privateKey);
+  });
+
+  test('a rollback after a settings-only change keeps the key', async () => {
+    const secretId = await newSecret();
+    const before = props(secretId);
+    await send({ requestType: 'Create', props: before });
+    const original = await stored(secretId);
+    const after = props(secretId, {}, { warehouse: 'OTHER_WH' });
+    await send({ requestType: 'Update', props: after, oldProps: before, physicalId: secretId });
+    await send({ requestType: 'Update', props: before, oldProps: after, physicalId: secretId });
+    const now = await stored(secretId);
+    expect(now.value.privateKey).toBe(original.value.privateKey);
+    expect(now.value.warehouse).toBe('LOAD_WH');
+  });
+
+  test('switching from bring-your-own-key to generate adopts the pasted key rather than replacing it', async () => {
+    const secretId = await newSecret();
+    const byok = props(secretId, { Mode: 'BRING_YOUR_OWN' });
+    await send({ requestType: 'Create', props: byok });
+    const pasted = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    knownSecrets.push(pasted);
+    const { value } = await stored(secretId);
+    await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...value, privateKey: pasted }) }));
+
+    const generate = props(secretId);
+    const updated = await send({ requestType: 'Update', props: generate, oldProps: byok, physicalId: secretId });
+    expect((updated.Data as Record<string, string>).PublicKeyFingerprint).toBe(fingerprintOf(pasted).fp);
+    expect((await stored(secretId)).value.privateKey).toBe(pasted);
   });
 });
 

@@ -1,4 +1,5 @@
 import { parseSecretValue } from '../../src/runtime/shared/secret-value';
+import { PEM_IN_AN_ERROR } from '../fixtures/fake-keys';
 
 const ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
@@ -28,12 +29,21 @@ test.each([
   expect(() => parseSecretValue(ID, value)).toThrow(message);
 });
 
-test('errors never carry the key', () => {
-  try {
-    parseSecretValue(ID, JSON.stringify({ account: 'a-b', user: 'bad user', privateKey: KEY }));
-  } catch (error) {
-    expect(String(error)).not.toContain('MIIE');
-    return;
+test('errors never carry the key, even when it is pasted into the wrong field', () => {
+  const pasted = PEM_IN_AN_ERROR;
+  for (const value of [
+    { account: pasted, user: 'SVC', privateKey: KEY },
+    { account: 'a-b', user: pasted, privateKey: KEY },
+    { account: 'a-b', user: 'SVC', privateKey: KEY, host: pasted },
+  ]) {
+    let message = '';
+    try {
+      parseSecretValue(ID, JSON.stringify(value));
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/is not valid/);
+    expect(message).not.toContain('MIIEvQ');
+    expect(message).not.toContain('BEGIN PRIVATE KEY');
   }
-  throw new Error('expected an error');
 });

@@ -1,6 +1,6 @@
 /**
  * Lambda entry point of the key-material custom resource. Bundled to
- * assets/runtime/key-material/index.js when the library is built.
+ * assets/key-material/index.js when the library is built.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
@@ -22,17 +22,20 @@ export async function handler(event: CloudFormationCustomResourceEvent, context?
     secretId: event.ResourceProperties?.SecretId,
   });
   const fallbackId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : `${event.LogicalResourceId}-failed`;
+  const remaining = () => context?.getRemainingTimeInMillis?.() ?? 120_000;
+  // Stop the work, and answer, before Lambda's timeout: SDK calls in flight are aborted, so no
+  // write can land after CloudFormation has been told the request failed.
+  const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    const remaining = context?.getRemainingTimeInMillis?.();
-    if (remaining !== undefined) {
-      timer = setTimeout(() => reject(new Error('Timed out before the key material was written; nothing else was changed')),
-        Math.max(remaining - TIMEOUT_MARGIN_MS, 1_000));
-    }
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error('Timed out before finishing; calls in flight were aborted. Deploying again is safe: a write that did land is recognised by its version id'));
+    }, Math.max(remaining() - TIMEOUT_MARGIN_MS, 1_000));
   });
   let body: string;
   try {
-    const result = await Promise.race([handleKeyMaterialEvent(event, client), deadline]);
+    const result = await Promise.race([handleKeyMaterialEvent(event, client, { abortSignal: abort.signal }), deadline]);
     body = responseBody(event, { status: 'SUCCESS', result });
   } catch (error) {
     const reason = errorMessage(error);
@@ -41,5 +44,5 @@ export async function handler(event: CloudFormationCustomResourceEvent, context?
   } finally {
     if (timer) clearTimeout(timer);
   }
-  await sendResponse(event.ResponseURL, body);
+  await sendResponse(event.ResponseURL, body, Math.max(remaining() - 1_000, 1_000));
 }

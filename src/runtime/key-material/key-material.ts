@@ -6,21 +6,25 @@
  * Rules (docs/architecture.md, "Key material"):
  * - The private key and passphrase go to Secrets Manager only. The response carries the
  *   public key and its fingerprint, nothing else.
- * - A stored key is replaced only when the key settings change (mode, size, encryption,
- *   generation). Other updates rewrite the connection settings and keep the key.
+ * - Which key the secret should hold is decided from what is stored, never from the old and
+ *   new properties, so a CloudFormation rollback restores the earlier key instead of generating
+ *   another: every value written in generate mode records its key settings in the non-secret
+ *   field `keySettings` (`keySettingsOf`), and the handler keeps the current key, restores the
+ *   AWSPREVIOUS one, or generates, by that field.
+ * - Deletes never touch the secret: CloudFormation owns its lifecycle (its DeletionPolicy).
  * - Unknown fields in the stored value are kept. A value that is not JSON is never overwritten.
  * - Writes are idempotent per CloudFormation request: the version id derives from the request.
  */
 import { createHash } from 'node:crypto';
 import {
-  DeleteSecretCommand,
   GetSecretValueCommand,
+  GetSecretValueCommandOutput,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { keySettingsChanged, KeyMaterialProperties, parseProperties } from './properties';
+import { KeyMaterialProperties, parseProperties } from './properties';
 import { CONNECTION_FIELDS, KEY_FIELDS } from '../../shared/secret-format';
 import type { CustomResourceResult } from '../shared/cfn-response';
 import { describePublicKey, generateRsaKeyPair, KeyError, parsePrivateKey, PublicKeyInfo } from '../shared/keys';
@@ -32,48 +36,76 @@ interface StoredValue {
   readonly versionId?: string;
 }
 
+/** The value of the non-secret `keySettings` field for a key generated with these settings. */
+export function keySettingsOf(props: KeyMaterialProperties): string {
+  return `G${props.keyGeneration}-RSA${props.keySize}${props.encryptPrivateKey ? '-ENCRYPTED' : ''}`;
+}
+
+/** Options for one event: an abort signal that stops SDK calls when time runs out. */
+export interface HandleOptions {
+  readonly abortSignal?: AbortSignal;
+}
+
 /** Handles one custom-resource event. Throws on failure; the caller reports it to CloudFormation. */
 export async function handleKeyMaterialEvent(
   event: CloudFormationCustomResourceEvent,
   client: SecretsManagerClient,
+  options: HandleOptions = {},
 ): Promise<CustomResourceResult> {
-  const props = parseProperties(event.ResourceProperties);
   if (event.RequestType === 'Delete') {
-    return onDelete(props, event.PhysicalResourceId, client);
+    // CloudFormation owns the secret: its DeletionPolicy (the construct's removalPolicy) decides
+    // whether it is kept. This function never deletes or scrubs it, so a rollback or a replaced
+    // custom resource cannot take a key away. Nothing is parsed, so a Delete always succeeds.
+    log('INFO', 'Delete: the secret is left to its DeletionPolicy', { physicalResourceId: event.PhysicalResourceId });
+    return { physicalResourceId: event.PhysicalResourceId };
   }
-  const previous = event.RequestType === 'Update' ? safeParse(event.OldResourceProperties) : undefined;
-  const stored = await readStored(client, props.secretId);
+  const props = parseProperties(event.ResourceProperties);
+  const sdk = { abortSignal: options.abortSignal };
+  const stored = await readStored(client, props.secretId, 'AWSCURRENT', sdk);
   const versionId = requestVersionId(event);
 
-  if (stored.versionId === versionId) {
+  if (stored?.versionId === versionId) {
     // A retry of a request whose write already landed: report what was written.
     log('INFO', 'Secret already written for this request', { secretId: props.secretId });
     return result(props, stored.value);
   }
 
-  let keyFields = pickKeyFields(stored.value);
+  const current: StoredValue = stored ?? { value: {} };
+  let keyFields = pickKeyFields(current.value);
   let generated = false;
   if (props.mode === 'GENERATE') {
-    const asked = event.RequestType === 'Update' && previous !== undefined && keySettingsChanged(previous, props);
-    if (asked || keyFields.privateKey === undefined) {
-      const pair = await generateRsaKeyPair(props.keySize, props.encryptPrivateKey);
-      registerSecret(pair.privateKeyPem);
-      registerSecret(pair.passphrase);
-      keyFields = pair.passphrase ? { privateKey: pair.privateKeyPem, passphrase: pair.passphrase } : { privateKey: pair.privateKeyPem };
-      generated = true;
-      log('INFO', 'Generated a new key pair', {
-        secretId: props.secretId,
-        reason: asked ? 'key settings changed' : 'no key stored',
-        keySize: props.keySize,
-        encrypted: props.encryptPrivateKey,
-        fingerprint: pair.publicKey.fingerprint,
-      });
+    const wanted = keySettingsOf(props);
+    const hasKey = keyFields.privateKey !== undefined;
+    if (hasKey && current.value.keySettings === wanted) {
+      // The current key is the one these settings name: keep it.
+    } else if (hasKey && current.value.keySettings === undefined) {
+      // A key this function did not generate (pasted in bring-your-own-key mode, say): adopt it.
+      keyFields = { ...keyFields, keySettings: wanted };
+      log('INFO', 'Adopted the key already in the secret', { secretId: props.secretId, keySettings: wanted });
+    } else {
+      const previous = await readStored(client, props.secretId, 'AWSPREVIOUS', sdk);
+      const previousKey = previous ? pickKeyFields(previous.value) : {};
+      if (previousKey.privateKey !== undefined && previousKey.keySettings === wanted) {
+        keyFields = previousKey;
+        log('INFO', 'Restored the AWSPREVIOUS key these settings name (a rollback)', { secretId: props.secretId, keySettings: wanted });
+      } else {
+        const pair = await generateRsaKeyPair(props.keySize, props.encryptPrivateKey);
+        registerSecret(pair.privateKeyPem);
+        registerSecret(pair.passphrase);
+        keyFields = { privateKey: pair.privateKeyPem, ...(pair.passphrase ? { passphrase: pair.passphrase } : {}), keySettings: wanted };
+        generated = true;
+        log('INFO', 'Generated a new key pair', {
+          secretId: props.secretId,
+          keySettings: wanted,
+          fingerprint: pair.publicKey.fingerprint,
+        });
+      }
     }
   }
 
-  const next = mergeValue(stored.value, props, keyFields);
+  const next = mergeValue(current.value, props, keyFields);
   const data = result(props, next);
-  if (!generated && sameJson(next, stored.value)) {
+  if (sameJson(next, current.value)) {
     log('INFO', 'Secret unchanged', { secretId: props.secretId, fingerprint: data.data?.PublicKeyFingerprint });
     return data;
   }
@@ -81,37 +113,27 @@ export async function handleKeyMaterialEvent(
     SecretId: props.secretId,
     SecretString: JSON.stringify(next),
     ClientRequestToken: versionId,
-  }));
-  log('INFO', generated ? 'Wrote the new key and connection settings' : 'Updated connection settings; key kept', {
+  }), sdk);
+  log('INFO', generated ? 'Wrote the new key and connection settings' : 'Wrote connection settings; key kept', {
     secretId: props.secretId,
     fingerprint: data.data?.PublicKeyFingerprint,
   });
   return data;
 }
 
-async function onDelete(props: KeyMaterialProperties, physicalResourceId: string, client: SecretsManagerClient): Promise<CustomResourceResult> {
-  if (props.removalPolicy === 'retain') {
-    log('INFO', 'Removal policy RETAIN: secret and key left in place', { secretId: props.secretId });
-    return { physicalResourceId };
-  }
+async function readStored(
+  client: SecretsManagerClient,
+  secretId: string,
+  stage: string,
+  sdk: { abortSignal?: AbortSignal },
+): Promise<StoredValue | undefined> {
+  let out: GetSecretValueCommandOutput;
   try {
-    await client.send(new DeleteSecretCommand({ SecretId: props.secretId, ForceDeleteWithoutRecovery: true }));
-    log('INFO', 'Removal policy DESTROY: secret deleted without a recovery window', { secretId: props.secretId });
+    out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }), sdk);
   } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) {
-      throw error;
-    }
-  }
-  return { physicalResourceId };
-}
-
-async function readStored(client: SecretsManagerClient, secretId: string): Promise<StoredValue> {
-  let out;
-  try {
-    out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException && /version|staging label/i.test(error.message)) {
-      return { value: {} };
+    // No version has this stage. (A missing secret fails the AWSCURRENT read, which comes first.)
+    if (error instanceof ResourceNotFoundException && (stage !== 'AWSCURRENT' || /version|staging label/i.test(error.message))) {
+      return undefined;
     }
     throw error;
   }
@@ -136,19 +158,26 @@ async function readStored(client: SecretsManagerClient, secretId: string): Promi
   return { value: value as Record<string, unknown>, versionId: out.VersionId };
 }
 
-function pickKeyFields(value: Record<string, unknown>): { privateKey?: string; passphrase?: string } {
-  const privateKey = typeof value.privateKey === 'string' && value.privateKey.length > 0 ? value.privateKey : undefined;
-  const passphrase = typeof value.passphrase === 'string' && value.passphrase.length > 0 ? value.passphrase : undefined;
-  return privateKey ? { privateKey, passphrase } : {};
+interface KeyFields {
+  readonly privateKey?: string;
+  readonly passphrase?: string;
+  readonly keySettings?: string;
+}
+
+/** The key and what travels with it: its passphrase, and the settings it was generated with. */
+function pickKeyFields(value: Record<string, unknown>): KeyFields {
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const privateKey = text(value.privateKey);
+  return privateKey ? { privateKey, passphrase: text(value.passphrase), keySettings: text(value.keySettings) } : {};
 }
 
 /** Unknown fields first (kept as they were), then the contract's fields in a fixed order. */
 function mergeValue(
   stored: Record<string, unknown>,
   props: KeyMaterialProperties,
-  keyFields: { privateKey?: string; passphrase?: string },
+  keyFields: KeyFields,
 ): Record<string, unknown> {
-  const managed = new Set<string>([...CONNECTION_FIELDS, ...KEY_FIELDS]);
+  const managed = new Set<string>([...CONNECTION_FIELDS, ...KEY_FIELDS, 'keySettings']);
   const next: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stored)) {
     if (!managed.has(key)) {
@@ -164,6 +193,9 @@ function mergeValue(
     next.privateKey = keyFields.privateKey;
     if (keyFields.passphrase !== undefined) {
       next.passphrase = keyFields.passphrase;
+    }
+    if (keyFields.keySettings !== undefined) {
+      next.keySettings = keyFields.keySettings;
     }
   }
   return next;
@@ -204,12 +236,4 @@ function requestVersionId(event: CloudFormationCustomResourceEvent): string {
 
 function sameJson(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function safeParse(raw: Record<string, unknown> | undefined): KeyMaterialProperties | undefined {
-  try {
-    return parseProperties(raw);
-  } catch {
-    return undefined;
-  }
 }

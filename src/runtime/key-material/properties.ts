@@ -15,7 +15,6 @@ export interface KeyMaterialProperties {
   readonly encryptPrivateKey: boolean;
   readonly keyGeneration: number;
   readonly connection: ConnectionSettings;
-  readonly removalPolicy: 'retain' | 'destroy';
 }
 
 /** Parses raw ResourceProperties. Throws an error naming the property on bad input. */
@@ -33,10 +32,6 @@ export function parseProperties(raw: Record<string, unknown> | undefined): KeyMa
   const keyGeneration = Number(props.KeyGeneration ?? '1');
   if (!Number.isInteger(keyGeneration) || keyGeneration < 1) {
     throw new Error(`Property KeyGeneration must be a positive integer (got ${JSON.stringify(props.KeyGeneration)})`);
-  }
-  const removalPolicy = String(props.RemovalPolicy ?? 'retain');
-  if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
-    throw new Error(`Property RemovalPolicy must be retain or destroy (got ${JSON.stringify(removalPolicy)})`);
   }
   const rawConnection = props.Connection;
   if (typeof rawConnection !== 'object' || rawConnection === null) {
@@ -59,16 +54,7 @@ export function parseProperties(raw: Record<string, unknown> | undefined): KeyMa
     encryptPrivateKey: String(props.EncryptPrivateKey ?? 'false') === 'true',
     keyGeneration,
     connection: connection as ConnectionSettings,
-    removalPolicy,
   };
-}
-
-/** Whether the key settings differ, which is the only reason to replace a stored key. */
-export function keySettingsChanged(before: KeyMaterialProperties, after: KeyMaterialProperties): boolean {
-  return before.mode !== after.mode
-    || before.keySize !== after.keySize
-    || before.encryptPrivateKey !== after.encryptPrivateKey
-    || before.keyGeneration !== after.keyGeneration;
 }
 
 function requireString(props: Record<string, unknown>, name: string): string {

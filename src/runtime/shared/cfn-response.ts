@@ -41,15 +41,15 @@ export function responseBody(
   });
 }
 
-/** PUTs the body to the pre-signed URL (https in AWS; http is allowed for loopback tests). */
-export async function sendResponse(responseUrl: string, body: string): Promise<void> {
+/** PUTs the body to the pre-signed URL (https in AWS; http is allowed for loopback tests), within the time left. */
+export async function sendResponse(responseUrl: string, body: string, timeoutMs = 30_000): Promise<void> {
   const url = new URL(responseUrl);
   const client = url.protocol === 'http:' ? http : https;
   await new Promise<void>((resolve, reject) => {
     const request = client.request(url, {
       method: 'PUT',
       headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) },
-      timeout: 30_000,
+      timeout: Math.min(timeoutMs, 30_000),
     }, (response) => {
       response.resume();
       response.on('end', () => {

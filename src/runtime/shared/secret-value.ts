@@ -2,6 +2,7 @@
  * Reads the secret's JSON (docs/secret-format.md) into connection settings, with a clear
  * error for each field that is wrong, and never the secret's content in a message.
  */
+import { redact } from './redact';
 import { CONNECTION_FIELDS } from '../../shared/secret-format';
 import { accountIdentifierProblem, hostProblem, userNameProblem } from '../../shared/snowflake-identifiers';
 
@@ -24,6 +25,12 @@ export class SecretFormatError extends Error {
     super(`Secret ${secretId}${field ? `, field "${field}"` : ''}: ${message} (format: docs/secret-format.md)`);
     this.name = 'SecretFormatError';
   }
+}
+
+/** A value quoted in a message: redacted (a key pasted into the wrong field stays hidden) and cut short. */
+function show(value: string): string {
+  const shown = redact(value);
+  return JSON.stringify(shown.length > 80 ? `${shown.slice(0, 77)}...` : shown);
 }
 
 /** Parses and checks a SecretString. */
@@ -51,16 +58,16 @@ export function parseSecretValue(secretId: string, secretString: string | undefi
   const account = text('account');
   if (account === undefined) throw new SecretFormatError(secretId, 'account', 'is missing; add the account identifier, for example "myorg-myaccount"');
   const accountProblem = accountIdentifierProblem(account);
-  if (accountProblem) throw new SecretFormatError(secretId, 'account', `${JSON.stringify(account)} is not valid: ${accountProblem}`);
+  if (accountProblem) throw new SecretFormatError(secretId, 'account', `${show(account)} is not valid: ${redact(accountProblem)}`);
 
   const user = text('user') ?? text('username');
   if (user === undefined) throw new SecretFormatError(secretId, 'user', 'is missing; add the Snowflake service user\'s name');
   const userProblem = userNameProblem(user);
-  if (userProblem) throw new SecretFormatError(secretId, 'user', `${JSON.stringify(user)} is not valid: ${userProblem}`);
+  if (userProblem) throw new SecretFormatError(secretId, 'user', `${show(user)} is not valid: ${userProblem}`);
 
   const host = text('host');
   const problem = host === undefined ? undefined : hostProblem(host);
-  if (problem) throw new SecretFormatError(secretId, 'host', `${JSON.stringify(host)} is not valid: ${problem}`);
+  if (problem) throw new SecretFormatError(secretId, 'host', `${show(host!)} is not valid: ${redact(problem)}`);
 
   const privateKey = text('privateKey');
   if (privateKey === undefined) {
