@@ -320,3 +320,56 @@ describe('restrictReadToGrantees', () => {
     }
   });
 });
+
+describe('the key-material function\'s role (the writer)', () => {
+  let f: Fixture;
+  let writer: RolePolicies;
+  beforeAll(() => {
+    f = fixture();
+    writer = rolePolicies(f.template, logicalIdOf(f.template, 'AWS::IAM::Role', 'SnowflakeKeyMaterialProviderRole'));
+  });
+
+  function kmsAs(who: RolePolicies, action: string, resourceArn: string, viaService?: string): Promise<SimulationResult> {
+    return simulate({
+      principalArn: who.principalArn,
+      identityPolicies: who.identityPolicies,
+      resourcePolicy: f.keyPolicy,
+      action,
+      resourceArn,
+      resourceAccount: ACCOUNT,
+      context: viaService === undefined ? {} : { 'kms:ViaService': viaService },
+    });
+  }
+
+  test.each([[GET], ['secretsmanager:PutSecretValue']])('%s on the secret it fills: allowed', async (action) => {
+    expect(await secretsManager(writer, action, f.ownSecretArn)).toBe('Allowed');
+  });
+
+  test.each([
+    ['secretsmanager:DeleteSecret'],
+    ['secretsmanager:UpdateSecret'],
+    ['secretsmanager:PutResourcePolicy'],
+    ['secretsmanager:UpdateSecretVersionStage'],
+  ])('%s on that secret: denied (CloudFormation owns its lifecycle); an administrator is allowed it', async (action) => {
+    expect(await secretsManager(writer, action, f.ownSecretArn)).toBe('ImplicitlyDenied');
+    expect(await secretsManager(f.admin, action, f.ownSecretArn)).toBe('Allowed');
+  });
+
+  test('PutSecretValue on a secret outside its stack: denied; an administrator is allowed it', async () => {
+    const outside = secretArn(`${f.ownSecretLogicalId}X`);
+    expect(await secretsManager(writer, 'secretsmanager:PutSecretValue', outside)).toBe('ImplicitlyDenied');
+    expect(await secretsManager(f.admin, 'secretsmanager:PutSecretValue', outside)).toBe('Allowed');
+  });
+
+  test.each([['kms:GenerateDataKey'], ['kms:Decrypt']])('%s on the key through Secrets Manager: allowed (what Put and Get need)', async (action) => {
+    expect(await kmsAs(writer, action, f.keyArn, VIA_SECRETS_MANAGER)).toBe('Allowed');
+  });
+
+  test.each([['kms:GenerateDataKey'], ['kms:Decrypt'], ['kms:Encrypt']])('%s on the key called directly: denied', async (action) => {
+    expect(await kmsAs(writer, action, f.keyArn)).toBe('ImplicitlyDenied');
+  });
+
+  test('kms:Encrypt even through Secrets Manager: denied (not needed)', async () => {
+    expect(await kmsAs(writer, 'kms:Encrypt', f.keyArn, VIA_SECRETS_MANAGER)).toBe('ImplicitlyDenied');
+  });
+});
