@@ -11,6 +11,9 @@ export const CONNECTION_FIELDS = ['account', 'user', 'role', 'warehouse', 'datab
 /** Key material: secret, written only when a key is generated (or pasted by an administrator). */
 export const KEY_FIELDS = ['privateKey', 'passphrase'] as const;
 
+/** Not secret: the settings the stored key was generated with (generate mode), kept with the key. */
+export const KEY_SETTINGS_FIELD = 'keySettings';
+
 export type ConnectionField = typeof CONNECTION_FIELDS[number];
 export type KeyField = typeof KEY_FIELDS[number];
 

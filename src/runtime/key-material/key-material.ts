@@ -3,7 +3,7 @@
  * straight into the secret, or (bring-your-own-key mode) writes only the connection
  * settings and leaves the key fields to an administrator.
  *
- * Rules (docs/architecture.md, "Key material"):
+ * Rules (docs/architecture.md, "The key-material custom resource"):
  * - The private key and passphrase go to Secrets Manager only. The response carries the
  *   public key and its fingerprint, nothing else.
  * - Which key the secret should hold is decided from what is stored, never from the old and
@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { KeyMaterialProperties, parseProperties } from './properties';
-import { CONNECTION_FIELDS, KEY_FIELDS } from '../../shared/secret-format';
+import { CONNECTION_FIELDS, KEY_FIELDS, KEY_SETTINGS_FIELD } from '../../shared/secret-format';
 import type { CustomResourceResult } from '../shared/cfn-response';
 import { describePublicKey, generateRsaKeyPair, KeyError, parsePrivateKey, PublicKeyInfo } from '../shared/keys';
 import { log } from '../shared/log';
@@ -76,9 +76,9 @@ export async function handleKeyMaterialEvent(
   if (props.mode === 'GENERATE') {
     const wanted = keySettingsOf(props);
     const hasKey = keyFields.privateKey !== undefined;
-    if (hasKey && current.value.keySettings === wanted) {
+    if (hasKey && current.value[KEY_SETTINGS_FIELD] === wanted) {
       // The current key is the one these settings name: keep it.
-    } else if (hasKey && current.value.keySettings === undefined) {
+    } else if (hasKey && current.value[KEY_SETTINGS_FIELD] === undefined) {
       // A key this function did not generate (pasted in bring-your-own-key mode, say): adopt it.
       keyFields = { ...keyFields, keySettings: wanted };
       log('INFO', 'Adopted the key already in the secret', { secretId: props.secretId, keySettings: wanted });
@@ -168,7 +168,7 @@ interface KeyFields {
 function pickKeyFields(value: Record<string, unknown>): KeyFields {
   const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const privateKey = text(value.privateKey);
-  return privateKey ? { privateKey, passphrase: text(value.passphrase), keySettings: text(value.keySettings) } : {};
+  return privateKey ? { privateKey, passphrase: text(value.passphrase), keySettings: text(value[KEY_SETTINGS_FIELD]) } : {};
 }
 
 /** Unknown fields first (kept as they were), then the contract's fields in a fixed order. */
@@ -177,7 +177,7 @@ function mergeValue(
   props: KeyMaterialProperties,
   keyFields: KeyFields,
 ): Record<string, unknown> {
-  const managed = new Set<string>([...CONNECTION_FIELDS, ...KEY_FIELDS, 'keySettings']);
+  const managed = new Set<string>([...CONNECTION_FIELDS, ...KEY_FIELDS, KEY_SETTINGS_FIELD]);
   const next: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stored)) {
     if (!managed.has(key)) {
@@ -195,7 +195,7 @@ function mergeValue(
       next.passphrase = keyFields.passphrase;
     }
     if (keyFields.keySettings !== undefined) {
-      next.keySettings = keyFields.keySettings;
+      next[KEY_SETTINGS_FIELD] = keyFields.keySettings;
     }
   }
   return next;
