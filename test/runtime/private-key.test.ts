@@ -31,7 +31,7 @@ describe('accepted forms all normalise to the same unencrypted PKCS#8 key', () =
   test.each(forms)('%s', (_name, raw, passphrase) => {
     const key = normalisePrivateKey(raw, passphrase);
     expect(key.pkcs8Pem).toBe(pkcs8);
-    expect(key.fingerprint).toBe(expectedFingerprint);
+    expect(key.publicKey.fingerprint).toBe(expectedFingerprint);
     expect(key.bits).toBe(2048);
   });
 });

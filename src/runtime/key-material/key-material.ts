@@ -27,8 +27,9 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { KeyMaterialProperties, parseProperties } from './properties';
 import { CONNECTION_FIELDS, KEY_FIELDS, KEY_SETTINGS_FIELD } from '../../shared/secret-format';
 import type { CustomResourceResult } from '../shared/cfn-response';
-import { describePublicKey, generateRsaKeyPair, KeyError, parsePrivateKey, PublicKeyInfo } from '../shared/keys';
+import { generateRsaKeyPair, PublicKeyInfo } from '../shared/keys';
 import { log } from '../shared/log';
+import { KeyFormatError, normalisePrivateKey } from '../shared/private-key';
 import { registerSecret } from '../shared/redact';
 
 interface StoredValue {
@@ -218,9 +219,9 @@ function publicKeyOf(value: Record<string, unknown>, secretId: string): PublicKe
     throw new Error(`The secret ${secretId} holds no privateKey after the write; this is a bug, please report it.`);
   }
   try {
-    return describePublicKey(parsePrivateKey(privateKey, passphrase));
+    return normalisePrivateKey(privateKey, passphrase).publicKey;
   } catch (error) {
-    if (error instanceof KeyError) {
+    if (error instanceof KeyFormatError) {
       throw new Error(`The privateKey stored in ${secretId} cannot be used: ${error.message}. It was kept as it is. `
         + 'To replace it with a newly generated key, increase keyGeneration in KeySource.generate({ keyGeneration }) and deploy again.');
     }

@@ -1,7 +1,7 @@
 /**
  * RSA key pairs, with Node's own crypto only: no hand-rolled ASN.1 or PEM surgery.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -52,33 +52,4 @@ export function describePublicKey(key: KeyObject): PublicKeyInfo {
     spkiBase64: der.toString('base64'),
     fingerprint: `SHA256:${createHash('sha256').update(der).digest('base64')}`,
   };
-}
-
-/**
- * Parses a stored PEM private key.
- *
- * Errors never carry the key: the caller gets the cause only.
- */
-export function parsePrivateKey(pem: string, passphrase?: string): KeyObject {
-  try {
-    const key = createPrivateKey(passphrase ? { key: pem, format: 'pem', passphrase } : { key: pem, format: 'pem' });
-    if (key.asymmetricKeyType !== 'rsa') {
-      throw new KeyError(`it is an ${String(key.asymmetricKeyType).toUpperCase()} key; Snowflake key-pair authentication needs RSA`);
-    }
-    return key;
-  } catch (error) {
-    if (error instanceof KeyError) {
-      throw error;
-    }
-    const code = (error as { code?: string }).code ?? 'ERR_UNKNOWN';
-    throw new KeyError(`Node's crypto could not read it (${code})`);
-  }
-}
-
-/** A key that cannot be used. The message names the cause and never the key. */
-export class KeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KeyError';
-  }
 }

@@ -9,7 +9,7 @@
  * or damaged key, a missing or wrong passphrase. No message contains the key or the passphrase.
  */
 import { createPrivateKey, KeyObject } from 'node:crypto';
-import { describePublicKey } from './keys';
+import { describePublicKey, PublicKeyInfo } from './keys';
 
 /** Why a key cannot be used. `code` is stable across releases. */
 export type KeyFormatCode =
@@ -34,8 +34,8 @@ export class KeyFormatError extends Error {
 export interface NormalisedKey {
   /** Unencrypted PKCS#8 PEM with real newlines: what snowflake-sdk's `privateKey` takes. */
   readonly pkcs8Pem: string;
-  /** `SHA256:<base64>` of the public key, as `DESC USER` shows it. */
-  readonly fingerprint: string;
+  /** The public half as Snowflake shows it: SPKI base64 and the `SHA256:` fingerprint. */
+  readonly publicKey: PublicKeyInfo;
   /** Modulus length in bits. */
   readonly bits: number;
 }
@@ -80,7 +80,7 @@ export function normalisePrivateKey(raw: string, passphrase?: string): Normalise
   }
   return {
     pkcs8Pem: key.export({ type: 'pkcs8', format: 'pem' }) as string,
-    fingerprint: describePublicKey(key).fingerprint,
+    publicKey: describePublicKey(key),
     bits,
   };
 }
