@@ -85,10 +85,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@0.28.2',
     // Runtime code only: bundled into assets/, never a dependency of the library.
     '@aws-sdk/client-secrets-manager@3.1162.0',
+    // 3.x: its JWT carries the account, not the host's first label, when a PrivateLink host is given.
+    'snowflake-sdk@3.3.0',
     '@types/aws-lambda',
     // Tests only.
     'cdk-nag@3.0.2',
     'aws-sdk-client-mock@4.1.0',
+    // The local Snowflake endpoint (test/support/local-snowflake) runs SQL on embedded Postgres (WASM).
+    '@electric-sql/pglite@0.5.16',
     // AGPL: used in tests to evaluate policies offline, never bundled or shipped.
     '@cloud-copilot/iam-simulate@0.1.173',
   ],

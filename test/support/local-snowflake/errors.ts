@@ -1,0 +1,188 @@
+/**
+ * Snowflake's error codes and messages, as the endpoint sends them, and the mapping from
+ * PostgreSQL (PGlite) errors to them.
+ *
+ * Global Services (GS) errors travel as `{ success: false, code, message, data }` in an HTTP 200
+ * answer (except where `httpStatus` says otherwise); the driver turns them into an
+ * OperationFailedError whose `code` is the string code and whose `sqlState` is `data.sqlState`.
+ */
+
+/** One error as the endpoint answers it. */
+export class SnowflakeError extends Error {
+  constructor(
+    /** Snowflake's code, a string of digits as GS sends it (e.g. '390144', '001003'). */
+    readonly code: string,
+    message: string,
+    /** The SQLSTATE GS puts in `data.sqlState`; login and session errors carry none. */
+    readonly sqlState?: string,
+    /** HTTP status of the answer; GS answers most errors with 200. */
+    readonly httpStatus = 200,
+    /** Extra fields merged into `data`. */
+    readonly data: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'SnowflakeError';
+  }
+}
+
+/** Codes the driver itself reacts to (snowflake-sdk lib/constants/gs_errors.js) and others we send. */
+export const GS = {
+  INCORRECT_USERNAME_PASSWORD: '390100',
+  SESSION_TOKEN_INVALID: '390104',
+  GONE_SESSION: '390111',
+  SESSION_TOKEN_EXPIRED: '390112',
+  MASTER_TOKEN_EXPIRED: '390114',
+  JWT_TOKEN_INVALID: '390144',
+  QUERY_IN_PROGRESS: '333333',
+  QUERY_IN_PROGRESS_ASYNC: '333334',
+} as const;
+
+/** Login failures: the client always sees these codes; details go to the failure log. */
+export function incorrectUsernameOrPassword(): SnowflakeError {
+  return new SnowflakeError(GS.INCORRECT_USERNAME_PASSWORD, 'Incorrect username or password was specified.', undefined, 200, {
+    nextAction: 'RETRY_LOGIN',
+    authnMethod: 'PASSWORD',
+  });
+}
+
+/** `JWT token is invalid. [<uuid>]`: the uuid keys the detailed reason (see `loginFailureDetails`). */
+export function jwtTokenInvalid(failureId: string): SnowflakeError {
+  return new SnowflakeError(GS.JWT_TOKEN_INVALID, `JWT token is invalid. [${failureId}]`, undefined, 200, {
+    nextAction: 'RETRY_LOGIN',
+    authnMethod: 'KEY_PAIR',
+  });
+}
+
+export function sessionExpired(): SnowflakeError {
+  return new SnowflakeError(GS.SESSION_TOKEN_EXPIRED, 'Your session has expired. Please login again.');
+}
+
+export function masterTokenExpired(): SnowflakeError {
+  return new SnowflakeError(GS.MASTER_TOKEN_EXPIRED, 'Authentication token has expired. The user must authenticate again.');
+}
+
+export function sessionGone(): SnowflakeError {
+  return new SnowflakeError(GS.GONE_SESSION, 'Session no longer exists. New login required to access the service.');
+}
+
+/** No or unknown token: HTTP 401 with 390104, which the driver maps to its own 401004. */
+export function invalidSessionToken(): SnowflakeError {
+  return new SnowflakeError(GS.SESSION_TOKEN_INVALID, 'Invalid session token. User must log in again.', undefined, 401);
+}
+
+export function badRequest(message: string): SnowflakeError {
+  return new SnowflakeError('390400', message, undefined, 400);
+}
+
+/** 000630: STATEMENT_TIMEOUT_IN_SECONDS reached. */
+export function statementTimeout(seconds: number): SnowflakeError {
+  return new SnowflakeError(
+    '000630',
+    `Statement reached its statement or warehouse timeout of ${seconds} second(s) and was canceled.`,
+    '57014',
+    200,
+    { type: 'EXECUTION' },
+  );
+}
+
+/** 000604: the statement was aborted through the abort-request endpoint. */
+export function statementCanceled(): SnowflakeError {
+  return new SnowflakeError('000604', 'SQL execution canceled', '57014', 200, { type: 'EXECUTION' });
+}
+
+/** 000008: more statements than MULTI_STATEMENT_COUNT allows. */
+export function statementCountMismatch(actual: number, desired: number): SnowflakeError {
+  return new SnowflakeError(
+    '000008',
+    `Actual statement count ${actual} did not match the desired statement count ${desired}.`,
+    '0A000',
+    200,
+    { type: 'COMPILATION' },
+  );
+}
+
+export function unsupported(what: string): SnowflakeError {
+  return new SnowflakeError('002040', `SQL compilation error:\nUnsupported feature '${what}'.`, '0A000', 200, { type: 'COMPILATION' });
+}
+
+export function bindVariableNotSet(line: number, pos: number): SnowflakeError {
+  return new SnowflakeError(
+    '002049',
+    `SQL compilation error: error line ${line} at position ${pos}\nBind variable ? not set.`,
+    '42601',
+    200,
+    { type: 'COMPILATION' },
+  );
+}
+
+/** The fields of a PostgreSQL error we use (PGlite's DatabaseError carries them). */
+export interface PgErrorLike {
+  readonly message: string;
+  readonly code?: string;
+  readonly position?: string | number;
+}
+
+export function isPgError(e: unknown): e is PgErrorLike {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && !(e instanceof SnowflakeError);
+}
+
+/**
+ * Maps a PostgreSQL error to Snowflake's code, SQLSTATE and message.
+ *
+ * @param locate turns PostgreSQL's 1-based character position in the translated SQL into the
+ *   (line, 0-based position) of the text the client sent.
+ */
+export function fromPgError(err: PgErrorLike, locate: (pgPosition: number) => { line: number; pos: number }): SnowflakeError {
+  const at = err.position !== undefined ? locate(Number(err.position)) : { line: 1, pos: 0 };
+  const compilation = (code: string, message: string, sqlState = '42000'): SnowflakeError =>
+    new SnowflakeError(code, `SQL compilation error:\n${message}`, sqlState, 200, { type: 'COMPILATION', line: at.line, pos: at.pos });
+  const execution = (code: string, message: string, sqlState: string): SnowflakeError =>
+    new SnowflakeError(code, message, sqlState, 200, { type: 'EXECUTION' });
+  const quoted = /"([^"]+)"/.exec(err.message)?.[1];
+  switch (err.code) {
+    case '42601': { // syntax_error
+      const near = /at or near "([^"]*)"/.exec(err.message)?.[1] ?? (/at end of input/.test(err.message) ? '<EOF>' : '?');
+      return compilation('001003', `syntax error line ${at.line} at position ${at.pos} unexpected '${near}'.`);
+    }
+    case '42P01': // undefined_table
+    case '3F000': // invalid_schema_name
+      return compilation('002003', `Object '${snowflakeName(quoted ?? '?')}' does not exist or not authorized.`, '42S02');
+    case '42703': // undefined_column
+      return new SnowflakeError(
+        '000904',
+        `SQL compilation error: error line ${at.line} at position ${at.pos}\ninvalid identifier '${snowflakeName(lastPart(quoted ?? '?'))}'`,
+        '42000',
+        200,
+        { type: 'COMPILATION', line: at.line, pos: at.pos },
+      );
+    case '42P07': // duplicate_table
+    case '42P06': // duplicate_schema
+      return compilation('002002', `Object '${snowflakeName(quoted ?? '?')}' already exists.`, '42710');
+    case '42883': // undefined_function
+      return compilation('002140', `Unknown function ${snowflakeName((/function ([^(\s]+)/.exec(err.message)?.[1]) ?? '?')}`, '42601');
+    case '42804': // datatype_mismatch
+      return compilation('002023', err.message, '22000');
+    case '22P02': // invalid_text_representation
+      return execution('100038', `Numeric value '${/: "([^"]*)"/.exec(err.message)?.[1] ?? ''}' is not recognized`, '22018');
+    case '22012': // division_by_zero
+      return execution('100051', 'Division by zero', '22012');
+    case '23502': // not_null_violation
+      return execution('100072', 'NULL result in a non-nullable column', '22000');
+    case '22001': // string_data_right_truncation
+      return execution('100078', 'String is too long and would be truncated', '22000');
+    default:
+      // Anything else: a generic execution error that keeps PostgreSQL's SQLSTATE (same standard
+      // space) and text, so a test can still tell what went wrong.
+      return execution('100000', `SQL execution error: ${err.message}`, err.code ?? 'XX000');
+  }
+}
+
+/** PostgreSQL folds unquoted names to lower case, Snowflake to upper case. */
+export function snowflakeName(pgName: string): string {
+  return /^[a-z_][a-z0-9_$.]*$/.test(pgName) ? pgName.toUpperCase() : pgName;
+}
+
+function lastPart(name: string): string {
+  const parts = name.split('.');
+  return parts[parts.length - 1];
+}

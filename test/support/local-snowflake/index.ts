@@ -1,0 +1,215 @@
+/**
+ * A local Snowflake endpoint: an HTTP server on 127.0.0.1 that speaks the part of Snowflake's
+ * protocol snowflake-sdk 3.3.0 uses, so tests run the real Node driver against it.
+ *
+ * ```ts
+ * const endpoint = await startLocalSnowflake();            // account TESTORG-TESTACCOUNT, port 0
+ * endpoint.addUser({ name: 'app', publicKeys: [publicPem] });
+ * const conn = snowflake.createConnection(driverOptionsFor(endpoint, { user: 'app', privateKeyPem }));
+ * await conn.connectAsync();
+ * …
+ * await endpoint.stop();
+ * ```
+ *
+ * API
+ * - `startLocalSnowflake(opts?)` → `LocalSnowflake`:
+ *   - `url`, `host`, `port`, `account` (upper case);
+ *   - `addUser(u)`, `setPublicKey(user, 1|2, pem|base64|undefined)`, `describeUser(name)`;
+ *   - `faults`: `setLatency(ms)`, `failNext(n, { status?, kind? })`, `resetNext(n, { kind? })`,
+ *     `rejectKey(keyOrFingerprint)`, `allowKey(…)`, `reset()`;
+ *   - `expireSessions({ master? })`, `setInProgressAfterMs(ms)`;
+ *   - `counters` (snapshot), `requests` (log, snapshot), `resetCounters()`;
+ *   - `loginFailureDetails(uuid)`: the reason behind "JWT token is invalid. [uuid]";
+ *   - `sql(text, params?)`: run Snowflake-flavoured SQL directly on the engine (setup, asserts);
+ *   - `stop()`.
+ * - `driverOptionsFor(endpoint, login, extra?)`: the snowflake-sdk ConnectionOptions to use.
+ * - `fingerprintOf(key)`, `signJwt(privateKey, payload, header?)`: for tests that post tokens.
+ *
+ * Import `./driver-env` before `snowflake-sdk` in a test file (see README.md).
+ * What is and is not emulated: README.md in this folder.
+ */
+import type { ConnectionOptions } from 'snowflake-sdk';
+import { Engine } from './engine';
+import { snowflakeName } from './errors';
+import { Faults } from './faults';
+import { Counters, emptyCounters, LoggedRequest } from './observe';
+import { Queries } from './queries';
+import { EndpointServer, LoginFailureDetails } from './server';
+import { Sessions } from './sessions';
+import { parseStatements, translate } from './sql';
+import { LocalUser, UserDescription, Users } from './users';
+
+export type { FailOptions, FaultFilter, RequestKind } from './faults';
+export { Faults } from './faults';
+export type { Counters, LoggedRequest } from './observe';
+export type { LoginFailureDetails } from './server';
+export type { LocalUser, UserDescription } from './users';
+export { fingerprintOf, JWT_FAILURES, signJwt } from './jwt';
+
+export interface LocalSnowflakeOptions {
+  /** The one account this endpoint serves; default 'TESTORG-TESTACCOUNT'. Compared upper case. */
+  readonly account?: string;
+  /** Session token validity; default 3600. */
+  readonly sessionValiditySeconds?: number;
+  /** Master token validity; default 14400. */
+  readonly masterValiditySeconds?: number;
+  /**
+   * How long a synchronous query (or a result poll) is held before the endpoint answers 333333
+   * "in progress" and the driver polls getResultUrl; default 45000 (as Snowflake).
+   */
+  readonly inProgressAfterMs?: number;
+  /** Port to listen on; default 0 (any free port). */
+  readonly port?: number;
+  /** Address to listen on; default 127.0.0.1. */
+  readonly host?: string;
+}
+
+export interface LocalSnowflake {
+  /** `http://127.0.0.1:PORT`: the driver's accessUrl. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The account name, upper case. */
+  readonly account: string;
+  /** A snapshot of the counters. */
+  readonly counters: Counters;
+  /** A snapshot of the request log, oldest first. */
+  readonly requests: readonly LoggedRequest[];
+  /** The fault switches. */
+  readonly faults: Faults;
+  addUser(user: LocalUser): void;
+  /** Registers or (with undefined) unsets RSA_PUBLIC_KEY (slot 1) or RSA_PUBLIC_KEY_2. */
+  setPublicKey(user: string, slot: 1 | 2, key: string | undefined): void;
+  describeUser(name: string): UserDescription | undefined;
+  /** Zeroes the counters and empties the request log. */
+  resetCounters(): void;
+  /** Changes `inProgressAfterMs` (see LocalSnowflakeOptions) from now on. */
+  setInProgressAfterMs(ms: number): void;
+  /** Makes every session token expired now; with `master`, master tokens too (the driver cannot renew). */
+  expireSessions(opts?: { readonly master?: boolean }): void;
+  /** The detailed reason of a failed login, by the uuid in its message. */
+  loginFailureDetails(id: string): LoginFailureDetails | undefined;
+  /**
+   * Runs SQL on the engine directly, as a session with ACCOUNTADMIN in schema PUBLIC would:
+   * Snowflake flavour is translated, `?` binds take `params`. Several statements run in order;
+   * the rows of the last come back, with PGlite's JavaScript values and upper-cased names.
+   */
+  sql(text: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Promise<LocalSnowflake> {
+  const account = (opts.account ?? 'TESTORG-TESTACCOUNT').toUpperCase();
+  const engine = await Engine.start();
+  const users = new Users();
+  const sessions = new Sessions({
+    sessionSeconds: opts.sessionValiditySeconds ?? 3600,
+    masterSeconds: opts.masterValiditySeconds ?? 14400,
+  });
+  let counters = emptyCounters();
+  const log: LoggedRequest[] = [];
+  const faults = new Faults();
+  const queries = new Queries(engine, users, account, () => { counters.queries++; });
+  const loginFailures = new Map<string, LoginFailureDetails>();
+  const state = {
+    account,
+    users,
+    sessions,
+    queries,
+    engine,
+    faults,
+    get counters() { return counters; },
+    log,
+    loginFailures,
+    inProgressAfterMs: opts.inProgressAfterMs ?? 45_000,
+  };
+  const server = new EndpointServer(state);
+  let address: { host: string; port: number };
+  try {
+    address = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  let stopped: Promise<void> | undefined;
+
+  return {
+    url: `http://${address.host}:${address.port}`,
+    host: address.host,
+    port: address.port,
+    account,
+    addUser: (u) => users.add(u),
+    setPublicKey: (user, slot, key) => users.setPublicKey(user, slot, key),
+    describeUser: (name) => users.describe(name),
+    get counters() { return structuredClone(counters); },
+    get requests() { return log.map((e) => ({ ...e })); },
+    resetCounters: () => {
+      counters = emptyCounters();
+      log.length = 0;
+    },
+    faults,
+    setInProgressAfterMs: (ms) => { state.inProgressAfterMs = ms; },
+    expireSessions: (o = {}) => sessions.expireAll(o.master === true),
+    loginFailureDetails: (id) => loginFailures.get(id),
+    sql: async (text, params = []) => {
+      let rows: Record<string, unknown>[] = [];
+      for (const statement of parseStatements(text)) {
+        const t = translate(text, statement, { user: 'SYSTEM', role: 'ACCOUNTADMIN', account, schema: 'PUBLIC', sessionId: 0 });
+        for (const pre of t.preStatements) await engine.query(pre);
+        const result = await engine.query(t.pgSql, params.slice(0, t.bindCount));
+        rows = result.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [snowflakeName(k), v])));
+      }
+      return rows;
+    },
+    stop: () => {
+      stopped ??= (async () => {
+        await server.close();
+        await engine.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** How a test logs in through the driver. */
+export interface DriverLogin {
+  readonly user: string;
+  /** PKCS#8 (or PKCS#1) PEM: key-pair login (authenticator SNOWFLAKE_JWT). */
+  readonly privateKeyPem?: string;
+  readonly privateKeyPass?: string;
+  /** Password login (authenticator SNOWFLAKE) when no private key is given. */
+  readonly password?: string;
+  readonly role?: string;
+  readonly warehouse?: string;
+  readonly database?: string;
+  readonly schema?: string;
+  /** Another account name than the endpoint's, to test a login naming the wrong account. */
+  readonly account?: string;
+}
+
+/**
+ * snowflake-sdk ConnectionOptions that reach the endpoint over plain HTTP while sending the
+ * account name in the login body and the JWT: `accessUrl` is the endpoint's URL (the driver then
+ * uses it as is, with no OCSP/CRL check since it is not https), `account` the account name.
+ */
+export function driverOptionsFor(
+  endpoint: Pick<LocalSnowflake, 'url' | 'account'>,
+  login: DriverLogin,
+  extra: Partial<ConnectionOptions> = {},
+): ConnectionOptions {
+  const keyPair = login.privateKeyPem !== undefined;
+  const options: ConnectionOptions = {
+    account: login.account ?? endpoint.account,
+    accessUrl: endpoint.url,
+    username: login.user,
+    authenticator: keyPair ? 'SNOWFLAKE_JWT' : 'SNOWFLAKE',
+    ...(keyPair ? { privateKey: login.privateKeyPem } : { password: login.password }),
+    ...(login.privateKeyPass !== undefined ? { privateKeyPass: login.privateKeyPass } : {}),
+    ...(login.role !== undefined ? { role: login.role } : {}),
+    ...(login.warehouse !== undefined ? { warehouse: login.warehouse } : {}),
+    ...(login.database !== undefined ? { database: login.database } : {}),
+    ...(login.schema !== undefined ? { schema: login.schema } : {}),
+    ...extra,
+  };
+  return options;
+}

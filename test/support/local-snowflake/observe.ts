@@ -1,0 +1,79 @@
+/**
+ * What tests can observe: counters and a request log. Neither holds tokens, passwords or keys.
+ */
+import { RequestKind } from './faults';
+
+/**
+ * Counts. Operations (logins, renewals, heartbeats, closes, queries) count when they succeed;
+ * request counts (queryRequests, resultFetches, statusChecks, telemetry) count every request that
+ * got past the fault switches, answered with an error or not. byPath/byKind count everything.
+ */
+export interface Counters {
+  /** Successful logins (sessions opened). */
+  logins: number;
+  /** Logins answered with an error (bad JWT, bad password, unknown user…). */
+  failedLogins: number;
+  /** Statements executed: each new query-request (a retried request with the same requestId is not re-run). */
+  queries: number;
+  /** POST /queries/v1/query-request requests, retries included. */
+  queryRequests: number;
+  heartbeats: number;
+  tokenRenewals: number;
+  sessionCloses: number;
+  telemetry: number;
+  /** GET /queries/<id>/result requests. */
+  resultFetches: number;
+  /** GET /monitoring/queries/<id> requests. */
+  statusChecks: number;
+  /** Requests answered by a fault switch (HTTP error or connection reset). */
+  faultsInjected: number;
+  /** Requests per URL path (without query string). */
+  byPath: Record<string, number>;
+  /** Requests per kind. */
+  byKind: Partial<Record<RequestKind, number>>;
+}
+
+export interface LoggedRequest {
+  /** Epoch milliseconds when the request arrived. */
+  readonly at: number;
+  readonly method: string;
+  /** URL path without the query string. */
+  readonly path: string;
+  readonly kind: RequestKind;
+  /** HTTP status answered; 0 when the connection was reset. */
+  status: number;
+  /** Snowflake code when the answer carried one (errors, 333333/333334). */
+  code?: string;
+  /** Login name for logins, session user otherwise, when known. */
+  user?: string;
+  queryId?: string;
+  /** The `requestId` query parameter: a retry of a request carries the same one. */
+  readonly requestId?: string;
+  /** The `retryCount` query parameter the driver adds to retries. */
+  readonly retryCount?: number;
+  /** For query requests: the SQL text the client sent (binds stay as `?`, values are not logged). */
+  sql?: string;
+  /** Set when a fault switch answered the request. */
+  fault?: 'reset' | 'status';
+  /** For failed JWT logins: the detailed reason (as SYSTEM$GET_LOGIN_FAILURE_DETAILS would give). */
+  loginFailure?: { readonly code: string; readonly error: string; readonly reason: string };
+  durationMs?: number;
+}
+
+export function emptyCounters(): Counters {
+  return {
+    logins: 0,
+    failedLogins: 0,
+    queries: 0,
+    queryRequests: 0,
+    heartbeats: 0,
+    tokenRenewals: 0,
+    sessionCloses: 0,
+    telemetry: 0,
+    resultFetches: 0,
+    statusChecks: 0,
+    faultsInjected: 0,
+    byPath: {},
+    byKind: {},
+  };
+}

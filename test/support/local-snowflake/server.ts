@@ -1,0 +1,448 @@
+/**
+ * The HTTP side of the endpoint: routes the requests snowflake-sdk sends, applies the fault
+ * switches, authenticates sessions, and answers in Global Services' JSON envelope
+ * `{ data, code, message, success }`.
+ */
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { Engine, sleep } from './engine';
+import {
+  badRequest, GS, incorrectUsernameOrPassword, jwtTokenInvalid, SnowflakeError,
+} from './errors';
+import { Faults, RequestKind } from './faults';
+import { JWT_FAILURES, JwtFailure, verifyLoginJwt } from './jwt';
+import { Counters, LoggedRequest } from './observe';
+import { QueryRecord, Queries, QueryRequestBody, sessionParameters } from './queries';
+import { ParamValue, Session, Sessions } from './sessions';
+import { normaliseIdentifier } from './sql-lexer';
+import { Users } from './users';
+
+/** What SYSTEM$GET_LOGIN_FAILURE_DETAILS would return for a failed login, plus our reason. */
+export interface LoginFailureDetails {
+  readonly errorCode: string;
+  readonly code: string;
+  readonly reason: string;
+  readonly username?: string;
+  readonly clientType?: string;
+  readonly clientVersion?: string;
+  readonly timestamp: number;
+}
+
+export interface ServerState {
+  readonly account: string;
+  readonly users: Users;
+  readonly sessions: Sessions;
+  readonly queries: Queries;
+  readonly engine: Engine;
+  readonly faults: Faults;
+  readonly counters: Counters;
+  readonly log: LoggedRequest[];
+  readonly loginFailures: Map<string, LoginFailureDetails>;
+  /** How long a synchronous query (or a result fetch) is held before answering 333333 "in progress". */
+  inProgressAfterMs: number;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly json: unknown;
+}
+
+type Envelope = { data: unknown; code: string | null; message: string | null; success: boolean; headers?: null };
+
+export class EndpointServer {
+  private readonly server: http.Server;
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly state: ServerState) {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`local-snowflake internal error: ${String(e)}`);
+        }
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  async listen(port: number, host: string): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    const address = this.server.address() as AddressInfo;
+    return { host: address.address, port: address.port };
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+    this.state.queries.abort();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+    await this.state.queries.settle();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { counters, faults, log } = this.state;
+    const url = new URL(req.url ?? '/', 'http://local-snowflake');
+    const kind = kindOf(req.method ?? 'GET', url.pathname);
+    const retryCount = url.searchParams.get('retryCount');
+    const entry: LoggedRequest = {
+      at: Date.now(),
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      kind,
+      status: 0,
+      ...(url.searchParams.has('requestId') ? { requestId: url.searchParams.get('requestId') ?? '' } : {}),
+      ...(retryCount !== null ? { retryCount: Number(retryCount) } : {}),
+    };
+    log.push(entry);
+    counters.byPath[url.pathname] = (counters.byPath[url.pathname] ?? 0) + 1;
+    counters.byKind[kind] = (counters.byKind[kind] ?? 0) + 1;
+
+    const raw = await readBody(req);
+    if (faults.latencyMs > 0) {
+      try {
+        await sleep(faults.latencyMs, undefined, this.stopping.signal);
+      } catch {
+        req.socket.destroy();
+        return;
+      }
+    }
+    if (faults.takeReset(kind)) {
+      entry.fault = 'reset';
+      counters.faultsInjected++;
+      entry.durationMs = Date.now() - entry.at;
+      req.socket.destroy();
+      return;
+    }
+    const failStatus = faults.takeFailure(kind);
+    if (failStatus !== undefined) {
+      entry.fault = 'status';
+      entry.status = failStatus;
+      counters.faultsInjected++;
+      entry.durationMs = Date.now() - entry.at;
+      res.writeHead(failStatus, { 'content-type': 'text/html' }).end(`<html><body>${failStatus} (local-snowflake fault switch)</body></html>`);
+      return;
+    }
+
+    let body: unknown;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+    } catch {
+      return this.respond(res, entry, errorAnswer(badRequest('Request body is not JSON.')));
+    }
+    const answer = await this.route(kind, req, url, body, entry);
+    this.respond(res, entry, answer);
+  }
+
+  private respond(res: http.ServerResponse, entry: LoggedRequest, answer: Answer): void {
+    entry.status = answer.status;
+    const code = (answer.json as Partial<Envelope> | undefined)?.code;
+    if (typeof code === 'string') entry.code = code;
+    entry.durationMs = Date.now() - entry.at;
+    if (res.destroyed) return;
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.json));
+  }
+
+  private async route(kind: RequestKind, req: http.IncomingMessage, url: URL, body: unknown, entry: LoggedRequest): Promise<Answer> {
+    const { counters, sessions } = this.state;
+    switch (kind) {
+      case 'login':
+        return this.login(url, body, entry);
+      case 'renew': {
+        const renewed = sessions.renew(tokenOf(req));
+        if (renewed instanceof SnowflakeError) return errorAnswer(renewed);
+        entry.user = renewed.user;
+        counters.tokenRenewals++;
+        const validity = sessions.validitySeconds();
+        return ok({
+          sessionToken: renewed.token,
+          validityInSecondsST: validity.sessionSeconds,
+          masterToken: renewed.masterToken,
+          validityInSecondsMT: validity.masterSeconds,
+          sessionId: renewed.id,
+        });
+      }
+      case 'telemetry':
+        // The driver posts in-band telemetry with the session token; count it, answer like GS.
+        counters.telemetry++;
+        return ok('Log Received');
+      case 'other':
+        return { status: 404, json: { data: null, code: null, message: `local-snowflake: no route for ${req.method} ${url.pathname}`, success: false } };
+      default:
+        break;
+    }
+
+    if (kind === 'query') counters.queryRequests++;
+    if (kind === 'queryResult') counters.resultFetches++;
+    if (kind === 'queryStatus') counters.statusChecks++;
+    const session = sessions.authenticate(tokenOf(req));
+    if (session instanceof SnowflakeError) return errorAnswer(session);
+    entry.user = session.user;
+
+    switch (kind) {
+      case 'heartbeat':
+        counters.heartbeats++;
+        return ok(null);
+      case 'close':
+        if (url.searchParams.get('delete') !== 'true') return errorAnswer(badRequest('Unsupported session request.'));
+        sessions.close(session);
+        counters.sessionCloses++;
+        return ok(null);
+      case 'query':
+        return this.query(session, url, body as QueryRequestBody | undefined, entry);
+      case 'queryResult': {
+        const record = this.ownQuery(session, queryIdOf(url.pathname));
+        if (!record) return errorAnswer(queryNotFound(queryIdOf(url.pathname)));
+        entry.queryId = record.id;
+        return this.answerWhenDone(record);
+      }
+      case 'queryStatus': {
+        const record = this.ownQuery(session, queryIdOf(url.pathname));
+        return ok({ queries: record ? [monitoringEntry(record)] : [] });
+      }
+      case 'queryAbort': {
+        const requestId = (body as { requestId?: string } | undefined)?.requestId;
+        const record = url.pathname === '/queries/v1/abort-request'
+          ? (requestId ? this.state.queries.byRequestId(session, requestId) : undefined)
+          : this.ownQuery(session, queryIdOf(url.pathname));
+        if (record) this.state.queries.abort(record.id);
+        return ok(null);
+      }
+      default:
+        return errorAnswer(badRequest(`Unsupported request ${url.pathname}.`));
+    }
+  }
+
+  private login(url: URL, body: unknown, entry: LoggedRequest): Answer {
+    const { account, users, sessions, counters, faults, loginFailures } = this.state;
+    const data = (body as { data?: Record<string, unknown> } | undefined)?.data;
+    if (!data || typeof data !== 'object') return errorAnswer(badRequest('Login request has no data.'));
+    const loginName = String(data.LOGIN_NAME ?? '').toUpperCase();
+    const accountName = String(data.ACCOUNT_NAME ?? '').toUpperCase();
+    const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
+    entry.user = loginName;
+
+    const fail = (failure: JwtFailure, error: SnowflakeError, id: string): Answer => {
+      counters.failedLogins++;
+      entry.loginFailure = failure;
+      loginFailures.set(id, {
+        errorCode: failure.error,
+        code: failure.code,
+        reason: failure.reason,
+        username: loginName || undefined,
+        clientType: typeof data.CLIENT_APP_ID === 'string' ? data.CLIENT_APP_ID : undefined,
+        clientVersion: typeof data.CLIENT_APP_VERSION === 'string' ? data.CLIENT_APP_VERSION : undefined,
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+      return errorAnswer(error);
+    };
+
+    let user = users.get(loginName);
+    if (authenticator === 'SNOWFLAKE_JWT') {
+      const id = randomUUID();
+      if (accountName !== account) {
+        return fail({ ...JWT_FAILURES.ACCOUNT_MISMATCH, reason: `ACCOUNT_NAME '${accountName}' is not this account '${account}'` }, jwtTokenInvalid(id), id);
+      }
+      const result = verifyLoginJwt(String(data.TOKEN ?? ''), {
+        account,
+        loginName,
+        keysOf: (name) => users.get(name)?.keys,
+        rejected: faults.rejected,
+        now: Date.now() / 1000,
+      });
+      if (!result.ok) return fail(result.failure, jwtTokenInvalid(id), id);
+    } else if (authenticator === 'SNOWFLAKE') {
+      const id = randomUUID();
+      if (accountName !== account) {
+        return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'ACCOUNT_MISMATCH', reason: `ACCOUNT_NAME '${accountName}' is not this account '${account}'` }, incorrectUsernameOrPassword(), id);
+      }
+      if (!user || !users.passwordMatches(user, data.PASSWORD)) {
+        const reason = !user ? `no user '${loginName}'` : user.password === undefined ? 'user has no password' : 'wrong password';
+        return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'INCORRECT_USERNAME_PASSWORD', reason }, incorrectUsernameOrPassword(), id);
+      }
+    } else {
+      const id = randomUUID();
+      return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'UNSUPPORTED_AUTHENTICATOR', reason: `authenticator ${authenticator} is not emulated` }, incorrectUsernameOrPassword(), id);
+    }
+    user = users.get(loginName);
+    if (!user) return errorAnswer(incorrectUsernameOrPassword());
+
+    const fromQuery = (name: string): string | undefined => {
+      const value = url.searchParams.get(name);
+      return value ? normaliseIdentifier(value) : undefined;
+    };
+    const database = fromQuery('databaseName') ?? user.defaultDatabase;
+    const params = new Map<string, ParamValue>();
+    const requested = data.SESSION_PARAMETERS;
+    if (requested && typeof requested === 'object') {
+      for (const [name, value] of Object.entries(requested as Record<string, unknown>)) {
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') params.set(name.toUpperCase(), value);
+      }
+    }
+    const session = sessions.create({
+      user: user.name,
+      role: fromQuery('roleName') ?? user.defaultRole ?? 'PUBLIC',
+      warehouse: fromQuery('warehouse') ?? user.defaultWarehouse,
+      database,
+      schema: fromQuery('schemaName') ?? user.defaultSchema ?? (database ? 'PUBLIC' : undefined),
+      params,
+    });
+    counters.logins++;
+    const validity = sessions.validitySeconds();
+    return ok({
+      masterToken: session.masterToken,
+      token: session.token,
+      validityInSeconds: validity.sessionSeconds,
+      masterValidityInSeconds: validity.masterSeconds,
+      displayUserName: user.name,
+      serverVersion: '0.0.0-local',
+      firstLogin: false,
+      remMeToken: null,
+      remMeValidityInSeconds: 0,
+      healthCheckInterval: 45,
+      newClientForUpgrade: null,
+      sessionId: session.id,
+      parameters: sessionParameters(session),
+      sessionInfo: {
+        databaseName: session.database ?? null,
+        schemaName: session.schema ?? null,
+        warehouseName: session.warehouse ?? null,
+        roleName: session.role,
+      },
+      idToken: null,
+      idTokenValidityInSeconds: 0,
+      responseData: null,
+      mfaToken: null,
+      mfaTokenValidityInSeconds: 0,
+    });
+  }
+
+  private async query(session: Session, url: URL, body: QueryRequestBody | undefined, entry: LoggedRequest): Promise<Answer> {
+    const { queries } = this.state;
+    if (!body || typeof body !== 'object') return errorAnswer(badRequest('Query request has no body.'));
+    if (typeof body.sqlText === 'string') entry.sql = body.sqlText;
+    const { record } = queries.submit(session, body, url.searchParams.get('requestId') ?? undefined);
+    entry.queryId = record.id;
+    if (body.asyncExec) {
+      return inProgress(record, GS.QUERY_IN_PROGRESS_ASYNC, 'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.');
+    }
+    return this.answerWhenDone(record);
+  }
+
+  /** The result when the query ends within inProgressAfterMs, else 333333 with a getResultUrl to poll. */
+  private async answerWhenDone(record: QueryRecord): Promise<Answer> {
+    const finished = await settlesWithin(record.done, this.state.inProgressAfterMs, this.stopping.signal);
+    if (!finished) return inProgress(record, GS.QUERY_IN_PROGRESS, 'Query execution in progress. Query will be continued to be executed.');
+    if (record.error) return errorAnswer(record.error);
+    return ok(record.data ?? null);
+  }
+
+  private ownQuery(session: Session, id: string): QueryRecord | undefined {
+    const record = this.state.queries.get(id);
+    return record && record.user === session.user ? record : undefined;
+  }
+}
+
+function kindOf(method: string, path: string): RequestKind {
+  if (method === 'POST') {
+    if (path === '/session/v1/login-request') return 'login';
+    if (path === '/session/token-request') return 'renew';
+    if (path === '/session/heartbeat') return 'heartbeat';
+    if (path === '/session') return 'close';
+    if (path === '/queries/v1/query-request') return 'query';
+    if (path === '/queries/v1/abort-request' || /^\/queries\/[^/]+\/abort-request$/.test(path)) return 'queryAbort';
+    if (path === '/telemetry/send') return 'telemetry';
+  }
+  if (method === 'GET') {
+    if (/^\/queries\/[^/]+\/result$/.test(path)) return 'queryResult';
+    if (/^\/monitoring\/queries\/[^/]+$/.test(path)) return 'queryStatus';
+  }
+  return 'other';
+}
+
+function queryIdOf(path: string): string {
+  const parts = path.split('/');
+  return parts[path.startsWith('/monitoring/') ? 3 : 2] ?? '';
+}
+
+function tokenOf(req: http.IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  const m = header ? /^Snowflake Token="([^"]*)"$/.exec(header) : null;
+  return m?.[1];
+}
+
+/** Reads the body; the driver may send it gzip-compressed (magic bytes decide, not the header). */
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  return raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+}
+
+function ok(data: unknown): Answer {
+  const json: Envelope = { data, code: null, message: null, success: true };
+  return { status: 200, json };
+}
+
+function errorAnswer(error: SnowflakeError): Answer {
+  const data: Record<string, unknown> = { ...error.data };
+  if (error.sqlState) {
+    const position = { line: data.line ?? -1, pos: data.pos ?? -1 };
+    Object.assign(data, { internalError: false, errorCode: error.code, age: 0, sqlState: error.sqlState, ...position });
+  }
+  const json: Envelope = { data, code: error.code, message: error.message, success: false, headers: null };
+  return { status: error.httpStatus, json };
+}
+
+function inProgress(record: QueryRecord, code: string, message: string): Answer {
+  const json: Envelope = {
+    data: { queryId: record.id, getResultUrl: `/queries/${record.id}/result`, queryAbortsAfterSecs: 300, progressDesc: null },
+    code,
+    message,
+    success: true,
+  };
+  return { status: 200, json };
+}
+
+function queryNotFound(id: string): SnowflakeError {
+  return new SnowflakeError('000709', `Statement ${id} not found`, '02000');
+}
+
+function monitoringEntry(record: QueryRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    status: record.status,
+    state: { RUNNING: 'RUNNING', SUCCESS: 'SUCCEEDED', FAILED_WITH_ERROR: 'FAILED', ABORTED: 'ABORTED' }[record.status],
+    sqlText: record.sqlText,
+    startTime: record.startTime,
+    endTime: record.endTime ?? 0,
+    totalDuration: (record.endTime ?? Date.now()) - record.startTime,
+    sessionId: record.sessionId,
+    userName: record.user,
+    errorCode: record.error?.code,
+    errorMessage: record.error?.message,
+  };
+}
+
+/** True when `done` settles within `ms`; false on timeout or when the endpoint stops. */
+async function settlesWithin(done: Promise<void>, ms: number, stop: AbortSignal): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  let onStop: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      done.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+        onStop = () => resolve(false);
+        stop.addEventListener('abort', onStop, { once: true });
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onStop) stop.removeEventListener('abort', onStop);
+  }
+}

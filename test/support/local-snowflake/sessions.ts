@@ -1,0 +1,102 @@
+/**
+ * Sessions: a session token (sent as `Authorization: Snowflake Token="…"` on every request) and a
+ * master token (sent only to renew the session token), each with its own validity.
+ */
+import { randomBytes } from 'node:crypto';
+import { invalidSessionToken, masterTokenExpired, sessionExpired, sessionGone, SnowflakeError } from './errors';
+
+export type ParamValue = string | number | boolean;
+
+export interface Session {
+  readonly id: number;
+  readonly user: string;
+  role: string;
+  warehouse?: string;
+  database?: string;
+  schema?: string;
+  /** Session parameters: from the login's SESSION_PARAMETERS and ALTER SESSION, upper-case names. */
+  readonly params: Map<string, ParamValue>;
+  token: string;
+  masterToken: string;
+  tokenExpiresAt: number;
+  masterExpiresAt: number;
+  closed: boolean;
+}
+
+export interface SessionValidity {
+  readonly sessionSeconds: number;
+  readonly masterSeconds: number;
+}
+
+export class Sessions {
+  private readonly byToken = new Map<string, Session>();
+  private readonly byMaster = new Map<string, Session>();
+  private readonly all: Session[] = [];
+  private nextId = 1_000_000_000_001;
+
+  constructor(private readonly validity: SessionValidity) {}
+
+  create(init: { user: string; role: string; warehouse?: string; database?: string; schema?: string; params: Map<string, ParamValue> }): Session {
+    const now = Date.now();
+    const id = this.nextId++;
+    const session: Session = {
+      id,
+      ...init,
+      token: newToken(id),
+      masterToken: newToken(id),
+      tokenExpiresAt: now + this.validity.sessionSeconds * 1000,
+      masterExpiresAt: now + this.validity.masterSeconds * 1000,
+      closed: false,
+    };
+    this.byToken.set(session.token, session);
+    this.byMaster.set(session.masterToken, session);
+    this.all.push(session);
+    return session;
+  }
+
+  /** The session a session token belongs to, or the error Snowflake answers with. */
+  authenticate(token: string | undefined): Session | SnowflakeError {
+    const session = token ? this.byToken.get(token) : undefined;
+    if (!session) return invalidSessionToken();
+    if (session.closed) return sessionGone();
+    // A token replaced by renewal, or past its validity, is expired: the driver renews.
+    if (session.token !== token || Date.now() >= session.tokenExpiresAt) return sessionExpired();
+    return session;
+  }
+
+  /** Renews the session token with the master token (POST /session/token-request). */
+  renew(masterToken: string | undefined): Session | SnowflakeError {
+    const session = masterToken ? this.byMaster.get(masterToken) : undefined;
+    if (!session || session.closed) return sessionGone();
+    if (Date.now() >= session.masterExpiresAt) return masterTokenExpired();
+    session.token = newToken(session.id);
+    session.tokenExpiresAt = Date.now() + this.validity.sessionSeconds * 1000;
+    this.byToken.set(session.token, session);
+    return session;
+  }
+
+  close(session: Session): void {
+    session.closed = true;
+  }
+
+  /** Makes every session token (and with `master`, every master token) expired now. */
+  expireAll(master: boolean): void {
+    const past = Date.now() - 1;
+    for (const s of this.all) {
+      s.tokenExpiresAt = past;
+      if (master) s.masterExpiresAt = past;
+    }
+  }
+
+  get count(): { open: number; total: number } {
+    return { open: this.all.filter((s) => !s.closed).length, total: this.all.length };
+  }
+
+  validitySeconds(): SessionValidity {
+    return this.validity;
+  }
+}
+
+function newToken(sessionId: number): string {
+  return `ver:1-hint:${sessionId}-ETMsDgAAA${randomBytes(24).toString('base64url')}`;
+}
