@@ -58,6 +58,23 @@ function lambdaHome(): string {
   return readOnlyHome;
 }
 
+/** The variables Lambda itself sets (and nothing from the test runner's environment). */
+export function lambdaEnvironment(name: string, taskRoot: string): Record<string, string> {
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: lambdaHome(),
+    TMPDIR: '/tmp',
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    NODE_OPTIONS: '',
+    AWS_LAMBDA_FUNCTION_NAME: `test-${name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    LAMBDA_TASK_ROOT: taskRoot,
+  };
+}
+
 /** Invokes `handler(event, context)` from the asset in a fresh Node process. */
 export async function invokeAsset(name: string, event: unknown, env: Record<string, string>, timeoutMs = 60_000): Promise<InvokeResult> {
   const dir = assetDir(name);
@@ -70,20 +87,7 @@ export async function invokeAsset(name: string, event: unknown, env: Record<stri
     stdio: ['ignore', 'pipe', 'pipe'],
     // Root ignores file modes; run as nobody so the read-only home really is read-only.
     ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    env: {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: lambdaHome(),
-      TMPDIR: '/tmp',
-      LANG: 'en_US.UTF-8',
-      TZ: ':UTC',
-      NODE_OPTIONS: '',
-      AWS_LAMBDA_FUNCTION_NAME: `test-${name}`,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-      LAMBDA_TASK_ROOT: dir,
-      ...env,
-    },
+    env: { ...lambdaEnvironment(name, dir), ...env },
   });
   let stdout = '';
   let stderr = '';

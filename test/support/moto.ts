@@ -69,8 +69,8 @@ export async function startMoto(): Promise<MotoServer> {
   };
 }
 
-/** Environment for AWS SDK clients pointed at moto. */
-export function awsEnvFor(moto: MotoServer, region = 'us-east-1'): Record<string, string> {
+/** Environment for AWS SDK clients pointed at moto (or at a proxy in front of it). */
+export function awsEnvFor(moto: { readonly endpoint: string }, region = 'us-east-1'): Record<string, string> {
   return {
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -80,5 +80,6 @@ export function awsEnvFor(moto: MotoServer, region = 'us-east-1'): Record<string
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
     AWS_ENDPOINT_URL_KMS: moto.endpoint,
+    AWS_ENDPOINT_URL_STS: moto.endpoint,
   };
 }

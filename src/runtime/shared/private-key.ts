@@ -9,6 +9,7 @@
  * or damaged key, a missing or wrong passphrase. No message contains the key or the passphrase.
  */
 import { createPrivateKey, KeyObject } from 'node:crypto';
+import { SnowflakeConnectorError } from './errors';
 import { describePublicKey, PublicKeyInfo } from './keys';
 
 /** Why a key cannot be used. `code` is stable across releases. */
@@ -22,11 +23,19 @@ export type KeyFormatCode =
   | 'KEY_PASSPHRASE_WRONG';
 
 /** A stored key that cannot be used. Names the cause and the fix, never the key. */
-export class KeyFormatError extends Error {
+export class KeyFormatError extends SnowflakeConnectorError {
   public readonly field = 'privateKey';
-  constructor(public readonly code: KeyFormatCode, message: string) {
-    super(`${message} (${code})`);
-    this.name = 'KeyFormatError';
+  declare public readonly code: KeyFormatCode;
+  /**
+   * @param detail the cause and the fix, without the code
+   */
+  constructor(code: KeyFormatCode, public readonly detail: string) {
+    super(code, detail);
+  }
+
+  /** The same error, its message prefixed with where the key came from (a secret's id). */
+  within(where: string): KeyFormatError {
+    return new KeyFormatError(this.code, `${where}: ${this.detail}`);
   }
 }
 

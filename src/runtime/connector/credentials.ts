@@ -1,0 +1,186 @@
+/**
+ * Credentials from Secrets Manager: read with GetSecretValue, checked against
+ * docs/secret-format.md, and the key normalised into what snowflake-sdk takes.
+ *
+ * The connector keeps one `SecretReader` per warm instance and asks it once per cold start;
+ * `refresh()` bypasses that cache (after Snowflake rejects a login, the key may have rotated).
+ * Only AWSCURRENT is ever read: AWSPENDING belongs to a rotation still being tested.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from './retry';
+import { SecretAccessError, TransientError } from '../shared/errors';
+import { log } from '../shared/log';
+import { KeyFormatError, normalisePrivateKey } from '../shared/private-key';
+import { errorMessage } from '../shared/redact';
+import { parseAnySecretValue, SnowflakeConnectionSettings } from '../shared/secret-value';
+
+/** How the service user proves who it is. */
+export type Authentication =
+  | { readonly kind: 'keyPair'; readonly pkcs8Pem: string; readonly fingerprint: string; readonly bits: number }
+  | { readonly kind: 'password'; readonly password: string };
+
+/** A checked secret, ready for the driver. */
+export interface Credentials {
+  readonly secretId: string;
+  /** The secret version read; a later read with another id holds another value. */
+  readonly versionId: string;
+  readonly settings: SnowflakeConnectionSettings;
+  readonly authentication: Authentication;
+}
+
+/** The region in a Secrets Manager ARN, or undefined for a secret name. */
+export function regionOfSecretArn(secretId: string): string | undefined {
+  const match = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:/.exec(secretId);
+  return match?.[1];
+}
+
+/** Error names Secrets Manager and the SDK use for failures that may pass. */
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'Throttling',
+  'InternalServiceError', 'InternalFailure', 'ServiceUnavailable', 'ServiceUnavailableException',
+  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
+]);
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+
+/** Whether a Secrets Manager call that failed this way may succeed if tried again. */
+export function isTransientAwsError(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (!e || typeof e !== 'object') return false;
+  if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.code && TRANSIENT_NETWORK_CODES.has(e.code)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  return e.$retryable !== undefined;
+}
+
+export interface SecretReaderOptions {
+  /** A client to use instead of one made for the secret's region. */
+  readonly client?: SecretsManagerClient;
+  readonly retryPolicy?: RetryPolicy;
+  readonly retryEnvironment?: RetryEnvironment;
+  /** Abandon one GetSecretValue call after this long (it is then retried). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Reads and checks one secret; caches the first good read until `refresh()`. */
+export class SecretReader {
+  /** GetSecretValue calls made (for metrics and tests). */
+  public reads = 0;
+  private readonly client: SecretsManagerClient;
+  private cached: Promise<Credentials> | undefined;
+
+  constructor(public readonly secretId: string, private readonly options: SecretReaderOptions = {}) {
+    const region = regionOfSecretArn(secretId);
+    this.client = options.client ?? new SecretsManagerClient({
+      ...(region ? { region } : {}),
+      // Retries are ours (bounded, with full jitter), so that throttling and timeouts are
+      // handled the same way as Snowflake's transient failures.
+      maxAttempts: 1,
+      // throwOnRequestTimeout: without it, @smithy/node-http-handler only warns when the timeout passes.
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: options.requestTimeoutMs ?? 5_000, throwOnRequestTimeout: true },
+    });
+  }
+
+  /** The credentials, read once: concurrent callers share one read; a failed read is not kept. */
+  get(): Promise<Credentials> {
+    if (!this.cached) {
+      const reading = this.read();
+      this.cached = reading;
+      reading.catch(() => {
+        if (this.cached === reading) this.cached = undefined;
+      });
+    }
+    return this.cached;
+  }
+
+  /** Reads AWSCURRENT again, bypassing the cache, and keeps the result if it is good. */
+  refresh(): Promise<Credentials> {
+    this.cached = undefined;
+    return this.get();
+  }
+
+  private async read(): Promise<Credentials> {
+    const started = Date.now();
+    const output = await withRetry(
+      () => {
+        this.reads++;
+        return this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
+      },
+      isTransientAwsError,
+      {
+        policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+        env: this.options.retryEnvironment,
+        onRetry: ({ attempt, delayMs, error }) => log('WARN', 'Secrets Manager call failed; retrying', {
+          secretId: this.secretId, attempt, delayMs, error: errorName(error),
+        }),
+        onGiveUp: (error, attempts) => this.accessError(error, attempts),
+      },
+    ).catch((error) => {
+      throw error instanceof SecretAccessError || error instanceof TransientError ? error : this.accessError(error, 1);
+    });
+
+    const value = parseAnySecretValue(this.secretId, output.SecretString);
+    const { privateKey, passphrase, password, ...rest } = value as unknown as Record<string, string | undefined>;
+    const settings = rest as unknown as SnowflakeConnectionSettings;
+    let authentication: Authentication;
+    if (privateKey !== undefined) {
+      let key;
+      try {
+        key = normalisePrivateKey(privateKey, passphrase);
+      } catch (error) {
+        throw error instanceof KeyFormatError ? error.within(`Secret ${this.secretId}, field "privateKey"`) : error;
+      }
+      authentication = { kind: 'keyPair', pkcs8Pem: key.pkcs8Pem, fingerprint: key.publicKey.fingerprint, bits: key.bits };
+    } else {
+      log('WARN', 'The secret holds a password, not a key pair. Snowflake is blocking single-factor password sign-in for '
+        + 'service users: generate a key pair (SnowflakeKeyPairSecret does it for you), register its public key with '
+        + 'ALTER USER ... SET RSA_PUBLIC_KEY, and store the private key in "privateKey"', { secretId: this.secretId, user: settings.user });
+      authentication = { kind: 'password', password: password! };
+    }
+    log('INFO', 'Read the Snowflake secret', {
+      secretId: this.secretId,
+      versionId: output.VersionId,
+      account: settings.account,
+      user: settings.user,
+      authentication: authentication.kind,
+      // Compare with DESC USER's RSA_PUBLIC_KEY_FP / RSA_PUBLIC_KEY_2_FP.
+      ...(authentication.kind === 'keyPair' ? { publicKeyFingerprint: authentication.fingerprint } : {}),
+      ms: Date.now() - started,
+    });
+    return { secretId: this.secretId, versionId: output.VersionId ?? '', settings, authentication };
+  }
+
+  /** A Secrets Manager failure as a typed error naming the cause and the fix. */
+  private accessError(error: unknown, attempts: number): Error {
+    const name = errorName(error);
+    const message = error instanceof Error ? error.message : '';
+    const id = this.secretId;
+    if (isTransientAwsError(error)) {
+      return new TransientError('SECRET_UNAVAILABLE', `Secrets Manager did not answer GetSecretValue for ${id} after ${attempts} attempt(s) `
+        + `(last: ${name}). This is usually throttling or a network problem: in a VPC without NAT, add a Secrets Manager interface `
+        + 'endpoint; if throttled, lower the rate of cold starts or raise the Secrets Manager quota', { cause: error });
+    }
+    if (name === 'ResourceNotFoundException') {
+      return new SecretAccessError('SECRET_NOT_FOUND', `Secret ${id} was not found${regionOfSecretArn(id) ? '' : ` in region ${process.env.AWS_REGION ?? '(unset)'}`}, `
+        + 'or it has no AWSCURRENT version. Check SNOWFLAKE_SECRET_ID: give the full secret ARN (a name is looked up in the function\'s own region)', { cause: error });
+    }
+    if (name === 'DecryptionFailure' || (name === 'AccessDeniedException' && /kms/i.test(message))) {
+      return new SecretAccessError('SECRET_DECRYPT_DENIED', `Secret ${id} is encrypted with a KMS key the function may not use (${name}). `
+        + 'Grant kms:Decrypt through Secrets Manager: secret.grantRead(fn) does it, and the key policy must allow the account', { cause: error });
+    }
+    if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name === 'ExpiredTokenException') {
+      return new SecretAccessError('SECRET_ACCESS_DENIED', `The function may not read secret ${id} (${name}). Grant secretsmanager:GetSecretValue `
+        + 'on exactly this secret: secret.grantRead(fn), or run the function with a SecretReaderRole', { cause: error });
+    }
+    if (name === 'InvalidRequestException') {
+      return new SecretAccessError('SECRET_NOT_FOUND', `Secret ${id} cannot be read now (${name}: ${errorMessage(message)}). `
+        + 'If it is scheduled for deletion, restore it with `aws secretsmanager restore-secret`', { cause: error });
+    }
+    return new SecretAccessError('SECRET_READ_FAILED', `Reading secret ${id} failed (${name}: ${errorMessage(message)})`, { cause: error });
+  }
+}
+
+function errorName(error: unknown): string {
+  const e = error as { name?: string; code?: string };
+  return (e && (e.name && e.name !== 'Error' ? e.name : e.code)) || 'Error';
+}

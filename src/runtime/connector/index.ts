@@ -1,0 +1,71 @@
+/**
+ * The runtime connector, for code that runs inside Lambda: the bundled SnowflakeConnectorFunction
+ * handler, and users' own handlers. Never exported from the construct library's index.
+ *
+ * ```ts
+ * import { getConnector } from './connector'; // the bundled connector (see docs/connector.md)
+ * export const handler = async () => {
+ *   const snowflake = getConnector(); // reads SNOWFLAKE_SECRET_ID
+ *   return snowflake.fetchAll('SELECT CURRENT_USER() AS WHO');
+ * };
+ * ```
+ */
+import { ConnectorOptions, SnowflakeConnector } from './connector';
+import { ConfigurationError } from '../shared/errors';
+
+export * from './connector';
+export { regionOfSecretArn } from './credentials';
+export { DEFAULT_RETRY_POLICY, RetryPolicy } from './retry';
+export {
+  AuthenticationError,
+  ConfigurationError,
+  ConnectorErrorCode,
+  QueryError,
+  SecretAccessError,
+  SecretFormatError,
+  SnowflakeConnectorError,
+  TransientError,
+} from '../shared/errors';
+export { KeyFormatCode, KeyFormatError } from '../shared/private-key';
+
+/** The environment variable naming the secret (its ARN, or a name in the function's region). */
+export const SECRET_ID_ENV = 'SNOWFLAKE_SECRET_ID';
+/** Optional: send Snowflake requests to this URL (a proxy, or a local endpoint in tests). */
+export const ENDPOINT_URL_ENV = 'SNOWFLAKE_ENDPOINT_URL';
+/** Optional: STATEMENT_TIMEOUT_IN_SECONDS for every statement. */
+export const STATEMENT_TIMEOUT_ENV = 'SNOWFLAKE_STATEMENT_TIMEOUT_SECONDS';
+
+// Module scope: one connector per warm Lambda instance, so the secret is read once per cold start.
+let shared: SnowflakeConnector | undefined;
+
+/**
+ * The connector of this Lambda instance, configured from its environment on first use.
+ * Every call returns the same connector (and so the same connection while warm).
+ */
+export function getConnector(overrides: Partial<ConnectorOptions> = {}): SnowflakeConnector {
+  if (!shared) shared = new SnowflakeConnector({ ...optionsFromEnvironment(process.env), ...overrides });
+  return shared;
+}
+
+/** Connector options from environment variables; throws a ConfigurationError naming the variable. */
+export function optionsFromEnvironment(env: Record<string, string | undefined>): ConnectorOptions {
+  const secretId = env[SECRET_ID_ENV]?.trim();
+  if (!secretId) {
+    throw new ConfigurationError('CONFIG_INVALID', `${SECRET_ID_ENV} is not set. Set it to the Snowflake secret's ARN `
+      + '(SnowflakeConnectorFunction does this for you)');
+  }
+  const endpointUrl = env[ENDPOINT_URL_ENV]?.trim() || undefined;
+  if (endpointUrl && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) {
+    throw new ConfigurationError('CONFIG_INVALID', `${ENDPOINT_URL_ENV} must be a URL such as https://proxy.example.com:8443, not ${JSON.stringify(endpointUrl)}`);
+  }
+  const timeoutText = env[STATEMENT_TIMEOUT_ENV]?.trim();
+  const statementTimeoutSeconds = timeoutText ? Number(timeoutText) : undefined;
+  if (statementTimeoutSeconds !== undefined && !(Number.isInteger(statementTimeoutSeconds) && statementTimeoutSeconds >= 0)) {
+    throw new ConfigurationError('CONFIG_INVALID', `${STATEMENT_TIMEOUT_ENV} must be a whole number of seconds, not ${JSON.stringify(timeoutText)}`);
+  }
+  return {
+    secretId,
+    ...(endpointUrl ? { endpointUrl } : {}),
+    ...(statementTimeoutSeconds !== undefined ? { statementTimeoutSeconds } : {}),
+  };
+}
