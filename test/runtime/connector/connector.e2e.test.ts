@@ -241,6 +241,20 @@ describe('connection reuse', () => {
     expect(await ok(instance, { op: 'fetchAll', sql: 'SELECT ID FROM RETRIED' })).toEqual([{ ID: 7 }]);
   });
 
+  test('after an idle spell, a failed heartbeat makes the connector log in again before the statement', async () => {
+    const { secretId } = await userWithSecret(rsaKey());
+    const instance = await instanceFor(secretId);
+    // validateAfterIdleMs 0: check before every call, as if every call came after a long idle.
+    await ok(instance, { op: 'fetchOne', sql: 'SELECT 1 AS ONE', options: { validateAfterIdleMs: 0 } });
+    const heartbeats = snowflake.counters.heartbeats;
+    await ok(instance, { op: 'fetchOne', sql: 'SELECT 1 AS ONE' });
+    expect(snowflake.counters.heartbeats - heartbeats).toBe(1);
+    const logins = snowflake.counters.logins;
+    snowflake.faults.failNext(1, { status: 503, kind: 'heartbeat' });
+    expect(await ok(instance, { op: 'fetchOne', sql: 'SELECT 2 AS TWO' })).toEqual({ TWO: 2 });
+    expect(snowflake.counters.logins - logins).toBe(1);
+  });
+
   test('a failed login is not kept: the next invocation tries again and succeeds', async () => {
     const { secretId } = await userWithSecret(rsaKey());
     const instance = await instanceFor(secretId);
@@ -259,6 +273,17 @@ describe('connection reuse', () => {
     expect(await ok(instance, { op: 'fetchOne', sql: 'SELECT 1 AS ONE', options: { retryPolicy: FAST_RETRIES } })).toEqual({ ONE: 1 });
     expect(snowflake.requests.filter((r) => r.kind === 'login').length - attempts).toBe(3);
   });
+});
+
+test('a secret given by name is read in the function\'s region, and the session gets the secret\'s role and warehouse', async () => {
+  const key = rsaKey();
+  const { user, secretId } = await userWithSecret(key, { role: 'ANALYST', warehouse: 'REPORTING_WH', database: 'RAW', schema: 'EVENTS' });
+  const name = secretId.split(':secret:')[1].replace(/-[A-Za-z0-9]{6}$/, '');
+  const instance = await instanceFor(name);
+  expect(await ok(instance, {
+    op: 'fetchOne',
+    sql: 'SELECT CURRENT_USER() AS U, CURRENT_ROLE() AS R, CURRENT_WAREHOUSE() AS W, CURRENT_DATABASE() AS D, CURRENT_SCHEMA() AS S',
+  })).toEqual({ U: user, R: 'ANALYST', W: 'REPORTING_WH', D: 'RAW', S: 'EVENTS' });
 });
 
 test('a legacy password secret still connects, with a warning', async () => {
