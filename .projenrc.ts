@@ -103,7 +103,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Runtime code runs inside Lambda. It is bundled here, when the library is built, so that
 // users (Python, Java and Go included) need neither esbuild nor Docker when they synthesize.
 // The AWS SDK is bundled too: see docs/architecture.md ("What the assets contain").
-const RUNTIME_BUNDLES = ['key-material', 'connector'];
+const RUNTIME_BUNDLES = ['key-material', 'connector', 'sql-executor'];
 const bundleTask = project.addTask('bundle:runtime', {
   description: 'Bundle the Lambda runtime code under src/runtime/ into assets/ (minified, deterministic)',
 });

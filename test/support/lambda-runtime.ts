@@ -75,8 +75,9 @@ function call(method, path, body) {
 `;
 
 /**
- * Starts a warm instance of `handlerFile` (a CommonJS file exporting `handler`), with
- * LAMBDA_TASK_ROOT and the working directory set to `taskRoot`.
+ * Starts a warm instance of `handlerFile` (a CommonJS file exporting `handler`; relative to the
+ * task root, or absolute), with LAMBDA_TASK_ROOT and the working directory set to a copy of
+ * `taskRoot`.
  */
 export async function startLambdaInstance(handlerFile: string, taskRoot: string, env: Record<string, string>): Promise<LambdaInstance> {
   const pending: { id: string; event: string; timeoutMs: number; settle: (i: Invocation) => void }[] = [];
@@ -130,7 +131,9 @@ export async function startLambdaInstance(handlerFile: string, taskRoot: string,
   // Writable by the handler, so that a file the driver should not write (snowflake.log) would show up.
   fs.chmodSync(cwd, 0o777);
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const child: ChildProcess = spawn(process.execPath, ['-e', BOOTSTRAP, handlerFile], {
+  // A relative handler file is the task root's own (a bundled asset's index.js).
+  const handlerPath = path.isAbsolute(handlerFile) ? handlerFile : path.join(cwd, handlerFile);
+  const child: ChildProcess = spawn(process.execPath, ['-e', BOOTSTRAP, handlerPath], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(asRoot ? { uid: 65534, gid: 65534 } : {}),

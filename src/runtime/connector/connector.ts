@@ -47,6 +47,13 @@ export interface AsyncResult extends ExecuteResult {
   readonly rows: Row[];
 }
 
+export interface QueryResult extends ExecuteResult {
+  /** The first `maxRows` rows (all of them without `maxRows`). */
+  readonly rows: Row[];
+  /** True when the result had more rows than `maxRows`. */
+  readonly truncated: boolean;
+}
+
 export interface FetchManyOptions {
   /** Rows per page. */
   readonly size: number;
@@ -171,6 +178,28 @@ export class SnowflakeConnector {
     return this.withSession(sql, async (connection) => {
       const { rows } = await this.run(connection, { sqlText: sql, binds: binds as Bind[] | undefined });
       return (rows ?? []) as Row[];
+    });
+  }
+
+  /**
+   * Runs a statement and returns its query id, its row count and its first `maxRows` rows (all
+   * rows without it), streaming: rows past `maxRows` are never fetched.
+   */
+  async query(sql: string, binds?: readonly Bind[], options: { maxRows?: number } = {}): Promise<QueryResult> {
+    checkSql(sql);
+    const maxRows = options.maxRows;
+    if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 1)) {
+      throw new SnowflakeConnectorError('INVALID_ARGUMENT', `query: maxRows must be a positive integer, not ${JSON.stringify(maxRows)}`);
+    }
+    return this.withSession(sql, async (connection) => {
+      const { statement } = await this.run(connection, { sqlText: sql, binds: binds as Bind[] | undefined, streamResult: true });
+      const total = statement.getNumRows();
+      const rows: Row[] = [];
+      if (total > 0) {
+        const end = maxRows === undefined ? total - 1 : Math.min(total, maxRows) - 1;
+        for await (const row of statement.streamRows({ start: 0, end }) as AsyncIterable<Row>) rows.push(row);
+      }
+      return { queryId: statement.getQueryId(), rowCount: rowCountOf(statement), rows, truncated: rows.length < total };
     });
   }
 
@@ -494,8 +523,9 @@ interface StatementLike {
 }
 
 function rowCountOf(statement: StatementLike, fallback?: number): number {
+  // Not DML: the driver says -1 (or undefined); the rows returned are the count.
   const updated = statement.getNumUpdatedRows();
-  if (typeof updated === 'number' && !Number.isNaN(updated)) return updated;
+  if (typeof updated === 'number' && updated >= 0) return updated;
   const rows = statement.getNumRows();
   return typeof rows === 'number' && !Number.isNaN(rows) ? rows : fallback ?? 0;
 }

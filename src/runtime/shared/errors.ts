@@ -10,6 +10,7 @@ export type ConnectorErrorCode =
   // Configuration of the function itself, or a call's arguments.
   | 'CONFIG_INVALID'
   | 'INVALID_ARGUMENT'
+  | 'INVALID_EVENT'
   // Reading the secret.
   | 'SECRET_NOT_FOUND'
   | 'SECRET_ACCESS_DENIED'

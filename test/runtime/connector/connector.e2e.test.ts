@@ -117,7 +117,7 @@ describe('every stored key form logs in', () => {
 test('fetchOne, fetchAll and execute with binds', async () => {
   const { secretId } = await userWithSecret(rsaKey());
   const instance = await instanceFor(secretId);
-  const [, , one, none, all, updated] = await ok(instance, {
+  const [, , one, none, all, updated, selected] = await ok(instance, {
     steps: [
       { op: 'execute', sql: 'CREATE TABLE ORDERS (ID INTEGER, AMOUNT NUMBER(10,2))' },
       { op: 'executeMany', sql: 'INSERT INTO ORDERS VALUES (?, ?)', rows: [[1, 10.5], [2, 20.25], [3, 30]] },
@@ -125,12 +125,15 @@ test('fetchOne, fetchAll and execute with binds', async () => {
       { op: 'fetchOne', sql: 'SELECT ID FROM ORDERS WHERE AMOUNT > ?', binds: [1000] },
       { op: 'fetchAll', sql: 'SELECT COUNT(*) AS N FROM ORDERS' },
       { op: 'execute', sql: 'UPDATE ORDERS SET AMOUNT = AMOUNT + 1 WHERE ID >= ?', binds: [2] },
+      { op: 'execute', sql: 'SELECT ID FROM ORDERS' },
     ],
   });
   expect(one).toEqual({ ID: 2 });
   expect(none).toBeNull();
   expect(all).toEqual([{ N: 3 }]);
   expect(updated.rowCount).toBe(2);
+  // Not DML: the rows returned.
+  expect(selected.rowCount).toBe(3);
 });
 
 test('executeAsync submits, polls and returns the rows', async () => {
