@@ -123,6 +123,13 @@ for (const name of RUNTIME_BUNDLES) {
     `--outfile=assets/${name}/index.js`,
   ].join(' '));
 }
+// The connector again, as a Lambda layer for users' own handlers (SnowflakeConnectorLayer):
+// /opt/nodejs/node_modules/@cdk-snowflake-keypair/connector. The package.json is constant, so the
+// layer's asset hash changes only with the code.
+const LAYER_MODULE_DIR = 'assets/connector-layer/nodejs/node_modules/@cdk-snowflake-keypair/connector';
+bundleTask.exec(`mkdir -p ${LAYER_MODULE_DIR}`);
+bundleTask.exec(`cp assets/connector/index.js ${LAYER_MODULE_DIR}/index.js`);
+bundleTask.exec(`node -e "require('fs').writeFileSync('${LAYER_MODULE_DIR}/package.json', JSON.stringify({ name: '@cdk-snowflake-keypair/connector', version: '0.0.0', private: true, main: 'index.js' }, null, 2) + '\\n')"`);
 project.preCompileTask.spawn(bundleTask);
 project.gitignore.exclude('/assets/');
 

@@ -4,11 +4,28 @@
  *
  * In your own app, import from 'cdk-snowflake-keypair' instead of '../../src'.
  */
-import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { KeySource, SecretReaderRole, SnowflakeKeyPairSecret } from '../../src';
+import { KeySource, SecretReaderRole, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
+
+/**
+ * Findings on the example's own VPC, acknowledged the way your app would acknowledge its own:
+ * with a reason, visible in the validation report.
+ */
+export const EXAMPLE_VPC_ACKNOWLEDGEMENT = {
+  rules: [
+    'AwsSolutions::AwsSolutions-VPC7',
+    'NIST.800.53.R5::NIST.800.53.R5-VPCFlowLogsEnabled',
+    'HIPAA.Security::HIPAA.Security-VPCFlowLogsEnabled',
+    'PCI.DSS.321::PCI.DSS.321-VPCFlowLogsEnabled',
+  ],
+  reason: 'The example\'s VPC only shows where the function goes; in your account it runs in your organisation\'s VPC, '
+    + 'whose flow logs you already keep.',
+};
 
 export class SnowflakeExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -53,6 +70,27 @@ export class SnowflakeExampleStack extends Stack {
     new SecretReaderRole(this, 'OpsReaderRole', {
       secret: ops,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    });
+
+    // 4. A Lambda that runs SQL with the loader's key pair: the pre-bundled SQL executor, invoked
+    //    directly, from Step Functions or from EventBridge. Everything left at its default.
+    new SnowflakeConnectorFunction(this, 'LoaderFunction', { secret: loader });
+
+    // 5. The same in isolated subnets: no NAT, Secrets Manager and S3 through VPC endpoints,
+    //    egress to 443 and 80 (OCSP) only; traced with X-Ray.
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      restrictDefaultSecurityGroup: true,
+    });
+    Validations.of(vpc).acknowledge(...EXAMPLE_VPC_ACKNOWLEDGEMENT.rules.map((id) => ({ id, reason: EXAMPLE_VPC_ACKNOWLEDGEMENT.reason })));
+    new SnowflakeConnectorFunction(this, 'OpsFunction', {
+      secret: ops,
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      addVpcEndpoints: true,
+      tracing: lambda.Tracing.ACTIVE,
     });
   }
 }

@@ -53,6 +53,56 @@ export const ACKNOWLEDGED_RULES = {
       + 'Secrets Manager API, reports every failure to CloudFormation itself, and holds no data worth tracing; a VPC, reserved '
       + 'concurrency, a DLQ or X-Ray would add cost and failure modes without protecting anything.',
   },
+  connectorLogGroup: {
+    rules: [
+      'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+      'HIPAA.Security::HIPAA.Security-CloudWatchLogGroupEncrypted',
+      'PCI.DSS.321::PCI.DSS.321-CloudWatchLogGroupEncrypted',
+    ],
+    reason: 'The Snowflake connector logs fingerprints, query ids, row counts and timings, never key material, binds or rows '
+      + '(tests scan its output); the log group keeps the default CloudWatch Logs encryption. Pass logGroup with a KMS key to change that.',
+  },
+  connectorOutsideVpc: {
+    rules: [
+      'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC',
+      'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
+      'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
+    ],
+    reason: 'Without vpc, the connector reaches Snowflake over TLS with key-pair authentication and a network policy on the '
+      + 'Snowflake side; pass vpc (and PrivateLink) to keep the traffic inside a VPC.',
+  },
+  connectorConcurrency: {
+    rules: [
+      'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
+      'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
+    ],
+    reason: 'A reservation taken by a library default would come out of the account\'s shared pool and could throttle other '
+      + 'functions; set reservedConcurrentExecutions to reserve (and cap) the connector\'s concurrency.',
+  },
+  connectorDlq: {
+    rules: [
+      'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
+      'HIPAA.Security::HIPAA.Security-LambdaDLQ',
+      'Serverless::Serverless-LambdaDLQ',
+    ],
+    reason: 'Direct and Step Functions invocations return the typed error to the caller, which owns the retry; for '
+      + 'asynchronous invocations (S3, EventBridge) set onFailure or deadLetterQueue.',
+  },
+  connectorTracing: {
+    rules: ['Serverless::Serverless-LambdaTracing'],
+    reason: 'X-Ray tracing is opt-in (tracing: lambda.Tracing.ACTIVE): it adds cost to every invocation, and the connector '
+      + 'logs its own timings (secret read, login, query) as JSON.',
+  },
+  connectorVpcAccess: {
+    rules: ['AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]'],
+    reason: 'In a VPC, Lambda needs the execution role to create and delete its network interfaces; AWS maintains exactly those '
+      + 'permissions in AWSLambdaVPCAccessExecutionRole, and its EC2 actions accept no narrower resource than *.',
+  },
+  connectorXray: {
+    rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],
+    reason: 'With tracing on, the function sends trace segments: xray:PutTraceSegments and xray:PutTelemetryRecords accept no '
+      + 'narrower resource than *.',
+  },
 } as const;
 
 /** Acknowledges a group of rules on one construct (and its children). */

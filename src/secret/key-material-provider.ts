@@ -1,10 +1,10 @@
-import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
+import { bundledAsset } from '../function/assets';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../function/lambda-defaults';
 
 /**
@@ -52,7 +52,7 @@ export class KeyMaterialProvider extends Construct {
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', 'assets', 'key-material')),
+      code: lambda.Code.fromAsset(bundledAsset('key-material')),
       role: this.role,
       // RSA-4096 generation is CPU-bound; 1 GiB buys enough CPU to stay well inside the timeout.
       memorySize: 1024,

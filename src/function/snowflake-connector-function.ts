@@ -1,0 +1,351 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ConnectorHandler } from './connector-handler';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
+import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
+import { acknowledge } from '../secret/acknowledgements';
+import { SecretReaderRole } from '../secret/secret-reader-role';
+import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
+
+/** Environment variables the function's code reads; set by the construct, not by you. */
+const SECRET_ID_ENV = 'SNOWFLAKE_SECRET_ID';
+const STATEMENT_TIMEOUT_ENV = 'SNOWFLAKE_STATEMENT_TIMEOUT_SECONDS';
+const RESERVED_ENV = [SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV];
+/** Key material in an environment value: PEM armour, or a long base64 run. */
+const KEY_LIKE = /-----BEGIN [A-Z ]*KEY-----|[A-Za-z0-9+/]{200,}/;
+
+/** Properties of a SnowflakeConnectorFunction. */
+export interface SnowflakeConnectorFunctionProps {
+  /** The secret the function connects with. Its ARN is the only thing about it in the environment. */
+  readonly secret: ISnowflakeKeyPairSecret;
+
+  /**
+   * What the function runs.
+   * @default ConnectorHandler.sqlExecutor()
+   */
+  readonly handler?: ConnectorHandler;
+
+  /**
+   * The execution role. It is granted read on the secret (AWSCURRENT only) and write on the
+   * function's log group.
+   * @default - a new SecretReaderRole for the secret, restricted to the AWSCURRENT stage
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * A description of the function.
+   * @default "Runs SQL in Snowflake with the key pair in <secret> (cdk-snowflake-keypair)"
+   */
+  readonly description?: string;
+
+  /**
+   * A name for the function.
+   * @default - a name CloudFormation generates
+   */
+  readonly functionName?: string;
+
+  /**
+   * Memory. 512 MiB gives the CPU to parse result sets and sign the JWT quickly; see
+   * docs/connector-function.md.
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * The function's timeout.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Snowflake's STATEMENT_TIMEOUT_IN_SECONDS for every statement the function runs.
+   * @default - the user's, warehouse's or account's setting
+   */
+  readonly statementTimeout?: Duration;
+
+  /**
+   * More environment variables for your handler: non-secret settings only. A value that looks
+   * like key material is refused.
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Reserved concurrency: at least 1.
+   * @default - no reservation
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * X-Ray tracing.
+   * @default lambda.Tracing.DISABLED
+   */
+  readonly tracing?: lambda.Tracing;
+
+  /**
+   * Where failed asynchronous invocations go.
+   * @default - nowhere
+   */
+  readonly onFailure?: lambda.IDestination;
+
+  /**
+   * A dead-letter queue for failed asynchronous invocations.
+   * @default - none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * Retries of a failed asynchronous invocation (0 to 2).
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * How long the function's logs are kept (in a log group the construct creates).
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * A log group of your own instead. `logRetention` is then ignored.
+   * @default - a new log group
+   */
+  readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * The VPC to run in.
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets to run in. They must select at least one subnet.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups. Given, they are used as they are.
+   * @default - a new security group allowing egress to 443 (and 80 with `allowOcspEgress`) only
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * With the default security group, also allow egress to port 80 for OCSP certificate checks
+   * (snowflake-sdk checks Snowflake's certificates through OCSP responders on port 80).
+   * @default true
+   */
+  readonly allowOcspEgress?: boolean;
+
+  /**
+   * Add a Secrets Manager interface endpoint and an S3 gateway endpoint to the VPC (large
+   * result sets come from S3), so that the function runs in isolated subnets without NAT.
+   * @default false
+   */
+  readonly addVpcEndpoints?: boolean;
+}
+
+/**
+ * A Lambda function that connects to Snowflake with the key pair in a SnowflakeKeyPairSecret.
+ *
+ * It runs the pre-bundled SQL executor, or your own handler with the pre-bundled connector as a
+ * layer. It reads the secret once per cold start and keeps its Snowflake connection while warm.
+ * Node.js 24 on ARM64; the environment holds the secret's ARN and non-secret settings only.
+ */
+export class SnowflakeConnectorFunction extends Construct implements iam.IGrantable, ec2.IConnectable {
+  /** The Lambda function. */
+  public readonly function: lambda.Function;
+  /** Its execution role. */
+  public readonly role: iam.IRole;
+  /** Its log group. */
+  public readonly logGroup: logs.ILogGroup;
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** The secret it connects with. */
+  public readonly secret: ISnowflakeKeyPairSecret;
+
+  constructor(scope: Construct, id: string, props: SnowflakeConnectorFunctionProps) {
+    super(scope, id);
+    validate(this, props);
+    this.secret = props.secret;
+    const handler = props.handler ?? ConnectorHandler.sqlExecutor();
+
+    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+
+    if (props.role) {
+      this.role = props.role;
+      props.secret.grantRead(this.role, ['AWSCURRENT']);
+    } else {
+      this.role = new SecretReaderRole(this, 'Role', {
+        secret: props.secret,
+        versionStages: ['AWSCURRENT'],
+        description: 'Runs a cdk-snowflake-keypair SnowflakeConnectorFunction: reads its Snowflake secret (AWSCURRENT) and writes its logs',
+      });
+    }
+    this.logGroup.grantWrite(this.role);
+    if (props.vpc) {
+      // Lambda adds this itself only to roles it creates; ours is a SecretReaderRole (or yours).
+      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+      if (!props.role) acknowledge(this.role, 'connectorVpcAccess');
+    }
+
+    let securityGroups = props.securityGroups;
+    if (props.vpc && !securityGroups) {
+      const group = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc,
+        allowAllOutbound: false,
+        description: 'cdk-snowflake-keypair SnowflakeConnectorFunction: HTTPS (and OCSP) egress only',
+      });
+      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Snowflake, Secrets Manager and S3');
+      if (props.allowOcspEgress ?? true) {
+        group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'OCSP certificate checks');
+      }
+      securityGroups = [group];
+    }
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: props.description ?? 'Runs SQL in Snowflake with a key pair from Secrets Manager (cdk-snowflake-keypair)',
+      functionName: props.functionName,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      code: handler._code,
+      handler: handler._handler,
+      layers: handler._needsConnectorLayer ? [SnowflakeConnectorLayer.of(this)] : undefined,
+      role: this.role,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(5),
+      environment: {
+        ...props.environment,
+        [SECRET_ID_ENV]: props.secret.secretArn,
+        ...(props.statementTimeout ? { [STATEMENT_TIMEOUT_ENV]: String(props.statementTimeout.toSeconds()) } : {}),
+      },
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: props.tracing,
+      onFailure: props.onFailure,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+      securityGroups,
+    });
+    this.grantPrincipal = this.function.grantPrincipal;
+
+    // What the compliance packs ask of every function, acknowledged only where you left the
+    // choice to us, each with its reason (docs/security.md).
+    if (!props.logGroup) acknowledge(this.logGroup, 'connectorLogGroup');
+    if (!props.vpc) acknowledge(this.function, 'connectorOutsideVpc');
+    if (props.reservedConcurrentExecutions === undefined) acknowledge(this.function, 'connectorConcurrency');
+    if (!props.deadLetterQueue && !props.onFailure) acknowledge(this.function, 'connectorDlq');
+    if (!props.tracing || props.tracing === lambda.Tracing.DISABLED) {
+      acknowledge(this.function, 'connectorTracing');
+    } else if (!props.role) {
+      acknowledge(this.role, 'connectorXray');
+    }
+
+    if (props.vpc && props.addVpcEndpoints) {
+      const endpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
+        vpc: props.vpc,
+        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        subnets: props.vpcSubnets,
+        privateDnsEnabled: true,
+        open: false,
+      });
+      endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake connector reads its secret');
+      props.vpc.addGatewayEndpoint('SnowflakeConnectorS3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    }
+  }
+
+  /** The function's network connections (it must be in a VPC). */
+  public get connections(): ec2.Connections {
+    return this.function.connections;
+  }
+
+  /** The function's name. */
+  public get functionName(): string {
+    return this.function.functionName;
+  }
+
+  /** The function's ARN. */
+  public get functionArn(): string {
+    return this.function.functionArn;
+  }
+
+  /** Grants permission to invoke the function. */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+
+  /** Errors (invocations that failed), summed over 5 minutes by default. */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors(props);
+  }
+
+  /** Duration, averaged over 5 minutes by default. */
+  public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricDuration(props);
+  }
+
+  /** Invocations, summed over 5 minutes by default. */
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricInvocations(props);
+  }
+
+  /** Throttles, summed over 5 minutes by default. */
+  public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricThrottles(props);
+  }
+}
+
+function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): void {
+  const where = `[${scope.node.path}]`;
+  const fail = (message: string): never => {
+    throw new Error(`${where} ${message}`);
+  };
+  if (!props.vpc) {
+    if (props.vpcSubnets) fail('vpcSubnets is set without vpc: give the VPC too, or remove vpcSubnets.');
+    if (props.securityGroups) fail('securityGroups is set without vpc: give the VPC too, or remove securityGroups.');
+    if (props.addVpcEndpoints) fail('addVpcEndpoints is true without vpc: the endpoints are added to the function\'s VPC, so give vpc.');
+  } else {
+    let selected: number;
+    try {
+      selected = props.vpc.selectSubnets(props.vpcSubnets).subnetIds.length;
+    } catch (error) {
+      selected = 0;
+      fail(`vpcSubnets selects no subnets of the VPC (${(error as Error).message}). Select subnets the VPC has, for example { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.`);
+    }
+    if (selected === 0) fail('vpcSubnets selects no subnets of the VPC. Select at least one subnet, for example { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }.');
+    if (props.securityGroups && props.securityGroups.length === 0) fail('securityGroups is empty. Give at least one security group, or leave it out for a default one.');
+    if (props.securityGroups && props.allowOcspEgress !== undefined) fail('allowOcspEgress applies to the default security group only; you gave securityGroups, so set their egress rules yourself.');
+  }
+  const concurrency = props.reservedConcurrentExecutions;
+  if (concurrency !== undefined && !Token.isUnresolved(concurrency) && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    fail(`reservedConcurrentExecutions is ${concurrency}; it must be a whole number of at least 1 (0 would stop every invocation). Leave it out for no reservation.`);
+  }
+  const memory = props.memorySize;
+  if (memory !== undefined && !Token.isUnresolved(memory) && !(Number.isInteger(memory) && memory >= 128 && memory <= 10240)) {
+    fail(`memorySize is ${memory}; Lambda allows 128 to 10240 MiB.`);
+  }
+  const retries = props.retryAttempts;
+  if (retries !== undefined && !Token.isUnresolved(retries) && ![0, 1, 2].includes(retries)) {
+    fail(`retryAttempts is ${retries}; Lambda allows 0, 1 or 2.`);
+  }
+  for (const [name, value] of Object.entries(props.environment ?? {})) {
+    if (RESERVED_ENV.includes(name)) {
+      fail(`environment sets ${name}, which the construct sets itself${name === SECRET_ID_ENV ? ' from secret' : ' from statementTimeout'}. Remove it.`);
+    }
+    if (!Token.isUnresolved(value) && KEY_LIKE.test(value)) {
+      fail(`environment.${name} looks like key material. Secrets belong in Secrets Manager: the function reads the key from the secret, never from its environment.`);
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import * as path from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { ConnectorHandler, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret } from '../../src';
+import { REPO } from '../support/lambda-process';
+import { nagApp, runNag } from '../support/nag';
+import { testStack } from '../support/stacks';
+
+const USER_HANDLER = path.join(REPO, 'test', 'fixtures', 'handlers');
+
+function setup() {
+  const stack = testStack();
+  const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER' });
+  return { stack, secret };
+}
+
+function functionOf(template: Template): any {
+  const functions = template.findResources('AWS::Lambda::Function', { Properties: { Handler: Match.anyValue(), Environment: { Variables: { SNOWFLAKE_SECRET_ID: Match.anyValue() } } } });
+  expect(Object.keys(functions)).toHaveLength(1);
+  return Object.values(functions)[0].Properties;
+}
+
+test('defaults: the SQL executor on Node.js 24 / ARM64, the secret ARN as the only environment variable, JSON logs kept a year', () => {
+  const { stack, secret } = setup();
+  new SnowflakeConnectorFunction(stack, 'Loader', { secret });
+  const template = Template.fromStack(stack);
+  const fn = functionOf(template);
+  expect(fn).toEqual(expect.objectContaining({
+    Runtime: 'nodejs24.x',
+    Architectures: ['arm64'],
+    Handler: 'index.handler',
+    MemorySize: 512,
+    Timeout: 300,
+    Environment: { Variables: { SNOWFLAKE_SECRET_ID: { Ref: expect.stringMatching(/^Secret/) } } },
+    LoggingConfig: expect.objectContaining({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO', LogGroup: { Ref: expect.stringMatching(/^LoaderLogGroup/) } }),
+  }));
+  expect(fn.Layers).toBeUndefined();
+  expect(fn.VpcConfig).toBeUndefined();
+  template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+});
+
+test('the default role reads the secret at AWSCURRENT only, writes its own log group, and has no managed policy', () => {
+  const { stack, secret } = setup();
+  new SnowflakeConnectorFunction(stack, 'Loader', { secret });
+  const template = Template.fromStack(stack);
+  const roleId = functionOf(template).Role['Fn::GetAtt'][0];
+  expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+  const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+  const statements = policies.flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  expect(statements).toEqual(expect.arrayContaining([
+    expect.objectContaining({
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: { Ref: expect.stringMatching(/^Secret/) },
+      Condition: { StringEquals: { 'secretsmanager:VersionStage': ['AWSCURRENT'] } },
+    }),
+    expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LoaderLogGroup/), 'Arn'] } }),
+  ]));
+  expect(JSON.stringify(statements)).not.toContain('"*"');
+});
+
+test('a role of yours is granted read on the secret instead', () => {
+  const { stack, secret } = setup();
+  const role = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  const fn = new SnowflakeConnectorFunction(stack, 'Loader', { secret, role });
+  expect(fn.role).toBe(role);
+  const template = Template.fromStack(stack);
+  expect(functionOf(template).Role).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Mine/), 'Arn'] });
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    Roles: [{ Ref: Match.stringLikeRegexp('^Mine') }],
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:GetSecretValue' })]) },
+  });
+  template.resourceCountIs('AWS::IAM::Role', 2); // yours, and the key-material function's
+});
+
+test('your own handler gets the connector layer, one per stack', () => {
+  const { stack, secret } = setup();
+  new SnowflakeConnectorFunction(stack, 'A', { secret, handler: ConnectorHandler.fromAsset(USER_HANDLER, 'connector-probe.handler') });
+  new SnowflakeConnectorFunction(stack, 'B', { secret, handler: ConnectorHandler.fromCode(lambda.Code.fromAsset(USER_HANDLER), 'connector-probe.handler') });
+  const template = Template.fromStack(stack);
+  template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+  template.hasResourceProperties('AWS::Lambda::LayerVersion', { CompatibleRuntimes: ['nodejs24.x'], CompatibleArchitectures: ['arm64'] });
+  const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'connector-probe.handler' } }));
+  expect(functions).toHaveLength(2);
+  for (const f of functions) expect((f as any).Properties.Layers).toEqual([{ Ref: expect.stringMatching(/^SnowflakeConnectorLayer/) }]);
+});
+
+test('options: memory, timeout, statement timeout, environment, concurrency, tracing, DLQ and failure destination', () => {
+  const { stack, secret } = setup();
+  const dlq = new sqs.Queue(stack, 'Dlq');
+  const failures = new sqs.Queue(stack, 'Failures');
+  new SnowflakeConnectorFunction(stack, 'Loader', {
+    secret,
+    memorySize: 1024,
+    timeout: Duration.minutes(10),
+    statementTimeout: Duration.minutes(8),
+    environment: { TARGET_TABLE: 'RAW.EVENTS' },
+    reservedConcurrentExecutions: 5,
+    tracing: lambda.Tracing.ACTIVE,
+    deadLetterQueue: dlq,
+    onFailure: { bind: () => ({ destination: failures.queueArn }) },
+    retryAttempts: 0,
+    functionName: 'snowflake-loader',
+    logRetention: logs.RetentionDays.ONE_MONTH,
+  });
+  const template = Template.fromStack(stack);
+  expect(functionOf(template)).toEqual(expect.objectContaining({
+    FunctionName: 'snowflake-loader',
+    MemorySize: 1024,
+    Timeout: 600,
+    ReservedConcurrentExecutions: 5,
+    TracingConfig: { Mode: 'Active' },
+    DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^Dlq/), 'Arn'] } },
+    Environment: { Variables: { TARGET_TABLE: 'RAW.EVENTS', SNOWFLAKE_SECRET_ID: expect.anything(), SNOWFLAKE_STATEMENT_TIMEOUT_SECONDS: '480' } },
+  }));
+  template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    MaximumRetryAttempts: 0,
+    DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Failures'), 'Arn'] } } },
+  });
+  template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+});
+
+describe('in a VPC', () => {
+  function vpcSetup(subnetConfiguration?: ec2.SubnetConfiguration[]) {
+    const { stack, secret } = setup();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: subnetConfiguration ?? [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    return { stack, secret, vpc };
+  }
+
+  test('the default security group allows egress to 443 and 80 only, and connections are exposed', () => {
+    const { stack, secret, vpc } = vpcSetup();
+    const fn = new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('SnowflakeConnectorFunction'),
+      SecurityGroupEgress: [
+        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80, IpProtocol: 'tcp' }),
+      ],
+    });
+    expect(functionOf(template).VpcConfig.SubnetIds).toHaveLength(2);
+    expect(fn.connections.securityGroups).toHaveLength(1);
+  });
+
+  test('allowOcspEgress: false leaves 443 only', () => {
+    const { stack, secret, vpc } = vpcSetup();
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, allowOcspEgress: false });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: [Match.objectLike({ FromPort: 443, ToPort: 443 })],
+    });
+  });
+
+  test('addVpcEndpoints: a Secrets Manager interface endpoint open to the function, and an S3 gateway endpoint', () => {
+    const { stack, secret, vpc } = vpcSetup();
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, addVpcEndpoints: true });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.secretsmanager', VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] } });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 443,
+      ToPort: 443,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LoaderSecurityGroup'), 'GroupId'] },
+    });
+  });
+});
+
+test('metrics name the function', () => {
+  const { stack, secret } = setup();
+  const fn = new SnowflakeConnectorFunction(stack, 'Loader', { secret });
+  expect(fn.metricErrors().metricName).toBe('Errors');
+  expect(fn.metricDuration().metricName).toBe('Duration');
+  expect(stack.resolve(fn.metricErrors().dimensions)).toEqual({ FunctionName: stack.resolve(fn.functionName) });
+});
+
+describe('validation', () => {
+  const isolated: ec2.SubnetConfiguration[] = [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }];
+  test.each<[string, (s: ReturnType<typeof setup>) => Partial<SnowflakeConnectorFunctionProps>, RegExp]>([
+    ['vpcSubnets without vpc', () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), /\[Test\/Loader\] vpcSubnets is set without vpc: give the VPC too/],
+    ['securityGroups without vpc', ({ stack }) => ({ securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')] }), /securityGroups is set without vpc/],
+    ['addVpcEndpoints without vpc', () => ({ addVpcEndpoints: true }), /addVpcEndpoints is true without vpc/],
+    ['a VPC with no subnet selected', ({ stack }) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: isolated }), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), /vpcSubnets selects no subnets of the VPC/],
+    ['a VPC with subnets filtered to none', ({ stack }) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: isolated }), vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC, availabilityZones: ['eu-west-1a'] } }), /vpcSubnets selects no subnets/],
+    ['reserved concurrency 0', () => ({ reservedConcurrentExecutions: 0 }), /reservedConcurrentExecutions is 0; it must be a whole number of at least 1/],
+    ['memory below Lambda\'s minimum', () => ({ memorySize: 64 }), /memorySize is 64; Lambda allows 128 to 10240 MiB/],
+    ['retryAttempts 3', () => ({ retryAttempts: 3 }), /retryAttempts is 3; Lambda allows 0, 1 or 2/],
+    ['the secret id in environment', () => ({ environment: { SNOWFLAKE_SECRET_ID: 'x' } }), /environment sets SNOWFLAKE_SECRET_ID, which the construct sets itself from secret/],
+    ['key material in environment', () => ({ environment: { PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----' } }), /environment\.PRIVATE_KEY looks like key material/],
+    ['allowOcspEgress with your own security groups', ({ stack }) => {
+      const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      return { vpc, securityGroups: [new ec2.SecurityGroup(stack, 'Sg', { vpc })], allowOcspEgress: false };
+    }, /allowOcspEgress applies to the default security group only/],
+  ])('%s is refused with a message naming the prop', (_what, props, message) => {
+    const s = setup();
+    expect(() => new SnowflakeConnectorFunction(s.stack, 'Loader', { secret: s.secret, ...props(s) })).toThrow(message);
+  });
+
+  test('(passing cases) the same props, set right, are accepted', () => {
+    const s = setup();
+    const vpc = new ec2.Vpc(s.stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    expect(() => new SnowflakeConnectorFunction(s.stack, 'Loader', {
+      secret: s.secret,
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      addVpcEndpoints: true,
+      reservedConcurrentExecutions: 1,
+      memorySize: 128,
+      retryAttempts: 2,
+      environment: { TABLE: 'RAW.EVENTS' },
+    })).not.toThrow();
+  });
+});
+
+describe('cdk-nag acknowledgements follow your choices', () => {
+  test('with every choice made, only what no choice avoids is acknowledged (wildcards AWS requires, inline policies), and nothing is found', () => {
+    const app = nagApp();
+    const stack = new Stack(app, 'Chosen', { env: { account: '123456789012', region: 'us-east-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC', encryptionKey: key });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const logGroup = new logs.LogGroup(stack, 'Logs', { encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR });
+    key.grantEncryptDecrypt(new iam.ServicePrincipal('logs.us-east-1.amazonaws.com'));
+    new SnowflakeConnectorFunction(stack, 'Loader', {
+      secret,
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      logGroup,
+      reservedConcurrentExecutions: 2,
+      deadLetterQueue: new sqs.Queue(stack, 'Dlq', { enforceSSL: true, encryptionMasterKey: key }),
+      tracing: lambda.Tracing.ACTIVE,
+    });
+    const result = runNag(app);
+    const onFunction = (path: string) => path.startsWith('Chosen/Loader/');
+    expect(result.acknowledged.filter((a) => onFunction(a.path) && !/IAMNoInlinePolicy/.test(a.rule)).map((a) => a.rule).sort()).toEqual([
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'AwsSolutions-IAM5[Resource::*]',
+    ]);
+    expect(result.findings.filter((f) => onFunction(f.path))).toEqual([]);
+  });
+
+  test('(control) with the defaults, the same rules are acknowledged on the function, with reasons', () => {
+    const app = nagApp();
+    const stack = new Stack(app, 'Defaults', { env: { account: '123456789012', region: 'us-east-1' } });
+    const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC' });
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret });
+    const result = runNag(app);
+    const rules = new Set(result.acknowledged.filter((a) => a.path.startsWith('Defaults/Loader/')).map((a) => a.rule));
+    expect([...rules]).toEqual(expect.arrayContaining([
+      'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'NIST.800.53.R5-LambdaInsideVPC', 'NIST.800.53.R5-LambdaConcurrency',
+      'NIST.800.53.R5-LambdaDLQ', 'Serverless-LambdaTracing',
+    ]));
+    expect(result.findings.filter((f) => f.path.startsWith('Defaults/Loader/'))).toEqual([]);
+  });
+});
