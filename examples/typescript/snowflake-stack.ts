@@ -84,7 +84,7 @@ export class SnowflakeExampleStack extends Stack {
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
       restrictDefaultSecurityGroup: true,
     });
-    Validations.of(vpc).acknowledge(...EXAMPLE_VPC_ACKNOWLEDGEMENT.rules.map((id) => ({ id, reason: EXAMPLE_VPC_ACKNOWLEDGEMENT.reason })));
+    Validations.of(vpc).acknowledge(...EXAMPLE_VPC_ACKNOWLEDGEMENT.rules.map((rule) => ({ id: rule, reason: EXAMPLE_VPC_ACKNOWLEDGEMENT.reason })));
     new SnowflakeConnectorFunction(this, 'OpsFunction', {
       secret: ops,
       vpc,

@@ -234,7 +234,7 @@ describe('cdk-nag acknowledgements follow your choices', () => {
       tracing: lambda.Tracing.ACTIVE,
     });
     const result = runNag(app);
-    const onFunction = (path: string) => path.startsWith('Chosen/Loader/');
+    const onFunction = (where: string) => where.startsWith('Chosen/Loader/');
     expect(result.acknowledged.filter((a) => onFunction(a.path) && !/IAMNoInlinePolicy/.test(a.rule)).map((a) => a.rule).sort()).toEqual([
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'AwsSolutions-IAM5[Resource::*]',
