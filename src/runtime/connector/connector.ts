@@ -26,6 +26,7 @@ import {
   networkCode,
   SESSION_GONE_CODES,
 } from './driver';
+import { putMetric } from './metrics';
 import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from './retry';
 import { AuthenticationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
 import { log } from '../shared/log';
@@ -302,7 +303,7 @@ export class SnowflakeConnector {
       // The session expired between the check and the statement: it never ran, so run it again.
       log('INFO', 'The Snowflake session has expired; logging in again', { code, statement: summary(sql) });
       this.drop(live);
-      this.stats_.reconnects++;
+      this.countReconnect();
       const again = await this.acquire();
       const result = await work(again.connection);
       again.lastUsed = Date.now();
@@ -321,7 +322,7 @@ export class SnowflakeConnector {
       }
       log('INFO', 'The Snowflake connection is no longer valid; logging in again', { idleMs: idle });
       this.drop(live);
-      this.stats_.reconnects++;
+      this.countReconnect();
     }
     if (!this.connecting) {
       const connecting = this.connect();
@@ -332,6 +333,11 @@ export class SnowflakeConnector {
       });
     }
     return this.connecting;
+  }
+
+  private countReconnect(): void {
+    this.stats_.reconnects++;
+    putMetric('Reconnects', 1);
   }
 
   private drop(live: Live): void {
@@ -355,7 +361,7 @@ export class SnowflakeConnector {
         versionId: fresh.versionId,
         ...(fresh.authentication.kind === 'keyPair' ? { publicKeyFingerprint: fresh.authentication.fingerprint } : {}),
       });
-      this.stats_.reconnects++;
+      this.countReconnect();
       return this.login(fresh);
     }
   }
@@ -396,6 +402,7 @@ export class SnowflakeConnector {
       throw error instanceof SnowflakeConnectorError ? error : this.loginError(error, credentials, 1);
     });
     this.stats_.logins++;
+    putMetric('ConnectMs', Date.now() - started);
     log('INFO', 'Connected to Snowflake', {
       account: credentials.settings.account,
       user: credentials.settings.user,
@@ -416,6 +423,7 @@ export class SnowflakeConnector {
     const timeoutSeconds = this.options.statementTimeoutSeconds;
     return new Promise((resolve, reject) => {
       let settled = false;
+      const submitted = Date.now();
       const statement = connection.execute({
         sqlText: options.sqlText,
         ...(options.binds ? { binds: options.binds } : {}),
@@ -428,6 +436,7 @@ export class SnowflakeConnector {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          putMetric('QueryMs', Date.now() - submitted);
           if (error) reject(error);
           else resolve({ statement: stmt as unknown as StatementLike, rows });
         },

@@ -7,6 +7,7 @@
  * Only AWSCURRENT is ever read: AWSPENDING belongs to a rotation still being tested.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { putMetric } from './metrics';
 import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from './retry';
 import { SecretAccessError, TransientError } from '../shared/errors';
 import { log } from '../shared/log';
@@ -119,6 +120,7 @@ export class SecretReader {
       throw error instanceof SecretAccessError || error instanceof TransientError ? error : this.accessError(error, 1);
     });
 
+    putMetric('SecretReadMs', Date.now() - started);
     const value = parseAnySecretValue(this.secretId, output.SecretString);
     const { privateKey, passphrase, password, ...rest } = value as unknown as Record<string, string | undefined>;
     const settings = rest as unknown as SnowflakeConnectionSettings;

@@ -15,18 +15,20 @@ import { ConfigurationError } from '../shared/errors';
 
 export * from './connector';
 export { regionOfSecretArn } from './credentials';
-export { DEFAULT_RETRY_POLICY, RetryPolicy } from './retry';
+export { DEFAULT_RETRY_POLICY } from './retry';
+export type { RetryPolicy } from './retry';
 export {
   AuthenticationError,
   ConfigurationError,
-  ConnectorErrorCode,
   QueryError,
   SecretAccessError,
   SecretFormatError,
   SnowflakeConnectorError,
   TransientError,
 } from '../shared/errors';
-export { KeyFormatCode, KeyFormatError } from '../shared/private-key';
+export type { ConnectorErrorCode } from '../shared/errors';
+export { KeyFormatError } from '../shared/private-key';
+export type { KeyFormatCode } from '../shared/private-key';
 
 /** The environment variable naming the secret (its ARN, or a name in the function's region). */
 export const SECRET_ID_ENV = 'SNOWFLAKE_SECRET_ID';

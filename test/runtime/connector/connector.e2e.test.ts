@@ -50,6 +50,20 @@ async function instanceFor(secretId: string): Promise<LambdaInstance> {
   return instance;
 }
 
+/** Values of each metric in the embedded-metric-format lines of an output. */
+function emfMetrics(output: string): Record<string, number[]> {
+  const values: Record<string, number[]> = {};
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{"_aws"')) continue;
+    const doc = JSON.parse(line);
+    const [directive] = doc._aws.CloudWatchMetrics;
+    expect(directive).toEqual(expect.objectContaining({ Namespace: 'CdkSnowflakeKeypair', Dimensions: [['FunctionName']] }));
+    expect(doc.FunctionName).toMatch(/^test-/);
+    for (const { Name } of directive.Metrics) (values[Name] ??= []).push(doc[Name]);
+  }
+  return values;
+}
+
 function stsCalls(): number {
   return aws.proxy.calls.filter((c) => /GetCallerIdentity/.test(c.operation)).length;
 }
@@ -155,6 +169,12 @@ test('warm path: 1,000 sequential invocations read the secret once and log in on
   }
   expect(aws.reads() - reads).toBe(1);
   expect(snowflake.counters.logins - logins).toBe(1);
+  // The connector's own metrics (embedded metric format) say the same.
+  const metrics = emfMetrics(instance.output());
+  expect(metrics.SecretReadMs).toHaveLength(1);
+  expect(metrics.ConnectMs).toHaveLength(1);
+  expect(metrics.QueryMs).toHaveLength(1_000);
+  expect(metrics.Reconnects ?? []).toHaveLength(0);
 });
 
 test('concurrent first calls share one secret read and one login', async () => {
@@ -191,6 +211,9 @@ describe('rotation', () => {
     expect(aws.proxy.calls.filter((c) => c.operation === 'secretsmanager.GetSecretValue').map((c) => c.body?.VersionStage))
       .not.toContain('AWSPENDING');
     expect(instance.output()).toContain(newKey.fingerprint);
+    // The session was gone (one reconnect), then the key was rejected (a second, with the new key).
+    expect(emfMetrics(instance.output()).Reconnects).toEqual([1, 1]);
+    expect(emfMetrics(instance.output()).SecretReadMs).toHaveLength(2);
   });
 
   test('when the secret still holds the revoked key, the error says so after one re-read', async () => {
