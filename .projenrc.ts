@@ -133,12 +133,13 @@ bundleTask.exec(`node -e "require('fs').writeFileSync('${LAYER_MODULE_DIR}/packa
 project.preCompileTask.spawn(bundleTask);
 project.gitignore.exclude('/assets/');
 
-// Runtime code's dependencies (the AWS SDK) are bundled into assets/, so they are devDependencies.
+// Runtime code's dependencies (the AWS SDK) are bundled into assets/, so they are devDependencies;
+// the benchmarks use them the same way.
 project.eslint?.addOverride({
-  files: ['src/runtime/**/*.ts'],
+  files: ['src/runtime/**/*.ts', 'bench/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
-for (const dir of ['examples', 'scripts']) {
+for (const dir of ['examples', 'scripts', 'bench']) {
   project.eslint?.addLintPattern(dir);
   // Type-checked like the tests (ts-node also compiles them with this config when they run).
   new JsonFile(project, `${dir}/tsconfig.json`, {
@@ -147,6 +148,13 @@ for (const dir of ['examples', 'scripts']) {
 }
 
 new TextFile(project, '.nvmrc', { lines: [TOOLCHAIN_NODE] });
+
+// Benchmarks: ratios against named baselines, measured side by side (docs/benchmarks.md).
+const benchTask = project.addTask('bench', {
+  description: 'Run the benchmarks in bench/ against the local endpoints and print ratios against their baselines',
+});
+benchTask.spawn(bundleTask);
+benchTask.exec('ts-node --project test/tsconfig.json bench/run.ts');
 
 // The README's two commands. Both install what they need (scripts/ensure-deps).
 project.addTask('synth:example', {

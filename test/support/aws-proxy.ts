@@ -36,6 +36,8 @@ export interface AwsProxy {
   count(operation: string): number;
   /** The next `times` calls of `operation` get `fault` instead of moto's answer. */
   inject(operation: string, fault: AwsFault, times?: number): void;
+  /** Every call of `operation` ('*' for all) is held this long before it is forwarded (0 to stop). */
+  setLatency(operation: string, ms: number): void;
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export async function startAwsProxy(moto: MotoServer): Promise<AwsProxy> {
   const calls: AwsCall[] = [];
   const faults: { operation: string; fault: AwsFault; remaining: number }[] = [];
   const sockets = new Set<net.Socket>();
+  const latency = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -80,18 +83,22 @@ export async function startAwsProxy(moto: MotoServer): Promise<AwsProxy> {
         return;
       }
       calls.push({ operation, body, outcome: 'forwarded' });
-      const forward = http.request({
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      forward.on('error', () => res.destroy());
-      forward.end(raw);
+      const delay = (latency.get(operation) ?? 0) + (latency.get('*') ?? 0);
+      setTimeout(() => forwardRequest(), delay);
+      function forwardRequest(): void {
+        const forward = http.request({
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        forward.on('error', () => res.destroy());
+        forward.end(raw);
+      }
     });
   });
   server.on('connection', (s) => {
@@ -107,6 +114,7 @@ export async function startAwsProxy(moto: MotoServer): Promise<AwsProxy> {
     count: (operation) => calls.filter((c) => c.operation === operation).length,
     inject: (operation, fault, times = 1) => { faults.push({ operation, fault, remaining: times }); },
     clearFaults: () => { faults.length = 0; },
+    setLatency: (operation, ms) => { latency.set(operation, ms); },
     close: () => new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());

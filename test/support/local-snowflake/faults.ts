@@ -37,13 +37,21 @@ interface Armed {
 export class Faults {
   /** Added to every request before it is handled, in milliseconds. */
   latencyMs = 0;
+  private readonly latencyByKind = new Map<RequestKind, number>();
   private readonly failures: Armed[] = [];
   private readonly resets: Armed[] = [];
   private readonly rejectedKeys = new Set<string>();
 
-  /** Adds `ms` of latency to every request (0 to stop). */
-  setLatency(ms: number): void {
-    this.latencyMs = ms;
+  /** Adds `ms` of latency to every request, or with `kind` to requests of that kind only (0 to stop). */
+  setLatency(ms: number, options: FaultFilter = {}): void {
+    const kind = options.kind ?? 'any';
+    if (kind === 'any') this.latencyMs = ms;
+    else this.latencyByKind.set(kind, ms);
+  }
+
+  /** @internal The latency to add to a request of this kind. */
+  latencyFor(kind: RequestKind): number {
+    return this.latencyMs + (this.latencyByKind.get(kind) ?? 0);
   }
 
   /** The next `count` matching requests are answered with an HTTP error (503 unless `status`), unhandled. */
@@ -72,6 +80,7 @@ export class Faults {
   /** Clears every switch. */
   reset(): void {
     this.latencyMs = 0;
+    this.latencyByKind.clear();
     this.failures.length = 0;
     this.resets.length = 0;
     this.rejectedKeys.clear();

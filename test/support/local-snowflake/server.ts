@@ -103,9 +103,10 @@ export class EndpointServer {
     counters.byKind[kind] = (counters.byKind[kind] ?? 0) + 1;
 
     const raw = await readBody(req);
-    if (faults.latencyMs > 0) {
+    const latency = faults.latencyFor(kind);
+    if (latency > 0) {
       try {
-        await sleep(faults.latencyMs, undefined, this.stopping.signal);
+        await sleep(latency, undefined, this.stopping.signal);
       } catch {
         req.socket.destroy();
         return;
