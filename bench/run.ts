@@ -4,7 +4,7 @@
  *
  * - baseline: the same SQL handler written the usual way (bench/baseline/handler.ts): it reads the
  *   secret and connects on every invocation, bundled as a NodejsFunction does by default (esbuild,
-/* left to the Lambda runtime);
+ *   not minified, the @aws-sdk packages left to the Lambda runtime);
  * - ours: assets/sql-executor/index.js, as the library ships it.
  *
  * 1. bundle size; 2. cold start (a fresh process, loading the bundle, plus the first invocation);
