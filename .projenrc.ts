@@ -104,6 +104,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // users (Python, Java and Go included) need neither esbuild nor Docker when they synthesize.
 // The AWS SDK is bundled too: see docs/architecture.md ("What the assets contain").
 const RUNTIME_BUNDLES = ['key-material', 'connector', 'sql-executor'];
+/**
+ * Packages snowflake-sdk requires when it loads, which a Lambda connecting with a key pair never
+ * uses: the Azure and Google Cloud clients (stages on Azure or GCS, Azure/GCP workload identity).
+ * They are replaced in the bundles by a stub that throws if called (src/runtime/stubs).
+ */
+const NOT_BUNDLED = ['@azure/storage-blob', '@azure/identity', 'google-auth-library'];
 const bundleTask = project.addTask('bundle:runtime', {
   description: 'Bundle the Lambda runtime code under src/runtime/ into assets/ (minified, deterministic)',
 });
@@ -120,6 +126,7 @@ for (const name of RUNTIME_BUNDLES) {
     '--keep-names',
     '--legal-comments=none',
     '--log-level=warning',
+    ...NOT_BUNDLED.map((pkg) => `--alias:${pkg}=./src/runtime/stubs/not-bundled.ts`),
     `--outfile=assets/${name}/index.js`,
   ].join(' '));
 }

@@ -23,7 +23,7 @@ import { assetDir, REPO } from '../test/support/lambda-process';
 import { LambdaInstance, startLambdaInstance } from '../test/support/lambda-runtime';
 import { LocalSnowflake, startLocalSnowflake } from '../test/support/local-snowflake';
 
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const WARM_OURS = Number(process.env.BENCH_WARM_OURS ?? 1_000);
 const WARM_BASELINE = Number(process.env.BENCH_WARM_BASELINE ?? 100);
 const EVENT = { statements: [{ sql: 'SELECT ID, NAME FROM CUSTOMERS WHERE ID <= ? ORDER BY ID', binds: [3] }] };
