@@ -162,6 +162,7 @@ const benchTask = project.addTask('bench', {
 });
 benchTask.spawn(bundleTask);
 benchTask.exec('ts-node --project test/tsconfig.json bench/run.ts');
+benchTask.exec('ts-node --project test/tsconfig.json bench/synth.ts');
 
 // The README's two commands. Both install what they need (scripts/ensure-deps).
 project.addTask('synth:example', {
