@@ -305,9 +305,13 @@ export class SnowflakeConnector {
       this.drop(live);
       this.countReconnect();
       const again = await this.acquire();
-      const result = await work(again.connection);
-      again.lastUsed = Date.now();
-      return result;
+      try {
+        const result = await work(again.connection);
+        again.lastUsed = Date.now();
+        return result;
+      } catch (retryError) {
+        throw retryError instanceof SnowflakeConnectorError ? retryError : this.queryError(retryError);
+      }
     }
   }
 
@@ -466,6 +470,10 @@ export class SnowflakeConnector {
       return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake could not be reached while running a statement (${describeDriverError(error)}). `
         + 'It was retried by the driver under one request id. Check Snowflake\'s status and the network path (NAT, PrivateLink endpoint, '
         + 'security groups allowing 443)', { cause: error });
+    }
+    if (code && SESSION_GONE_CODES.has(code)) {
+      return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake ended the session again right after a new login (${code}). `
+        + 'Check Snowflake\'s status; if it persists, check the user\'s session policy', { cause: error });
     }
     if (code === SQL_TIMEOUT_CODE) {
       return new QueryError('STATEMENT_TIMEOUT', `Snowflake cancelled statement ${id ?? ''} when it reached its statement timeout: ${snowflakeMessage} `
