@@ -12,10 +12,9 @@ import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
 import { acknowledge } from '../secret/acknowledgements';
 import { SecretReaderRole } from '../secret/secret-reader-role';
 import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
+import { SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../shared/environment';
 
 /** Environment variables the function's code reads; set by the construct, not by you. */
-const SECRET_ID_ENV = 'SNOWFLAKE_SECRET_ID';
-const STATEMENT_TIMEOUT_ENV = 'SNOWFLAKE_STATEMENT_TIMEOUT_SECONDS';
 const RESERVED_ENV = [SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV];
 /** Key material in an environment value: PEM armour, or a long base64 run. */
 const KEY_LIKE = /-----BEGIN [A-Z ]*KEY-----|[A-Za-z0-9+/]{200,}/;

@@ -294,9 +294,7 @@ export class SnowflakeConnector {
   private async withSession<T>(sql: string, work: (connection: DriverConnection) => Promise<T>): Promise<T> {
     const live = await this.acquire();
     try {
-      const result = await work(live.connection);
-      live.lastUsed = Date.now();
-      return result;
+      return await this.useSession(live, work);
     } catch (error) {
       const code = driverCode(error);
       if (!(code && SESSION_GONE_CODES.has(code))) throw error instanceof SnowflakeConnectorError ? error : this.queryError(error);
@@ -305,14 +303,16 @@ export class SnowflakeConnector {
       this.drop(live);
       this.countReconnect();
       const again = await this.acquire();
-      try {
-        const result = await work(again.connection);
-        again.lastUsed = Date.now();
-        return result;
-      } catch (retryError) {
+      return this.useSession(again, work).catch((retryError) => {
         throw retryError instanceof SnowflakeConnectorError ? retryError : this.queryError(retryError);
-      }
+      });
     }
+  }
+
+  private async useSession<T>(live: Live, work: (connection: DriverConnection) => Promise<T>): Promise<T> {
+    const result = await work(live.connection);
+    live.lastUsed = Date.now();
+    return result;
   }
 
   /** The live connection: checked when idle, rebuilt when gone. Concurrent callers share one login. */

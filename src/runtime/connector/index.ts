@@ -11,6 +11,7 @@
  * ```
  */
 import { ConnectorOptions, SnowflakeConnector } from './connector';
+import { ENDPOINT_URL_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../../shared/environment';
 import { ConfigurationError } from '../shared/errors';
 
 export * from './connector';
@@ -30,12 +31,7 @@ export type { ConnectorErrorCode } from '../shared/errors';
 export { KeyFormatError } from '../shared/private-key';
 export type { KeyFormatCode } from '../shared/private-key';
 
-/** The environment variable naming the secret (its ARN, or a name in the function's region). */
-export const SECRET_ID_ENV = 'SNOWFLAKE_SECRET_ID';
-/** Optional: send Snowflake requests to this URL (a proxy, or a local endpoint in tests). */
-export const ENDPOINT_URL_ENV = 'SNOWFLAKE_ENDPOINT_URL';
-/** Optional: STATEMENT_TIMEOUT_IN_SECONDS for every statement. */
-export const STATEMENT_TIMEOUT_ENV = 'SNOWFLAKE_STATEMENT_TIMEOUT_SECONDS';
+export { ENDPOINT_URL_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV };
 
 // Module scope: one connector per warm Lambda instance, so the secret is read once per cold start.
 let shared: SnowflakeConnector | undefined;
