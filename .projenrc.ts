@@ -137,24 +137,63 @@ const LAYER_MODULE_DIR = 'assets/connector-layer/nodejs/node_modules/@cdk-snowfl
 bundleTask.exec(`mkdir -p ${LAYER_MODULE_DIR}`);
 bundleTask.exec(`cp assets/connector/index.js ${LAYER_MODULE_DIR}/index.js`);
 bundleTask.exec(`node -e "require('fs').writeFileSync('${LAYER_MODULE_DIR}/package.json', JSON.stringify({ name: '@cdk-snowflake-keypair/connector', version: '0.0.0', private: true, main: 'index.js' }, null, 2) + '\\n')"`);
+// The connector's TypeScript declarations, for users' handlers that import it from the layer: a
+// tsconfig `paths` entry maps the module name to this directory (docs/connector.md). Shipped in
+// the npm package, not in the layer.
+const TYPES_DIR = 'assets/connector-types';
+bundleTask.exec(`rm -rf ${TYPES_DIR}`);
+bundleTask.exec([
+  'tsc',
+  '--ignoreConfig',
+  '--declaration',
+  '--emitDeclarationOnly',
+  '--stripInternal',
+  '--skipLibCheck',
+  '--target ES2022',
+  '--module node16',
+  '--moduleResolution node16',
+  '--types node',
+  '--rootDir src',
+  `--outDir ${TYPES_DIR}`,
+  'src/runtime/connector/index.ts',
+].join(' '));
+bundleTask.exec(`node -e "require('fs').writeFileSync('${TYPES_DIR}/package.json', JSON.stringify({ name: '@cdk-snowflake-keypair/connector', version: '0.0.0', private: true, types: 'runtime/connector/index.d.ts' }, null, 2) + '\\n')"`);
 project.preCompileTask.spawn(bundleTask);
 project.gitignore.exclude('/assets/');
 
 // Runtime code's dependencies (the AWS SDK) are bundled into assets/, so they are devDependencies;
 // the benchmarks use them the same way.
 project.eslint?.addOverride({
-  files: ['src/runtime/**/*.ts', 'bench/**/*.ts'],
+  files: ['src/runtime/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+// The example's own handler imports the connector from the Lambda layer: the module exists at
+// run time (/opt/nodejs/node_modules) and for tsc (a `paths` entry), not in node_modules.
+project.eslint?.addOverride({
+  files: ['examples/**/*.ts'],
+  rules: { 'import/no-unresolved': ['error', { ignore: ['^@cdk-snowflake-keypair/connector$'] }] },
 });
 for (const dir of ['examples', 'scripts', 'bench']) {
   project.eslint?.addLintPattern(dir);
   // Type-checked like the tests (ts-node also compiles them with this config when they run).
   new JsonFile(project, `${dir}/tsconfig.json`, {
-    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+    obj: {
+      extends: '../test/tsconfig.json',
+      include: ['**/*.ts'],
+      // examples/ hold a user's own handler that imports the connector from the layer; it is
+      // type-checked against the declarations the library ships, as a user's would be.
+      ...(dir === 'examples' ? { compilerOptions: { paths: { '@cdk-snowflake-keypair/connector': ['../assets/connector-types'] } } } : {}),
+    },
   });
 }
 
 new TextFile(project, '.nvmrc', { lines: [TOOLCHAIN_NODE] });
+
+// The npm package (and so every jsii package) holds the library, its assets and its docs; not
+// the test tools, the example app, the benchmarks or what a local run leaves behind.
+for (const ignored of ['/.venv/', '/cdk.out/', '/.tmp/', '/bench/', '/examples/', '/scripts/', '/.ci/', '/.nvmrc', '/requirements-dev.txt']) {
+  project.addPackageIgnore(ignored);
+}
 
 // Benchmarks: ratios against named baselines, measured side by side (docs/benchmarks.md).
 const benchTask = project.addTask('bench', {

@@ -4,28 +4,17 @@
  *
  * In your own app, import from 'cdk-snowflake-keypair' instead of '../../src'.
  */
-import { Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { acknowledgeExample, EXAMPLE_VPC_ACKNOWLEDGEMENT } from './acknowledgements';
 import { KeySource, SecretReaderRole, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
-
-/**
- * Findings on the example's own VPC, acknowledged the way your app would acknowledge its own:
- * with a reason, visible in the validation report.
- */
-export const EXAMPLE_VPC_ACKNOWLEDGEMENT = {
-  rules: [
-    'AwsSolutions::AwsSolutions-VPC7',
-    'NIST.800.53.R5::NIST.800.53.R5-VPCFlowLogsEnabled',
-    'HIPAA.Security::HIPAA.Security-VPCFlowLogsEnabled',
-    'PCI.DSS.321::PCI.DSS.321-VPCFlowLogsEnabled',
-  ],
-  reason: 'The example\'s VPC only shows where the function goes; in your account it runs in your organisation\'s VPC, '
-    + 'whose flow logs you already keep.',
-};
+import { EventDrivenLoad } from './use-cases/event-driven-load';
+import { SqlAfterEtl } from './use-cases/sql-after-etl';
+import { WarehouseOps } from './use-cases/warehouse-ops';
 
 export class SnowflakeExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -74,7 +63,7 @@ export class SnowflakeExampleStack extends Stack {
 
     // 4. A Lambda that runs SQL with the loader's key pair: the pre-bundled SQL executor, invoked
     //    directly, from Step Functions or from EventBridge. Everything left at its default.
-    new SnowflakeConnectorFunction(this, 'LoaderFunction', { secret: loader });
+    const sql = new SnowflakeConnectorFunction(this, 'LoaderFunction', { secret: loader });
 
     // 5. The same in isolated subnets: no NAT, Secrets Manager and S3 through VPC endpoints,
     //    egress to 443 and 80 (OCSP) only; traced with X-Ray.
@@ -84,13 +73,21 @@ export class SnowflakeExampleStack extends Stack {
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
       restrictDefaultSecurityGroup: true,
     });
-    Validations.of(vpc).acknowledge(...EXAMPLE_VPC_ACKNOWLEDGEMENT.rules.map((rule) => ({ id: rule, reason: EXAMPLE_VPC_ACKNOWLEDGEMENT.reason })));
-    new SnowflakeConnectorFunction(this, 'OpsFunction', {
+    acknowledgeExample(vpc, EXAMPLE_VPC_ACKNOWLEDGEMENT);
+    const opsSql = new SnowflakeConnectorFunction(this, 'OpsFunction', {
       secret: ops,
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       addVpcEndpoints: true,
       tracing: lambda.Tracing.ACTIVE,
     });
+
+    // The three ways teams reach Snowflake from AWS (examples/typescript/use-cases):
+    // 6. Event-driven loading: your own handler, with the connector from the layer.
+    new EventDrivenLoad(this, 'EventDrivenLoad', { secret: loader });
+    // 7. SQL after an ETL job: Step Functions runs the Glue job, then MERGE and a quality check.
+    new SqlAfterEtl(this, 'SqlAfterEtl', { sql, glueJobName: 'stage-orders', logEncryptionKey: key });
+    // 8. Operations: resume and suspend a warehouse, run a task, on schedules, from the VPC.
+    new WarehouseOps(this, 'WarehouseOps', { sql: opsSql, warehouse: 'OPS_WH', task: 'RAW.EVENTS.REFRESH_DAILY' });
   }
 }

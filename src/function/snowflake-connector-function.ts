@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,11 @@ import { acknowledge } from '../secret/acknowledgements';
 import { SecretReaderRole } from '../secret/secret-reader-role';
 import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
 import { SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../shared/environment';
+
+/** Long enough for a retried login and a resuming warehouse; see docs/connector-function.md. */
+const DEFAULT_TIMEOUT = Duration.minutes(5);
+/** The id of the warning given when statements could outlive the function. */
+const STATEMENT_OUTLIVES_FUNCTION = 'cdk-snowflake-keypair:statementTimeoutNotBelowTimeout';
 
 /** Environment variables the function's code reads; set by the construct, not by you. */
 const RESERVED_ENV = [SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV];
@@ -50,20 +55,24 @@ export interface SnowflakeConnectorFunctionProps {
   readonly functionName?: string;
 
   /**
-   * Memory. 512 MiB gives the CPU to parse result sets and sign the JWT quickly; see
-   * docs/connector-function.md.
+   * Memory. 512 MiB gives the CPU to load the connector, sign the login JWT and parse result
+   * sets quickly; see docs/connector-function.md.
    * @default 512
    */
   readonly memorySize?: number;
 
   /**
-   * The function's timeout.
+   * The function's timeout: long enough for a retried login and a resuming warehouse, short
+   * enough that a stuck invocation does not hold a concurrency slot for 15 minutes. Longer work
+   * belongs in `executeAsync`; see docs/connector-function.md.
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
 
   /**
-   * Snowflake's STATEMENT_TIMEOUT_IN_SECONDS for every statement the function runs.
+   * Snowflake's STATEMENT_TIMEOUT_IN_SECONDS for every statement the function runs. Keep it below
+   * `timeout`, so that Snowflake cancels a long statement before Lambda stops the invocation (a
+   * warning says so otherwise).
    * @default - the user's, warehouse's or account's setting
    */
   readonly statementTimeout?: Duration;
@@ -219,7 +228,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       layers: handler._needsConnectorLayer ? [SnowflakeConnectorLayer.of(this)] : undefined,
       role: this.role,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.minutes(5),
+      timeout: props.timeout ?? DEFAULT_TIMEOUT,
       environment: {
         ...props.environment,
         [SECRET_ID_ENV]: props.secret.secretArn,
@@ -246,6 +255,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     if (!props.vpc) acknowledge(this.function, 'connectorOutsideVpc');
     if (props.reservedConcurrentExecutions === undefined) acknowledge(this.function, 'connectorConcurrency');
     if (!props.deadLetterQueue && !props.onFailure) acknowledge(this.function, 'connectorDlq');
+    else if (!props.deadLetterQueue) acknowledge(this.function, 'connectorOnFailure');
     if (!props.tracing || props.tracing === lambda.Tracing.DISABLED) {
       acknowledge(this.function, 'connectorTracing');
     } else if (!props.role) {
@@ -326,6 +336,16 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
     if (selected === 0) fail('vpcSubnets selects no subnets of the VPC. Select at least one subnet, for example { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }.');
     if (props.securityGroups && props.securityGroups.length === 0) fail('securityGroups is empty. Give at least one security group, or leave it out for a default one.');
     if (props.securityGroups && props.allowOcspEgress !== undefined) fail('allowOcspEgress applies to the default security group only; you gave securityGroups, so set their egress rules yourself.');
+  }
+  const timeout = props.timeout ?? DEFAULT_TIMEOUT;
+  const statementTimeout = props.statementTimeout;
+  if (statementTimeout && !statementTimeout.isUnresolved() && !timeout.isUnresolved()
+    && statementTimeout.toSeconds() >= timeout.toSeconds()) {
+    Annotations.of(scope).addWarningV2(STATEMENT_OUTLIVES_FUNCTION,
+      `statementTimeout (${statementTimeout.toSeconds()} s) is not below the function's timeout (${timeout.toSeconds()} s): `
+      + 'Lambda stops the invocation first, and Snowflake goes on running the statement in the warehouse. Set statementTimeout '
+      + 'below timeout so that Snowflake cancels it first. If statements submitted with executeAsync are meant to outlive the '
+      + `invocation, acknowledge this warning: Annotations.of(fn).acknowledgeWarning('${STATEMENT_OUTLIVES_FUNCTION}').`);
   }
   const concurrency = props.reservedConcurrentExecutions;
   if (concurrency !== undefined && !Token.isUnresolved(concurrency) && !(Number.isInteger(concurrency) && concurrency >= 1)) {

@@ -88,6 +88,15 @@ export const ACKNOWLEDGED_RULES = {
     reason: 'Direct and Step Functions invocations return the typed error to the caller, which owns the retry; for '
       + 'asynchronous invocations (S3, EventBridge) set onFailure or deadLetterQueue.',
   },
+  connectorOnFailure: {
+    rules: [
+      'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
+      'HIPAA.Security::HIPAA.Security-LambdaDLQ',
+      'Serverless::Serverless-LambdaDLQ',
+    ],
+    reason: 'Failed asynchronous invocations go to the onFailure destination you set, which Lambda recommends over a '
+      + 'dead-letter queue (it keeps the error with the event); the rules only recognise a DeadLetterConfig.',
+  },
   connectorTracing: {
     rules: ['Serverless::Serverless-LambdaTracing'],
     reason: 'X-Ray tracing is opt-in (tracing: lambda.Tracing.ACTIVE): it adds cost to every invocation, and the connector '

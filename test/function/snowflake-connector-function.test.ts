@@ -1,13 +1,15 @@
 import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations as CdkAnnotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ConnectorHandler, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret } from '../../src';
+import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
 import { REPO } from '../support/lambda-process';
 import { nagApp, runNag } from '../support/nag';
 import { testStack } from '../support/stacks';
@@ -215,6 +217,38 @@ describe('validation', () => {
   });
 });
 
+describe('a statement timeout that is not below the function\'s timeout', () => {
+  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('statementTimeout'));
+
+  test('is warned about, naming both values, the consequence and the fix', () => {
+    const { stack, secret } = setup();
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, statementTimeout: Duration.minutes(5) });
+    const warnings = warningsOf(stack);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].id).toBe('/Test/Loader');
+    expect(String(warnings[0].entry.data)).toMatch(/^statementTimeout \(300 s\) is not below the function's timeout \(300 s\): Lambda stops the invocation first, and Snowflake goes on running the statement in the warehouse\. Set statementTimeout below timeout/);
+  });
+
+  test('(passing case) below the timeout, or not set, gives no warning', () => {
+    const { stack, secret } = setup();
+    new SnowflakeConnectorFunction(stack, 'Below', { secret, statementTimeout: Duration.seconds(290) });
+    new SnowflakeConnectorFunction(stack, 'Longer', { secret, timeout: Duration.minutes(15), statementTimeout: Duration.minutes(14) });
+    new SnowflakeConnectorFunction(stack, 'Unset', { secret });
+    expect(warningsOf(stack)).toEqual([]);
+  });
+
+  test('can be acknowledged, for statements meant to outlive the invocation (executeAsync)', () => {
+    const build = (acknowledged: boolean) => {
+      const { stack, secret } = setup();
+      const fn = new SnowflakeConnectorFunction(stack, 'Async', { secret, timeout: Duration.minutes(1), statementTimeout: Duration.hours(2) });
+      if (acknowledged) CdkAnnotations.of(fn).acknowledgeWarning('cdk-snowflake-keypair:statementTimeoutNotBelowTimeout', 'Async statements run for up to two hours');
+      return warningsOf(stack);
+    };
+    expect(build(false)).toHaveLength(1);
+    expect(build(true)).toEqual([]);
+  });
+});
+
 describe('cdk-nag acknowledgements follow your choices', () => {
   test('with every choice made, only what no choice avoids is acknowledged (wildcards AWS requires, inline policies), and nothing is found', () => {
     const app = nagApp();
@@ -240,6 +274,37 @@ describe('cdk-nag acknowledgements follow your choices', () => {
       'AwsSolutions-IAM5[Resource::*]',
     ]);
     expect(result.findings.filter((f) => onFunction(f.path))).toEqual([]);
+  });
+
+  test('an on-failure destination (and no DLQ) satisfies the DLQ rules with their own reason; without it they are findings', () => {
+    const build = (withDestination: boolean) => {
+      const app = nagApp();
+      const stack = new Stack(app, 'Async', { env: { account: '123456789012', region: 'us-east-1' } });
+      const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC' });
+      const fn = new SnowflakeConnectorFunction(stack, 'Loader', {
+        secret,
+        ...(withDestination ? { onFailure: new destinations.SqsDestination(new sqs.Queue(stack, 'Failed', { enforceSSL: true })) } : {}),
+      });
+      return { result: runNag(app), fn };
+    };
+    const dlqRules = ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ', 'Serverless-LambdaDLQ'];
+    const withDestination = build(true).result;
+    const onFunction = withDestination.acknowledged.filter((a) => a.path.startsWith('Async/Loader/') && dlqRules.includes(a.rule));
+    expect(onFunction.map((a) => a.rule).sort()).toEqual([...dlqRules].sort());
+    expect(new Set(onFunction.map((a) => a.reason))).toEqual(new Set([ACKNOWLEDGED_RULES.connectorOnFailure.reason]));
+    expect(withDestination.findings.filter((f) => f.path.startsWith('Async/Loader/'))).toEqual([]);
+
+    // (failing case) the same function built by hand with no acknowledgement: the rules fire.
+    const app = nagApp();
+    const stack = new Stack(app, 'Bare', { env: { account: '123456789012', region: 'us-east-1' } });
+    new lambda.Function(stack, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => 1'),
+      onFailure: new destinations.SqsDestination(new sqs.Queue(stack, 'Failed', { enforceSSL: true })),
+    });
+    const bare = runNag(app).findings.filter((f) => f.path.startsWith('Bare/Fn/')).map((f) => f.rule);
+    expect(bare).toEqual(expect.arrayContaining(dlqRules));
   });
 
   test('(control) with the defaults, the same rules are acknowledged on the function, with reasons', () => {

@@ -151,6 +151,10 @@ export async function startLambdaInstance(handlerFile: string, taskRoot: string,
     exited = true;
     for (const [, settle] of inFlight) settle({ error: { errorType: 'Runtime.ExitError', errorMessage: `process exited: ${output.slice(-2000)}` } });
     inFlight.clear();
+    // Invocations not yet handed out (the process died during init): answer them too.
+    for (const queued of pending.splice(0)) {
+      queued.settle(initError ? { error: initError } : { error: { errorType: 'Runtime.ExitError', errorMessage: `process exited: ${output.slice(-2000)}` } });
+    }
   });
 
   return {

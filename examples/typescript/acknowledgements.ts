@@ -1,0 +1,61 @@
+/**
+ * Findings on the example's own resources (not the library's), acknowledged the way your app
+ * would acknowledge its own: with a reason, visible in the validation report. The library's own
+ * acknowledgements are in src/secret/acknowledgements.ts and docs/security.md.
+ */
+import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+export interface ExampleAcknowledgement {
+  readonly rules: string[];
+  readonly reason: string;
+}
+
+/** The example's VPC stands in for your organisation's. */
+export const EXAMPLE_VPC_ACKNOWLEDGEMENT: ExampleAcknowledgement = {
+  rules: [
+    'AwsSolutions::AwsSolutions-VPC7',
+    'NIST.800.53.R5::NIST.800.53.R5-VPCFlowLogsEnabled',
+    'HIPAA.Security::HIPAA.Security-VPCFlowLogsEnabled',
+    'PCI.DSS.321::PCI.DSS.321-VPCFlowLogsEnabled',
+  ],
+  reason: 'The example\'s VPC only shows where the function goes; in your account it runs in your organisation\'s VPC, '
+    + 'whose flow logs you already keep.',
+};
+
+/** A dead-letter queue is where failed events end; it needs no dead-letter queue of its own. */
+export const EXAMPLE_DLQ_ACKNOWLEDGEMENT: ExampleAcknowledgement = {
+  rules: ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
+  reason: 'This queue is itself the dead-letter queue of EventBridge targets and of a function\'s failed async '
+    + 'invocations; cdk-nag only recognises dead-letter queues named in another queue\'s redrive policy.',
+};
+
+/**
+ * The state machine's role is written by aws-cdk-lib: X-Ray and log delivery take no resource,
+ * and a LambdaInvoke task may call the function's versions and aliases.
+ */
+export function workflowRoleAcknowledgement(invoked: IConstruct[]): ExampleAcknowledgement {
+  const versions = invoked.map((fn) => `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`);
+  return {
+    rules: [
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      ...versions,
+      'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+      'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+      'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy',
+    ],
+    reason: 'The workflow\'s own role, written by aws-cdk-lib\'s StateMachine for this state machine only: X-Ray '
+      + '(xray:PutTraceSegments) and log delivery (logs:CreateLogDelivery...) support no resource-level permissions, and '
+      + 'LambdaInvoke may call the function\'s versions (<function>:*). Every other statement names its resource.',
+  };
+}
+
+/** Acknowledges an example finding on a construct and everything under it. */
+export function acknowledgeExample(scope: IConstruct, ack: ExampleAcknowledgement): void {
+  Validations.of(scope).acknowledge(...ack.rules.map((id) => ({ id, reason: ack.reason })));
+}
+
+/** Every reason the example uses, for the test that checks no other acknowledgement appears. */
+export function exampleReasons(): string[] {
+  return [EXAMPLE_VPC_ACKNOWLEDGEMENT.reason, EXAMPLE_DLQ_ACKNOWLEDGEMENT.reason, workflowRoleAcknowledgement([]).reason];
+}

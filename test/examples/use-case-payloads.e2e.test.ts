@@ -1,0 +1,124 @@
+/**
+ * The SQL the example's workflow and schedules send, taken from the synthesized template, is an
+ * event the SQL executor accepts; and the ETL workflow's statements, run by the synthesized
+ * sql-executor asset against the local Snowflake endpoint, answer in the shape its
+ * `resultSelector` paths and its Choice read (a number where the Choice compares a number).
+ */
+import { parseSqlEvent } from '../../src/runtime/sql-executor/event';
+import { AwsSide } from '../support/connector-fixture';
+import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
+import { rsaKey } from '../support/keys';
+import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
+import { LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
+
+const ACCOUNT = 'MYORG-MYACCOUNT';
+let assembly: ExampleAssembly;
+let template: any;
+
+beforeAll(() => {
+  assembly = synthesizeExample();
+  template = assembly.template;
+});
+
+afterAll(() => assembly?.remove());
+
+function resources(type: string): [string, any][] {
+  return Object.entries<any>(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** The workflow's definition, its tokens replaced by `TOKEN:<logical id>` (or `TOKEN:<Ref>`). */
+function workflowStates(): Record<string, any> {
+  const [[, machine]] = resources('AWS::StepFunctions::StateMachine');
+  const parts: unknown[] = machine.Properties.DefinitionString['Fn::Join'][1];
+  const text = parts.map((part: any) => (typeof part === 'string' ? part : `TOKEN:${part['Fn::GetAtt']?.[0] ?? part.Ref}`)).join('');
+  return JSON.parse(text).States;
+}
+
+/** A JSONPath of the form `$.a[0].b` read from `doc`: the subset resultSelector and Choice use here. */
+function readPath(doc: any, jsonPath: string): unknown {
+  return jsonPath.replace(/^\$\.?/, '').split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')
+    .reduce((at, key) => (at === undefined ? undefined : at[key]), doc);
+}
+
+describe('every SQL payload in the template is an event the SQL executor accepts', () => {
+  test('the ETL workflow\'s two Lambda tasks', () => {
+    const states = workflowStates();
+    for (const name of ['MERGE staged orders', 'Check data quality']) {
+      expect(() => parseSqlEvent(states[name].Parameters)).not.toThrow();
+    }
+    expect(states['MERGE staged orders'].Parameters.fetch).toBe('none');
+  });
+
+  test('the operations schedules, with their identifiers quoted', () => {
+    const inputs = resources('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets ?? [])
+      .filter((t: any) => t.Input).map((t: any) => JSON.parse(t.Input));
+    const sql = inputs.map((input: any) => parseSqlEvent(input).statements[0].sql).sort();
+    expect(sql).toEqual([
+      'ALTER WAREHOUSE IF EXISTS "OPS_WH" RESUME IF SUSPENDED',
+      'ALTER WAREHOUSE IF EXISTS "OPS_WH" SUSPEND',
+      'EXECUTE TASK "RAW"."EVENTS"."REFRESH_DAILY"',
+    ]);
+  });
+
+  test('(failing case) a payload the executor would refuse is caught by the same check', () => {
+    const states = workflowStates();
+    const broken = { ...states['Check data quality'].Parameters, fetch: { maxRows: 0 } };
+    expect(() => parseSqlEvent(broken)).toThrow(/fetch/);
+  });
+});
+
+describe('the ETL workflow\'s statements, run by the synthesized SQL executor', () => {
+  let aws: AwsSide;
+  let snowflake: LocalSnowflake;
+  let instance: LambdaInstance;
+
+  beforeAll(async () => {
+    const states = workflowStates();
+    // payloadResponseOnly: the task's Resource is the function's ARN itself.
+    const fnId = String(states['MERGE staged orders'].Resource).replace(/^TOKEN:/, '');
+    expect(states['Check data quality'].Resource).toBe(`TOKEN:${fnId}`);
+    const fn = template.Resources[fnId];
+    expect(fn.Type).toBe('AWS::Lambda::Function');
+    const asset = assembly.assetDir(fn.Properties.Code.S3Key);
+
+    [aws, snowflake] = await Promise.all([AwsSide.start(), startLocalSnowflake({ account: ACCOUNT })]);
+    const key = rsaKey();
+    aws.rememberKey(key);
+    snowflake.addUser({ name: 'SVC_LOADER', publicKeys: [key.publicPem] });
+    await snowflake.sql('CREATE TABLE ORDERS (ORDER_ID VARCHAR, CUSTOMER_ID VARCHAR, AMOUNT NUMBER(12,2))');
+    await snowflake.sql('CREATE TABLE STAGED_ORDERS (ORDER_ID VARCHAR, CUSTOMER_ID VARCHAR, AMOUNT NUMBER(12,2))');
+    await snowflake.sql("INSERT INTO ORDERS VALUES ('O-1', 'C-1', 10)");
+    await snowflake.sql("INSERT INTO STAGED_ORDERS VALUES ('O-1', 'C-1', 11), ('O-2', 'C-2', 5)");
+    const secretId = await aws.createSecret({ account: ACCOUNT, user: 'SVC_LOADER', privateKey: key.pkcs8Pem });
+    instance = await startLambdaInstance(fn.Properties.Handler.replace(/\.handler$/, '.js'), asset, {
+      ...aws.env(), SNOWFLAKE_SECRET_ID: secretId, SNOWFLAKE_ENDPOINT_URL: snowflake.url,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await instance?.stop();
+    await Promise.all([aws?.stop(), snowflake?.stop()]);
+  });
+
+  test('MERGE, then the quality check: the selected fields are numbers, and the Choice passes', async () => {
+    const states = workflowStates();
+    const merge = await instance.invoke(states['MERGE staged orders'].Parameters);
+    expect(merge.error).toBeUndefined();
+    expect(readPath(merge.result, states['MERGE staged orders'].ResultSelector['merged.$'])).toBe(2);
+    expect(await snowflake.sql('SELECT COUNT(*) AS N FROM STAGED_ORDERS')).toEqual([{ N: 0 }]);
+
+    const check = await instance.invoke(states['Check data quality'].Parameters);
+    expect(check.error).toBeUndefined();
+    const orphans = readPath(check.result, states['Check data quality'].ResultSelector['orphans.$']);
+    expect(orphans).toBe(0); // a number: NumericGreaterThan on a string would fail the execution
+    const rule = states['Clean?'].Choices[0];
+    expect(rule).toEqual({ Variable: '$.quality.orphans', NumericGreaterThan: 0, Next: 'Orders without a customer' });
+  });
+
+  test('(failing case) an order without a customer makes the check report it, so the Choice fails the run', async () => {
+    await snowflake.sql("INSERT INTO ORDERS VALUES ('O-3', NULL, 1)");
+    const states = workflowStates();
+    const check = await instance.invoke(states['Check data quality'].Parameters);
+    expect(readPath(check.result, states['Check data quality'].ResultSelector['orphans.$'])).toBe(1);
+  });
+});
