@@ -4,3 +4,5 @@ export * from './secret/secret-reader-role';
 export * from './function/connector-handler';
 export * from './function/snowflake-connector-function';
 export * from './function/snowflake-connector-layer';
+export * from './network/privatelink-config';
+export * from './network/privatelink-endpoint';

@@ -10,11 +10,28 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledgeExample, EXAMPLE_VPC_ACKNOWLEDGEMENT } from './acknowledgements';
-import { KeySource, SecretReaderRole, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
+import { acknowledgeExample, acknowledgeNamedZones, EXAMPLE_VPC_ACKNOWLEDGEMENT } from './acknowledgements';
+import { KeySource, PrivateLinkConfig, PrivateLinkEndpoint, SecretReaderRole, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
 import { EventDrivenLoad } from './use-cases/event-driven-load';
 import { SqlAfterEtl } from './use-cases/sql-after-etl';
 import { WarehouseOps } from './use-cases/warehouse-ops';
+
+/**
+ * What `SELECT SYSTEM$GET_PRIVATELINK_CONFIG()` returns for the ops account, pasted as it is
+ * (Snowflake spells the OCSP key `privatelink_ocsp-url`, and gives lists as strings).
+ */
+export const EXAMPLE_PRIVATELINK_CONFIG = `{
+  "privatelink-account-name": "xy12345.us-east-1.privatelink",
+  "privatelink-vpce-id": "com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890",
+  "privatelink-account-url": "xy12345.us-east-1.privatelink.snowflakecomputing.com",
+  "privatelink_ocsp-url": "ocsp.xy12345.us-east-1.privatelink.snowflakecomputing.com",
+  "regionless-privatelink-account-url": "myorg-myaccount.privatelink.snowflakecomputing.com",
+  "regionless-privatelink-ocsp-url": "ocsp.myorg-myaccount.privatelink.snowflakecomputing.com",
+  "snowsight-privatelink-url": "app.us-east-1.privatelink.snowflakecomputing.com",
+  "regionless-snowsight-privatelink-url": "app-myorg-myaccount.privatelink.snowflakecomputing.com",
+  "privatelink-connection-urls": "[]",
+  "privatelink-connection-ocsp-urls": "[]"
+}`;
 
 export class SnowflakeExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -65,20 +82,31 @@ export class SnowflakeExampleStack extends Stack {
     //    directly, from Step Functions or from EventBridge. Everything left at its default.
     const sql = new SnowflakeConnectorFunction(this, 'LoaderFunction', { secret: loader });
 
-    // 5. The same in isolated subnets: no NAT, Secrets Manager and S3 through VPC endpoints,
-    //    egress to 443 and 80 (OCSP) only; traced with X-Ray.
+    // 5. The same in isolated subnets, reaching Snowflake over PrivateLink: no NAT, Secrets
+    //    Manager and S3 through VPC endpoints, egress to 443 and 80 (OCSP) only; traced with X-Ray.
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
+      // Named, so the template is the same without a context lookup (and no placeholder zones).
+      availabilityZones: [`${this.region}a`, `${this.region}b`],
       natGateways: 0,
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
       restrictDefaultSecurityGroup: true,
     });
     acknowledgeExample(vpc, EXAMPLE_VPC_ACKNOWLEDGEMENT);
+    acknowledgeNamedZones(vpc);
+    // Snowflake over PrivateLink: the interface endpoint, its security group and a record for
+    //    every host name in what SYSTEM$GET_PRIVATELINK_CONFIG() returned; with the Secrets
+    //    Manager, STS and S3 endpoints for isolated subnets, and the SQL that pins SVC_OPS to it.
+    const privateLink = new PrivateLinkEndpoint(this, 'SnowflakePrivateLink', {
+      vpc,
+      config: PrivateLinkConfig.fromJson(EXAMPLE_PRIVATELINK_CONFIG),
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      addAwsServiceEndpoints: true,
+      networkPolicy: { user: 'SVC_OPS', database: 'SECURITY', schema: 'NETWORK' },
+    });
     const opsSql = new SnowflakeConnectorFunction(this, 'OpsFunction', {
       secret: ops,
-      vpc,
+      privateLink,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      addVpcEndpoints: true,
       tracing: lambda.Tracing.ACTIVE,
     });
 

@@ -9,10 +9,12 @@ import { Construct } from 'constructs';
 import { ConnectorHandler } from './connector-handler';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
 import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
+import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
+import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../secret/acknowledgements';
 import { SecretReaderRole } from '../secret/secret-reader-role';
 import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
-import { SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../shared/environment';
+import { HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../shared/environment';
 
 /** Long enough for a retried login and a resuming warehouse; see docs/connector-function.md. */
 const DEFAULT_TIMEOUT = Duration.minutes(5);
@@ -20,7 +22,7 @@ const DEFAULT_TIMEOUT = Duration.minutes(5);
 const STATEMENT_OUTLIVES_FUNCTION = 'cdk-snowflake-keypair:statementTimeoutNotBelowTimeout';
 
 /** Environment variables the function's code reads; set by the construct, not by you. */
-const RESERVED_ENV = [SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV];
+const RESERVED_ENV = [SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV, HOST_ENV];
 /** Key material in an environment value: PEM armour, or a long base64 run. */
 const KEY_LIKE = /-----BEGIN [A-Z ]*KEY-----|[A-Za-z0-9+/]{200,}/;
 
@@ -128,9 +130,17 @@ export interface SnowflakeConnectorFunctionProps {
 
   /**
    * The VPC to run in.
-   * @default - not in a VPC
+   * @default - the `privateLink` endpoint's VPC if given, else not in a VPC
    */
   readonly vpc?: ec2.IVpc;
+
+  /**
+   * Reach Snowflake through this PrivateLink endpoint: the function runs in its VPC, connects by
+   * the PrivateLink account host (the JWT still names the account from the secret), and is let in
+   * on 443 and 80 (OCSP).
+   * @default - Snowflake's public endpoint (or the secret's `host`)
+   */
+  readonly privateLink?: IPrivateLinkEndpoint;
 
   /**
    * The subnets to run in. They must select at least one subnet.
@@ -153,7 +163,8 @@ export interface SnowflakeConnectorFunctionProps {
 
   /**
    * Add a Secrets Manager interface endpoint and an S3 gateway endpoint to the VPC (large
-   * result sets come from S3), so that the function runs in isolated subnets without NAT.
+   * result sets come from S3), so that the function runs in isolated subnets without NAT. They
+   * are added to the VPC once, however many functions (and `PrivateLinkEndpoint`s) ask.
    * @default false
    */
   readonly addVpcEndpoints?: boolean;
@@ -180,6 +191,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
   constructor(scope: Construct, id: string, props: SnowflakeConnectorFunctionProps) {
     super(scope, id);
     validate(this, props);
+    const vpc = props.vpc ?? props.privateLink?.vpc;
     this.secret = props.secret;
     const handler = props.handler ?? ConnectorHandler.sqlExecutor();
 
@@ -198,16 +210,16 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       });
     }
     this.logGroup.grantWrite(this.role);
-    if (props.vpc) {
+    if (vpc) {
       // Lambda adds this itself only to roles it creates; ours is a SecretReaderRole (or yours).
       this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
       if (!props.role) acknowledge(this.role, 'connectorVpcAccess');
     }
 
     let securityGroups = props.securityGroups;
-    if (props.vpc && !securityGroups) {
+    if (vpc && !securityGroups) {
       const group = new ec2.SecurityGroup(this, 'SecurityGroup', {
-        vpc: props.vpc,
+        vpc,
         allowAllOutbound: false,
         description: 'cdk-snowflake-keypair SnowflakeConnectorFunction: HTTPS (and OCSP) egress only',
       });
@@ -233,6 +245,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
         ...props.environment,
         [SECRET_ID_ENV]: props.secret.secretArn,
         ...(props.statementTimeout ? { [STATEMENT_TIMEOUT_ENV]: String(props.statementTimeout.toSeconds()) } : {}),
+        ...(props.privateLink ? { [HOST_ENV]: props.privateLink.accountHost } : {}),
       },
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing,
@@ -243,8 +256,8 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      vpc: props.vpc,
-      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+      vpc,
+      vpcSubnets: vpc ? props.vpcSubnets : undefined,
       securityGroups,
     });
     this.grantPrincipal = this.function.grantPrincipal;
@@ -252,7 +265,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     // What the compliance packs ask of every function, acknowledged only where you left the
     // choice to us, each with its reason (docs/security.md).
     if (!props.logGroup) acknowledge(this.logGroup, 'connectorLogGroup');
-    if (!props.vpc) acknowledge(this.function, 'connectorOutsideVpc');
+    if (!vpc) acknowledge(this.function, 'connectorOutsideVpc');
     if (props.reservedConcurrentExecutions === undefined) acknowledge(this.function, 'connectorConcurrency');
     if (!props.deadLetterQueue && !props.onFailure) acknowledge(this.function, 'connectorDlq');
     else if (!props.deadLetterQueue) acknowledge(this.function, 'connectorOnFailure');
@@ -262,17 +275,13 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       acknowledge(this.role, 'connectorXray');
     }
 
-    if (props.vpc && props.addVpcEndpoints) {
-      const endpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
-        vpc: props.vpc,
-        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-        subnets: props.vpcSubnets,
-        privateDnsEnabled: true,
-        open: false,
-      });
-      endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake connector reads its secret');
-      props.vpc.addGatewayEndpoint('SnowflakeConnectorS3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    if (vpc && props.addVpcEndpoints) {
+      for (const endpoint of ensureAwsServiceEndpoints(vpc, props.vpcSubnets, ['secretsmanager', 's3'])) {
+        endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake connector reads its secret');
+      }
     }
+    // Through PrivateLink: connect by its host, and let the function in on 443 and 80 (OCSP).
+    props.privateLink?.allowFrom(this.function);
   }
 
   /** The function's network connections (it must be in a VPC). */
@@ -321,14 +330,19 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
   const fail = (message: string): never => {
     throw new Error(`${where} ${message}`);
   };
-  if (!props.vpc) {
+  if (props.privateLink && props.vpc && props.vpc !== props.privateLink.vpc && props.vpc.vpcId !== props.privateLink.vpc.vpcId) {
+    fail(`vpc is not the VPC of privateLink (${props.privateLink.node.path}): a function reaches an interface endpoint from its own VPC only. `
+      + 'Leave vpc out to run in the endpoint\'s VPC, or put a PrivateLinkEndpoint in this VPC.');
+  }
+  const vpc = props.vpc ?? props.privateLink?.vpc;
+  if (!vpc) {
     if (props.vpcSubnets) fail('vpcSubnets is set without vpc: give the VPC too, or remove vpcSubnets.');
     if (props.securityGroups) fail('securityGroups is set without vpc: give the VPC too, or remove securityGroups.');
     if (props.addVpcEndpoints) fail('addVpcEndpoints is true without vpc: the endpoints are added to the function\'s VPC, so give vpc.');
   } else {
     let selected: number;
     try {
-      selected = props.vpc.selectSubnets(props.vpcSubnets).subnetIds.length;
+      selected = vpc.selectSubnets(props.vpcSubnets).subnetIds.length;
     } catch (error) {
       selected = 0;
       fail(`vpcSubnets selects no subnets of the VPC (${(error as Error).message}). Select subnets the VPC has, for example { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.`);
@@ -361,7 +375,8 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
   }
   for (const [name, value] of Object.entries(props.environment ?? {})) {
     if (RESERVED_ENV.includes(name)) {
-      fail(`environment sets ${name}, which the construct sets itself${name === SECRET_ID_ENV ? ' from secret' : ' from statementTimeout'}. Remove it.`);
+      const from = { [SECRET_ID_ENV]: 'secret', [STATEMENT_TIMEOUT_ENV]: 'statementTimeout', [HOST_ENV]: 'privateLink' }[name];
+      fail(`environment sets ${name}, which the construct sets itself from ${from}. Remove it.`);
     }
     if (!Token.isUnresolved(value) && KEY_LIKE.test(value)) {
       fail(`environment.${name} looks like key material. Secrets belong in Secrets Manager: the function reads the key from the secret, never from its environment.`);

@@ -20,7 +20,8 @@ describe('cdk-nag, all five packs, on the example stack', () => {
   const result = runNag(app);
 
   test('every pack ran without crashing', () => {
-    expect(result.plugins.sort()).toEqual([...PACKS].sort());
+    // aws-cdk-lib's own template validation ("CloudFormation Validate") may report alongside.
+    expect(result.plugins.filter((p) => p !== 'CloudFormation Validate').sort()).toEqual([...PACKS].sort());
     expect(result.pluginErrors).toEqual([]);
   });
 
@@ -34,6 +35,12 @@ describe('cdk-nag, all five packs, on the example stack', () => {
     const exampleOwn = new Set(exampleReasons());
     for (const ack of result.acknowledged) {
       expect(ack.reason.length).toBeGreaterThan(40);
+      if (/^[EW]\d{4}$/.test(ack.rule)) {
+        // aws-cdk-lib's own acknowledgement of its template validation, on the example's VPC
+        // (availability zones named by the stack).
+        expect(ack.path).toMatch(/^Example\/Vpc\//);
+        continue;
+      }
       if (exampleOwn.has(ack.reason)) {
         // The example's acknowledgements sit on the example's resources, never on a library construct.
         expect(ack.path).toMatch(/^Example\/(Vpc|EventDrivenLoad\/FailedOrders|WarehouseOps\/FailedSchedules|SqlAfterEtl\/Workflow\/Role)\//);

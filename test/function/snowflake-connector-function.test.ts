@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations as CdkAnnotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,10 +8,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ConnectorHandler, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret } from '../../src';
+import { ConnectorHandler, PrivateLinkConfig, PrivateLinkEndpoint, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret } from '../../src';
 import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
 import { REPO } from '../support/lambda-process';
 import { nagApp, runNag } from '../support/nag';
+import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
 const USER_HANDLER = path.join(REPO, 'test', 'fixtures', 'handlers');
@@ -214,6 +215,53 @@ describe('validation', () => {
       retryAttempts: 2,
       environment: { TABLE: 'RAW.EVENTS' },
     })).not.toThrow();
+  });
+});
+
+describe('through PrivateLink', () => {
+  const plSetup = () => {
+    const s = setup();
+    const vpc = new ec2.Vpc(s.stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const privateLink = new PrivateLinkEndpoint(s.stack, 'PrivateLink', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON), addAwsServiceEndpoints: true });
+    return { ...s, vpc, privateLink };
+  };
+
+  test('runs in the endpoint\'s VPC, connects by the PrivateLink host, and is let in on exactly 443 and 80', () => {
+    const { stack, secret, privateLink } = plSetup();
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, privateLink, addVpcEndpoints: true });
+    const template = Template.fromStack(stack);
+    const fn = functionOf(template);
+    expect(fn.Environment.Variables).toEqual({ SNOWFLAKE_SECRET_ID: expect.anything(), SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' });
+    expect(fn.VpcConfig.SubnetIds).toHaveLength(3);
+    const fnGroup = fn.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'][0];
+    const endpointGroup = stack.getLogicalId(privateLink.securityGroup.node.defaultChild as CfnElement);
+    const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((r) => r.GroupId['Fn::GetAtt'][0] === endpointGroup);
+    expect(ingress.map((r) => [r.FromPort, r.ToPort, r.IpProtocol, r.SourceSecurityGroupId['Fn::GetAtt'][0]]).sort())
+      .toEqual([[443, 443, 'tcp', fnGroup], [80, 80, 'tcp', fnGroup]]);
+    // Nothing anywhere lets 0.0.0.0/0 in.
+    for (const group of Object.values<any>(template.findResources('AWS::EC2::SecurityGroup'))) {
+      expect(group.Properties.SecurityGroupIngress ?? []).toEqual([]);
+    }
+    expect(Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) => r.Properties.CidrIp)).toEqual([]);
+    // The function's and the endpoint's AWS service endpoints are one set, not two.
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.secretsmanager' }, 1);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, 1);
+  });
+
+  test('(failing case) a vpc other than the endpoint\'s', () => {
+    const { stack, secret, privateLink } = plSetup();
+    const other = new ec2.Vpc(stack, 'Other', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    expect(() => new SnowflakeConnectorFunction(stack, 'Loader', { secret, privateLink, vpc: other }))
+      .toThrow('[Test/Loader] vpc is not the VPC of privateLink (Test/PrivateLink): a function reaches an interface endpoint from its own VPC only.');
+    // (passing case) the same VPC, given again, is fine.
+    expect(() => new SnowflakeConnectorFunction(stack, 'Same', { secret, privateLink, vpc: privateLink.vpc })).not.toThrow();
+  });
+
+  test('(failing case) SNOWFLAKE_HOST in environment', () => {
+    const { stack, secret } = setup();
+    expect(() => new SnowflakeConnectorFunction(stack, 'Loader', { secret, environment: { SNOWFLAKE_HOST: 'x.privatelink.snowflakecomputing.com' } }))
+      .toThrow('[Test/Loader] environment sets SNOWFLAKE_HOST, which the construct sets itself from privateLink. Remove it.');
   });
 });
 

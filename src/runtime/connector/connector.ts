@@ -77,6 +77,12 @@ export interface ConnectorOptions {
    * @default - the secret's `host`, else the account URL
    */
   readonly endpointUrl?: string;
+  /**
+   * Connect to this host instead of the secret's `host` or the account URL: the PrivateLink
+   * account host. The JWT still names the account from the secret.
+   * @default - the secret's `host`, else the account URL
+   */
+  readonly host?: string;
   /** Retries of logins and Secrets Manager reads. @default DEFAULT_RETRY_POLICY */
   readonly retryPolicy?: RetryPolicy;
   /** For tests: the clock, sleep and randomness of the retries. */
@@ -374,6 +380,7 @@ export class SnowflakeConnector {
     const sdk = loadDriver();
     const options = connectionOptions(credentials, {
       endpointUrl: this.options.endpointUrl,
+      host: this.options.host,
       requestTimeoutMs: this.options.requestTimeoutMs ?? 60_000,
       application: this.options.application ?? 'cdk-snowflake-keypair',
     });
@@ -494,7 +501,8 @@ export class SnowflakeConnector {
     const auth = credentials.authentication;
     const code = driverCode(error);
     const text = errorMessage((error as Error)?.message ?? String(error)).replace(/^[A-Za-z]*Error: /, '');
-    const where = this.options.endpointUrl ?? (s.host ? `https://${s.host}` : `the account URL of ${s.account}`);
+    const host = this.options.host ?? s.host;
+    const where = this.options.endpointUrl ?? (host ? `https://${host}` : `the account URL of ${s.account}`);
     if (isTransientDriverError(error)) {
       return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake (${where}) did not accept a login after ${attempts} attempt(s) `
         + `(last: ${describeDriverError(error)}). Check Snowflake's status page and the network path: NAT or the PrivateLink endpoint, `

@@ -52,6 +52,8 @@ export function loadDriver(): SnowflakeSdk {
 export interface DriverSettings {
   /** Send requests here instead of https://<host or account URL> (a proxy, or a local endpoint). */
   readonly endpointUrl?: string;
+  /** Connect to this host instead of the secret's `host` (the PrivateLink account host). */
+  readonly host?: string;
   /** Abandon one HTTP request to Snowflake after this long. */
   readonly requestTimeoutMs: number;
   readonly application: string;
@@ -62,7 +64,8 @@ export function connectionOptions(credentials: Credentials, settings: DriverSett
   const s = credentials.settings;
   const auth = credentials.authentication;
   // The JWT names the account from `account`, whatever host the requests go to (snowflake-sdk 3.x).
-  const url = settings.endpointUrl ?? (s.host ? `https://${s.host}` : undefined);
+  const host = settings.host ?? s.host;
+  const url = settings.endpointUrl ?? (host ? `https://${host}` : undefined);
   const options: Record<string, unknown> = {
     account: s.account,
     username: s.user,

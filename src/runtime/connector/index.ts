@@ -11,7 +11,8 @@
  * ```
  */
 import { ConnectorOptions, SnowflakeConnector } from './connector';
-import { ENDPOINT_URL_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../../shared/environment';
+import { ENDPOINT_URL_ENV, HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../../shared/environment';
+import { hostProblem } from '../../shared/snowflake-identifiers';
 import { ConfigurationError } from '../shared/errors';
 
 export * from './connector';
@@ -31,7 +32,7 @@ export type { ConnectorErrorCode } from '../shared/errors';
 export { KeyFormatError } from '../shared/private-key';
 export type { KeyFormatCode } from '../shared/private-key';
 
-export { ENDPOINT_URL_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV };
+export { ENDPOINT_URL_ENV, HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV };
 
 // Module scope: one connector per warm Lambda instance, so the secret is read once per cold start.
 let shared: SnowflakeConnector | undefined;
@@ -56,6 +57,11 @@ export function optionsFromEnvironment(env: Record<string, string | undefined>):
   if (endpointUrl && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) {
     throw new ConfigurationError('CONFIG_INVALID', `${ENDPOINT_URL_ENV} must be a URL such as https://proxy.example.com:8443, not ${JSON.stringify(endpointUrl)}`);
   }
+  const host = env[HOST_ENV]?.trim() || undefined;
+  const problem = host ? hostProblem(host) : undefined;
+  if (problem) {
+    throw new ConfigurationError('CONFIG_INVALID', `${HOST_ENV} ${JSON.stringify(host)} is not valid: ${problem}`);
+  }
   const timeoutText = env[STATEMENT_TIMEOUT_ENV]?.trim();
   const statementTimeoutSeconds = timeoutText ? Number(timeoutText) : undefined;
   if (statementTimeoutSeconds !== undefined && !(Number.isInteger(statementTimeoutSeconds) && statementTimeoutSeconds >= 0)) {
@@ -64,6 +70,7 @@ export function optionsFromEnvironment(env: Record<string, string | undefined>):
   return {
     secretId,
     ...(endpointUrl ? { endpointUrl } : {}),
+    ...(host ? { host } : {}),
     ...(statementTimeoutSeconds !== undefined ? { statementTimeoutSeconds } : {}),
   };
 }

@@ -46,6 +46,18 @@ test('a PrivateLink host becomes the access URL, and the account stays the accou
   }));
 });
 
+test('the function\'s PrivateLink host (SNOWFLAKE_HOST) wins over the secret\'s host, and the account stays the account', () => {
+  const withSecretHost = credentials({ host: 'public-alias.snowflakecomputing.com' });
+  const options = connectionOptions(withSecretHost, { ...SETTINGS, host: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' }) as Record<string, unknown>;
+  expect(options).toEqual(expect.objectContaining({
+    account: 'testorg-testaccount',
+    accessUrl: 'https://xy12345.us-east-1.privatelink.snowflakecomputing.com',
+    host: 'xy12345.us-east-1.privatelink.snowflakecomputing.com',
+  }));
+  // (control) without it, the secret's host is used.
+  expect(connectionOptions(withSecretHost, SETTINGS)).toEqual(expect.objectContaining({ accessUrl: 'https://public-alias.snowflakecomputing.com' }));
+});
+
 test('a legacy password: the SNOWFLAKE authenticator, no key', () => {
   const options = connectionOptions(credentials({}, 'pw-pw-pw-pw'), SETTINGS) as Record<string, unknown>;
   expect(options).toEqual(expect.objectContaining({ authenticator: 'SNOWFLAKE', password: 'pw-pw-pw-pw' }));

@@ -47,6 +47,10 @@ export interface LoggedRequest {
   /** Login name for logins, session user otherwise, when known. */
   user?: string;
   queryId?: string;
+  /** The Host header: the name the client connected to (a PrivateLink host, say). */
+  readonly hostHeader?: string;
+  /** For JWT logins: the token's `iss` and `sub` (account, user and key fingerprint; no signature). */
+  jwtClaims?: { readonly iss?: string; readonly sub?: string };
   /** The `requestId` query parameter: a retry of a request carries the same one. */
   readonly requestId?: string;
   /** The `retryCount` query parameter the driver adds to retries. */

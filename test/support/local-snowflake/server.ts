@@ -95,6 +95,7 @@ export class EndpointServer {
       path: url.pathname,
       kind,
       status: 0,
+      ...(req.headers.host ? { hostHeader: req.headers.host } : {}),
       ...(url.searchParams.has('requestId') ? { requestId: url.searchParams.get('requestId') ?? '' } : {}),
       ...(retryCount !== null ? { retryCount: Number(retryCount) } : {}),
     };
@@ -248,6 +249,7 @@ export class EndpointServer {
       if (accountName !== account) {
         return fail({ ...JWT_FAILURES.ACCOUNT_MISMATCH, reason: `ACCOUNT_NAME '${accountName}' is not this account '${account}'` }, jwtTokenInvalid(id), id);
       }
+      entry.jwtClaims = claimsOf(String(data.TOKEN ?? ''));
       const result = verifyLoginJwt(String(data.TOKEN ?? ''), {
         account,
         loginName,
@@ -445,5 +447,15 @@ async function settlesWithin(done: Promise<void>, ms: number, stop: AbortSignal)
   } finally {
     if (timer) clearTimeout(timer);
     if (onStop) stop.removeEventListener('abort', onStop);
+  }
+}
+
+/** The JWT's `iss` and `sub` (public: account, user and key fingerprint), for tests to read. */
+function claimsOf(token: string): { iss?: string; sub?: string } | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return { iss: typeof payload.iss === 'string' ? payload.iss : undefined, sub: typeof payload.sub === 'string' ? payload.sub : undefined };
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,291 @@
+import { Annotations, CfnOutput, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct, IConstruct } from 'constructs';
+import { ensureAwsServiceEndpoints } from './aws-service-endpoints';
+import { PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
+import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
+
+/** The SQL that pins a Snowflake user to this endpoint (emitted as a stack output). */
+export interface NetworkPolicySqlOptions {
+  /** The Snowflake service user to pin to the endpoint, for example `SVC_LOADER`. */
+  readonly user: string;
+  /** The database that holds the network rule (network rules are schema objects). */
+  readonly database: string;
+  /** The schema that holds the network rule. */
+  readonly schema: string;
+  /**
+   * The network rule's name.
+   * @default - `<user>_PRIVATELINK`
+   */
+  readonly ruleName?: string;
+  /**
+   * The network policy's name.
+   * @default - `<user>_PRIVATELINK`
+   */
+  readonly policyName?: string;
+}
+
+/** Properties of a `PrivateLinkEndpoint`. */
+export interface PrivateLinkEndpointProps {
+  /** The VPC the endpoint goes in: the VPC of the functions that connect through it. */
+  readonly vpc: ec2.IVpc;
+
+  /** What `SELECT SYSTEM$GET_PRIVATELINK_CONFIG()` returned: `PrivateLinkConfig.fromJson(...)`. */
+  readonly config: PrivateLinkConfig;
+
+  /**
+   * The subnets the endpoint's network interfaces go in.
+   * @default - the VPC's private subnets (the VPC's default selection)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The private hosted zone `privatelink.snowflakecomputing.com` of this VPC. A VPC can have only
+   * one, and it must hold the records of every Snowflake account reached from it: pass yours if it
+   * exists already.
+   * @default - a zone created for the VPC, shared by every `PrivateLinkEndpoint` in it
+   */
+  readonly hostedZone?: route53.IHostedZone;
+
+  /**
+   * The TTL of the CNAME records.
+   * @default Duration.minutes(5)
+   */
+  readonly recordTtl?: Duration;
+
+  /**
+   * CIDR ranges let in on 443 and 80 besides the clients you allow with `allowFrom` (for example
+   * an on-premises network over a VPN). Each is a warning you can acknowledge; `0.0.0.0/0` and
+   * `::/0` are refused.
+   * @default - none: only security groups you allow
+   */
+  readonly allowedCidrs?: string[];
+
+  /**
+   * Also add the Secrets Manager and STS interface endpoints and the S3 gateway endpoint, so that
+   * functions in isolated subnets (no NAT) read their secret and fetch large results. Added to the
+   * VPC once, shared with `SnowflakeConnectorFunction`'s `addVpcEndpoints`.
+   * @default false
+   */
+  readonly addAwsServiceEndpoints?: boolean;
+
+  /**
+   * Emit the SQL that pins a Snowflake user to this endpoint (a network rule of type `AWSVPCEID`
+   * holding the endpoint's id, a network policy, `ALTER USER ... SET NETWORK_POLICY`) as the
+   * output `NetworkPolicySql`.
+   * @default - no output
+   */
+  readonly networkPolicy?: NetworkPolicySqlOptions;
+}
+
+/** A Snowflake PrivateLink endpoint, as functions that connect through it see it. */
+export interface IPrivateLinkEndpoint extends IConstruct, ec2.IConnectable {
+  /** The VPC of the endpoint. */
+  readonly vpc: ec2.IVpc;
+  /** The account's PrivateLink host (`privatelink-account-url`): what clients connect to. */
+  readonly accountHost: string;
+  /** The interface endpoint's id, `vpce-...`. */
+  readonly vpcEndpointId: string;
+  /** Lets `peer` reach the endpoint on 443 (HTTPS) and 80 (OCSP). */
+  allowFrom(peer: ec2.IConnectable): void;
+}
+
+/** The id of the warning for keys of the config this library does not use. */
+const IGNORED_KEYS_WARNING = 'cdk-snowflake-keypair:privateLinkConfigKeysIgnored';
+/** The id of the warning for CIDR ingress. */
+const CIDR_WARNING = 'cdk-snowflake-keypair:privateLinkCidrIngress';
+const ZONE_ID = 'SnowflakePrivateLinkZone';
+
+/** Host names already recorded, per zone, so that two endpoints sharing a zone never duplicate one. */
+const recorded = new WeakMap<route53.IHostedZone, Map<string, string>>();
+
+/**
+ * Snowflake over AWS PrivateLink: an interface endpoint to the account's endpoint service (private
+ * DNS off), a security group that lets in only the clients you allow (443, and 80 for OCSP), and a
+ * CNAME in the private zone `privatelink.snowflakecomputing.com` for every host name the drivers
+ * resolve (account, OCSP, regionless, Snowsight, Client Redirect connection and OCSP URLs).
+ *
+ * Give it to `SnowflakeConnectorFunction` (`privateLink`), which connects by the PrivateLink
+ * host and opens both ports for itself.
+ */
+export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoint {
+  public readonly vpc: ec2.IVpc;
+  public readonly config: PrivateLinkConfig;
+  public readonly accountHost: string;
+  /** The interface endpoint. */
+  public readonly vpcEndpoint: ec2.InterfaceVpcEndpoint;
+  public readonly vpcEndpointId: string;
+  /** The endpoint's regional DNS name, which every record points at. */
+  public readonly endpointDnsName: string;
+  /** The endpoint's security group: no ingress except what you allow. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  public readonly connections: ec2.Connections;
+  /** The private zone the records are in. */
+  public readonly hostedZone: route53.IHostedZone;
+  /** The host names this endpoint added records for (those another endpoint in the zone had are skipped). */
+  public readonly recordedHostnames: string[];
+  /** The network-policy SQL, when `networkPolicy` was given. */
+  public readonly networkPolicySql?: string;
+
+  private readonly awsEndpoints: ec2.InterfaceVpcEndpoint[] = [];
+
+  constructor(scope: Construct, id: string, props: PrivateLinkEndpointProps) {
+    super(scope, id);
+    validate(this, props);
+    this.vpc = props.vpc;
+    this.config = props.config;
+    this.accountHost = props.config.accountUrl;
+
+    if (props.config.ignoredKeys.length > 0) {
+      Annotations.of(this).addWarningV2(IGNORED_KEYS_WARNING,
+        `The PrivateLink config has keys this construct does not use, and ignores: ${props.config.ignoredKeys.join(', ')}. `
+        + 'Internal stages over PrivateLink (privatelink-internal-stage) need an S3 interface endpoint of their own. '
+        + `Acknowledge this warning once you have checked: Annotations.of(endpoint).acknowledgeWarning('${IGNORED_KEYS_WARNING}').`);
+    }
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `Snowflake PrivateLink (${props.config.accountUrl}): HTTPS and OCSP from allowed clients only`,
+      allowAllOutbound: false,
+    });
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(443) });
+    for (const cidr of props.allowedCidrs ?? []) {
+      const peer = cidr.includes(':') ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
+      this.securityGroup.addIngressRule(peer, ec2.Port.tcp(443), `HTTPS to Snowflake from ${cidr}`);
+      this.securityGroup.addIngressRule(peer, ec2.Port.tcp(80), `OCSP from ${cidr}`);
+    }
+    if (props.allowedCidrs && props.allowedCidrs.length > 0) {
+      Annotations.of(this).addWarningV2(CIDR_WARNING,
+        `allowedCidrs lets ${props.allowedCidrs.join(', ')} reach Snowflake through this endpoint on 443 and 80, whatever their `
+        + 'security group. Prefer allowFrom(client) for clients in AWS. Acknowledge this warning if the ranges are meant: '
+        + `Annotations.of(endpoint).acknowledgeWarning('${CIDR_WARNING}').`);
+    }
+
+    this.vpcEndpoint = new ec2.InterfaceVpcEndpoint(this, 'Endpoint', {
+      vpc: props.vpc,
+      service: new ec2.InterfaceVpcEndpointService(props.config.endpointServiceName, 443),
+      subnets: props.vpcSubnets,
+      // Snowflake's service has no private DNS name: the zone below holds the names instead.
+      privateDnsEnabled: false,
+      securityGroups: [this.securityGroup],
+      open: false,
+    });
+    this.vpcEndpointId = this.vpcEndpoint.vpcEndpointId;
+    // DnsEntries: "<zone id>:<name>", the regional name first.
+    this.endpointDnsName = Fn.select(1, Fn.split(':', Fn.select(0, this.vpcEndpoint.vpcEndpointDnsEntries)));
+
+    this.hostedZone = props.hostedZone ?? zoneOf(props.vpc);
+    const taken = recorded.get(this.hostedZone) ?? new Map<string, string>();
+    recorded.set(this.hostedZone, taken);
+    const ttl = props.recordTtl ?? Duration.minutes(5);
+    this.recordedHostnames = [];
+    for (const hostname of props.config.hostnames) {
+      const owner = taken.get(hostname);
+      if (owner !== undefined) {
+        Annotations.of(this).addInfo(`${hostname} already has a record in the zone (from ${owner}); not added again.`);
+        continue;
+      }
+      taken.set(hostname, this.node.path);
+      new route53.CnameRecord(this, hostname, {
+        zone: this.hostedZone,
+        recordName: `${hostname}.`,
+        domainName: this.endpointDnsName,
+        ttl,
+      });
+      this.recordedHostnames.push(hostname);
+    }
+
+    if (props.addAwsServiceEndpoints) {
+      for (const endpoint of ensureAwsServiceEndpoints(props.vpc, props.vpcSubnets, ['secretsmanager', 'sts', 's3'])) {
+        this.awsEndpoints.push(endpoint);
+      }
+    }
+
+    if (props.networkPolicy) {
+      this.networkPolicySql = networkPolicySql(props.networkPolicy, this.vpcEndpointId);
+      new CfnOutput(this, 'NetworkPolicySql', {
+        description: `SQL that lets ${props.networkPolicy.user} sign in only through this PrivateLink endpoint`,
+        value: this.networkPolicySql,
+      });
+    }
+  }
+
+  /**
+   * Lets `peer` reach Snowflake through the endpoint: 443 (HTTPS) and 80 (OCSP). With
+   * `addAwsServiceEndpoints`, also the Secrets Manager and STS endpoints on 443.
+   */
+  public allowFrom(peer: ec2.IConnectable): void {
+    this.connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to Snowflake over PrivateLink');
+    this.connections.allowFrom(peer, ec2.Port.tcp(80), 'OCSP over PrivateLink');
+    for (const endpoint of this.awsEndpoints) endpoint.connections.allowDefaultPortFrom(peer, 'Reads the Snowflake secret (AWS API)');
+  }
+}
+
+/** The VPC's zone `privatelink.snowflakecomputing.com`, created on first use. */
+function zoneOf(vpc: ec2.IVpc): route53.IHostedZone {
+  const existing = vpc.node.tryFindChild(ZONE_ID);
+  if (existing) return existing as route53.PrivateHostedZone;
+  return new route53.PrivateHostedZone(vpc, ZONE_ID, {
+    zoneName: PRIVATELINK_ZONE,
+    vpc,
+    comment: 'Snowflake PrivateLink host names (cdk-snowflake-keypair); one zone per VPC, for every Snowflake account',
+  });
+}
+
+function networkPolicySql(options: NetworkPolicySqlOptions, endpointId: string): string {
+  const fallback = `${options.user}_PRIVATELINK`;
+  const rule = [options.database, options.schema, options.ruleName ?? fallback].map(quoteIdentifier).join('.');
+  const policy = quoteIdentifier(options.policyName ?? fallback);
+  return [
+    `CREATE NETWORK RULE IF NOT EXISTS ${rule} MODE = INGRESS TYPE = AWSVPCEID VALUE_LIST = ('${endpointId}');`,
+    `CREATE NETWORK POLICY IF NOT EXISTS ${policy} ALLOWED_NETWORK_RULE_LIST = (${quoteLiteral(rule)});`,
+    `ALTER USER ${quoteIdentifier(options.user)} SET NETWORK_POLICY = ${policy};`,
+  ].join(' ');
+}
+
+function validate(scope: Construct, props: PrivateLinkEndpointProps): void {
+  const fail = (message: string): never => {
+    throw new Error(`[${scope.node.path}] ${message}`);
+  };
+  const region = Stack.of(scope).region;
+  if (!Token.isUnresolved(region) && region !== props.config.region) {
+    fail(`config's endpoint service ${props.config.endpointServiceName} is in ${props.config.region}, but this stack is in ${region}. `
+      + 'An interface endpoint reaches services of its own region only: deploy the endpoint in a stack in '
+      + `${props.config.region}, or get the config of a Snowflake account in ${region}.`);
+  }
+  if (props.hostedZone) {
+    let zoneName: string | undefined;
+    try {
+      zoneName = props.hostedZone.zoneName;
+    } catch {
+      zoneName = undefined; // imported by id only: the name is not known
+    }
+    if (zoneName !== undefined && !Token.isUnresolved(zoneName) && zoneName.replace(/\.$/, '').toLowerCase() !== PRIVATELINK_ZONE) {
+      fail(`hostedZone is ${zoneName}, but the records belong in the private zone ${PRIVATELINK_ZONE}. Pass that zone, or leave hostedZone out to create it.`);
+    }
+  }
+  const ttl = props.recordTtl;
+  if (ttl && !ttl.isUnresolved() && (ttl.toSeconds() < 1 || ttl.toSeconds() > 172800)) {
+    fail(`recordTtl is ${ttl.toSeconds()} s; Route 53 allows 1 s to 2 days.`);
+  }
+  for (const cidr of props.allowedCidrs ?? []) {
+    if (/^(0\.0\.0\.0\/0|::\/0)$/.test(cidr.trim())) {
+      fail(`allowedCidrs holds ${cidr}, which would let any address reach Snowflake through the endpoint. `
+        + 'Allow your clients with allowFrom(client), or name the ranges that need it.');
+    }
+    if (!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-f:]+\/\d{1,3}$/i.test(cidr)) {
+      fail(`allowedCidrs holds ${JSON.stringify(cidr)}, which is not a CIDR range such as 10.20.0.0/16.`);
+    }
+  }
+  const policy = props.networkPolicy;
+  if (policy) {
+    const userProblem = userNameProblem(policy.user);
+    if (userProblem) fail(`networkPolicy.user ${JSON.stringify(policy.user)} is not valid: ${userProblem}.`);
+    for (const [field, value] of [['database', policy.database], ['schema', policy.schema], ['ruleName', policy.ruleName], ['policyName', policy.policyName]] as const) {
+      if (value === undefined) continue;
+      const problem = objectNameProblem(value);
+      if (problem) fail(`networkPolicy.${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
+    }
+  }
+}

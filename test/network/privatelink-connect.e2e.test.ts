@@ -1,0 +1,84 @@
+/**
+ * The connector over PrivateLink, end to end. The example's OpsFunction (synthesized with a
+ * PrivateLinkEndpoint) runs from its synthesized asset with the environment its template gives
+ * it; PrivateLink host names resolve to loopback (test/fixtures/dns-privatelink.js), as the
+ * private zone resolves them to the endpoint inside the VPC. The local Snowflake endpoint checks
+ * that the JWT's iss and sub name the account from the secret, not the host's first label.
+ */
+import * as path from 'node:path';
+import { AwsSide, leaks } from '../support/connector-fixture';
+import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
+import { rsaKey } from '../support/keys';
+import { REPO } from '../support/lambda-process';
+import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
+import { LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
+
+const DNS_MAP = path.join(REPO, 'test', 'fixtures', 'dns-privatelink.js');
+let assembly: ExampleAssembly;
+let aws: AwsSide;
+let snowflake: LocalSnowflake;
+let secretId: string;
+let fn: any;
+let asset: string;
+const instances: LambdaInstance[] = [];
+
+beforeAll(async () => {
+  assembly = synthesizeExample();
+  fn = Object.entries<any>(assembly.template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('OpsFunction'))![1];
+  asset = assembly.assetDir(fn.Properties.Code.S3Key);
+  [aws, snowflake] = await Promise.all([AwsSide.start(), startLocalSnowflake({ account: 'MYORG-MYACCOUNT' })]);
+  const key = rsaKey();
+  aws.rememberKey(key);
+  snowflake.addUser({ name: 'SVC_OPS', publicKeys: [key.publicPem] });
+  secretId = await aws.createSecret({ account: 'myorg-myaccount', user: 'SVC_OPS', privateKey: key.pkcs8Pem, warehouse: 'OPS_WH' });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(instances.map((i) => i.stop()));
+  await Promise.all([aws?.stop(), snowflake?.stop()]);
+  assembly?.remove();
+});
+
+async function start(extra: Record<string, string>): Promise<LambdaInstance> {
+  const instance = await startLambdaInstance(fn.Properties.Handler.replace(/\.handler$/, '.js'), asset, {
+    ...aws.env(),
+    SNOWFLAKE_SECRET_ID: secretId,
+    SNOWFLAKE_HOST: fn.Properties.Environment.Variables.SNOWFLAKE_HOST,
+    NODE_OPTIONS: `--require ${DNS_MAP}`,
+    ...extra,
+  });
+  instances.push(instance);
+  return instance;
+}
+
+test('the template gives the function the PrivateLink account host, and nothing secret', () => {
+  expect(fn.Properties.Environment.Variables).toEqual({
+    SNOWFLAKE_SECRET_ID: { Ref: expect.stringMatching(/^OpsSecret/) },
+    SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com',
+  });
+});
+
+test('through the PrivateLink host name, the JWT\'s iss and sub name the account, not the host label', async () => {
+  const host = fn.Properties.Environment.Variables.SNOWFLAKE_HOST;
+  // Only the scheme and port differ from what Lambda would use (the local endpoint speaks HTTP).
+  const instance = await start({ SNOWFLAKE_ENDPOINT_URL: `http://${host}:${new URL(snowflake.url).port}` });
+  const run = await instance.invoke({ statements: [{ sql: 'SELECT CURRENT_USER() AS WHO' }] });
+  expect(run.error).toBeUndefined();
+  expect(run.result.results[0].rows).toEqual([{ WHO: 'SVC_OPS' }]);
+
+  const logins = snowflake.requests.filter((r) => r.kind === 'login');
+  expect(logins).toHaveLength(1);
+  expect(logins[0].hostHeader).toBe(`${host}:${new URL(snowflake.url).port}`);
+  expect(logins[0].jwtClaims?.sub).toBe('MYORG-MYACCOUNT.SVC_OPS');
+  expect(logins[0].jwtClaims?.iss).toMatch(/^MYORG-MYACCOUNT\.SVC_OPS\.SHA256:/);
+  expect(logins[0].jwtClaims?.sub).not.toMatch(/^XY12345/);
+  expect(leaks(instance.output(), aws.secrets)).toEqual([]);
+}, 60_000);
+
+test('without the test\'s URL, the connector goes to https://<the PrivateLink host> (here: nothing listens on 443)', async () => {
+  const instance = await start({});
+  const run = await instance.invoke({ statements: [{ sql: 'SELECT 1' }] }, 120_000);
+  expect(run.error).toMatchObject({ errorType: 'TransientError', code: 'SNOWFLAKE_UNAVAILABLE' });
+  expect(run.error?.errorMessage).toMatch(/^Snowflake \(https:\/\/xy12345\.us-east-1\.privatelink\.snowflakecomputing\.com\) did not accept a login .*ECONNREFUSED.*the PrivateLink endpoint, DNS, and security groups/);
+  expect(snowflake.requests.filter((r) => r.kind === 'login')).toHaveLength(1); // none came to the local endpoint
+}, 180_000);

@@ -1,0 +1,229 @@
+import { Annotations as CdkAnnotations, CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps } from '../../src';
+import { CONFIG_JSON } from '../support/privatelink';
+import { testStack } from '../support/stacks';
+
+const config = () => PrivateLinkConfig.fromJson(CONFIG_JSON);
+
+function setup(region = 'us-east-1') {
+  const stack = testStack('Test', region);
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  return { stack, vpc };
+}
+
+function endpoint(props: Partial<PrivateLinkEndpointProps> = {}) {
+  const s = setup();
+  const pl = new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), ...props });
+  return { ...s, pl, template: () => Template.fromStack(s.stack) };
+}
+
+/** The endpoint's regional DNS name, as every record must reference it. */
+const DNS_NAME = (endpointId: string) => ({
+  'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [endpointId, 'DnsEntries'] }] }] }],
+});
+
+describe('the interface endpoint', () => {
+  test('to the config\'s endpoint service, private DNS off, in the chosen subnets, with its own security group', () => {
+    const { stack, template, vpc } = endpoint({ vpcSubnets: { subnetGroupName: 'isolated' } });
+    template().hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890',
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: false,
+      SubnetIds: vpc.isolatedSubnets.map((s) => ({ Ref: stack.getLogicalId(s.node.defaultChild as CfnElement) })),
+      SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^SnowflakeSecurityGroup'), 'GroupId'] }],
+    });
+  });
+});
+
+describe('Route 53', () => {
+  test('one CNAME per distinct host name of a real config, each to the endpoint\'s DNS name, in a new private zone for the VPC', () => {
+    const { template, pl, stack } = endpoint();
+    const t = template();
+    const dnsName = DNS_NAME(stack.getLogicalId(pl.vpcEndpoint.node.defaultChild as CfnElement));
+    t.resourceCountIs('AWS::Route53::HostedZone', 1);
+    t.hasResourceProperties('AWS::Route53::HostedZone', {
+      Name: 'privatelink.snowflakecomputing.com.',
+      VPCs: [{ VPCId: { Ref: Match.stringLikeRegexp('^Vpc') }, VPCRegion: 'us-east-1' }],
+    });
+    const records = Object.values<any>(t.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
+    expect(records.map((r) => r.Name).sort()).toEqual(config().hostnames.map((h) => `${h}.`).sort());
+    expect(records).toHaveLength(8);
+    for (const record of records) {
+      expect(record).toEqual({
+        Name: expect.any(String),
+        Type: 'CNAME',
+        TTL: '300',
+        HostedZoneId: { Ref: expect.stringMatching(/^VpcSnowflakePrivateLinkZone/) },
+        ResourceRecords: [expect.anything()],
+      });
+      expect(record.ResourceRecords[0]).toEqual(dnsName);
+    }
+    expect(pl.recordedHostnames).toEqual(config().hostnames);
+  });
+
+  test('the TTL can be set', () => {
+    endpoint({ recordTtl: Duration.minutes(1) }).template().allResourcesProperties('AWS::Route53::RecordSet', { TTL: '60' });
+  });
+
+  test('an imported zone gets the records, and no zone is created', () => {
+    const s = setup();
+    const zone = route53.PrivateHostedZone.fromHostedZoneAttributes(s.stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'privatelink.snowflakecomputing.com' });
+    new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), hostedZone: zone });
+    const t = Template.fromStack(s.stack);
+    t.resourceCountIs('AWS::Route53::HostedZone', 0);
+    t.resourceCountIs('AWS::Route53::RecordSet', 8);
+    t.allResourcesProperties('AWS::Route53::RecordSet', { HostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+  });
+
+  test('a zone imported by id only is accepted (its name is not known)', () => {
+    const s = setup();
+    const zone = route53.PrivateHostedZone.fromPrivateHostedZoneId(s.stack, 'Zone', 'Z0123456789ABCDEFGHIJ');
+    expect(() => new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), hostedZone: zone })).not.toThrow();
+  });
+
+  test('two accounts in one VPC share one zone; a host name both configs hold is recorded once', () => {
+    const s = setup();
+    const first = new PrivateLinkEndpoint(s.stack, 'Prod', { vpc: s.vpc, config: config() });
+    const other = PrivateLinkConfig.fromValues({
+      endpointServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210',
+      accountUrl: 'ab98765.us-east-1.privatelink.snowflakecomputing.com',
+      ocspUrl: 'ocsp.ab98765.us-east-1.privatelink.snowflakecomputing.com',
+      snowsightUrl: 'app.us-east-1.privatelink.snowflakecomputing.com', // the region's Snowsight: in both configs
+    });
+    const second = new PrivateLinkEndpoint(s.stack, 'Dev', { vpc: s.vpc, config: other });
+    const t = Template.fromStack(s.stack);
+    t.resourceCountIs('AWS::Route53::HostedZone', 1);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    t.resourceCountIs('AWS::Route53::RecordSet', 8 + 2);
+    expect(second.hostedZone).toBe(first.hostedZone);
+    expect(second.recordedHostnames).toEqual(['ab98765.us-east-1.privatelink.snowflakecomputing.com', 'ocsp.ab98765.us-east-1.privatelink.snowflakecomputing.com']);
+    Annotations.fromStack(s.stack).hasInfo('/Test/Dev', Match.stringLikeRegexp('^app.us-east-1.privatelink.snowflakecomputing.com already has a record in the zone \\(from Test/Prod\\)'));
+  });
+});
+
+describe('the security group', () => {
+  test('no ingress at all until a client is allowed; then exactly 443 and 80 from the client\'s group', () => {
+    const bare = endpoint().template();
+    expect(bare.findResources('AWS::EC2::SecurityGroupIngress')).toEqual({});
+    bare.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('^Snowflake PrivateLink'), SecurityGroupIngress: Match.absent() });
+
+    const { stack, vpc, pl, template } = endpoint();
+    const client = new ec2.SecurityGroup(stack, 'Client', { vpc });
+    pl.allowFrom(client);
+    const ingress = Object.values<any>(template().findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    expect(ingress.map((r) => [r.FromPort, r.ToPort, r.IpProtocol]).sort()).toEqual([[443, 443, 'tcp'], [80, 80, 'tcp']]);
+    for (const rule of ingress) {
+      expect(rule.SourceSecurityGroupId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Client/), 'GroupId'] });
+      expect(rule.CidrIp).toBeUndefined();
+    }
+  });
+
+  test('CIDR rules are opt-in, for both ports, with a warning you can acknowledge', () => {
+    const { stack, template } = endpoint({ allowedCidrs: ['10.20.0.0/16'] });
+    template().hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [
+        Match.objectLike({ CidrIp: '10.20.0.0/16', FromPort: 443 }),
+        Match.objectLike({ CidrIp: '10.20.0.0/16', FromPort: 80 }),
+      ],
+    });
+    expect(Annotations.fromStack(stack).findWarning('/Test/Snowflake', Match.stringLikeRegexp('^allowedCidrs lets 10.20.0.0/16'))).toHaveLength(1);
+
+    const s = setup();
+    const pl = new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), allowedCidrs: ['10.20.0.0/16'] });
+    CdkAnnotations.of(pl).acknowledgeWarning('cdk-snowflake-keypair:privateLinkCidrIngress', 'the on-premises loaders');
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('^allowedCidrs'))).toEqual([]);
+  });
+});
+
+describe('warnings and outputs', () => {
+  test('keys of the config that are not used are named in a warning, which can be acknowledged', () => {
+    const { stack } = endpoint();
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Snowflake', Match.stringLikeRegexp('keys this construct does not use'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].entry.data)).toContain('app-service-privatelink-url, privatelink-account-principal, privatelink-dashed-urls-for-duo, privatelink-internal-stage');
+
+    const s = setup();
+    const pl = new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config() });
+    CdkAnnotations.of(pl).acknowledgeWarning('cdk-snowflake-keypair:privateLinkConfigKeysIgnored');
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('keys this construct does not use'))).toEqual([]);
+  });
+
+  test('(passing case) a config with no unused keys gives no warning', () => {
+    const s = setup();
+    new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: PrivateLinkConfig.fromValues({ endpointServiceName: config().endpointServiceName, accountUrl: config().accountUrl }) });
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('the network-policy SQL pins the user to this endpoint\'s id, identifiers quoted', () => {
+    const { template, pl } = endpoint({ networkPolicy: { user: 'svc_loader', database: 'SECURITY', schema: 'Network Rules' } });
+    const output = template().findOutputs('*', { Description: Match.stringLikeRegexp('svc_loader') });
+    const value = Object.values<any>(output)[0].Value;
+    expect(value).toEqual({
+      'Fn::Join': ['', [
+        'CREATE NETWORK RULE IF NOT EXISTS "SECURITY"."Network Rules"."SVC_LOADER_PRIVATELINK" MODE = INGRESS TYPE = AWSVPCEID VALUE_LIST = (\'',
+        { Ref: expect.stringMatching(/^SnowflakeEndpoint/) },
+        '\'); CREATE NETWORK POLICY IF NOT EXISTS "SVC_LOADER_PRIVATELINK" ALLOWED_NETWORK_RULE_LIST = (\'"SECURITY"."Network Rules"."SVC_LOADER_PRIVATELINK"\'); '
+        + 'ALTER USER "SVC_LOADER" SET NETWORK_POLICY = "SVC_LOADER_PRIVATELINK";',
+      ]],
+    });
+    expect(pl.networkPolicySql).toBeDefined();
+  });
+
+  test('a name with a double quote is quoted, not spliced', () => {
+    const { template } = endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', ruleName: 'a"b', policyName: 'p' } });
+    const value = JSON.stringify(Object.values<any>(template().findOutputs('*'))[0].Value);
+    expect(value).toContain('\\"a\\"\\"b\\"');
+  });
+});
+
+describe('AWS service endpoints for isolated subnets', () => {
+  test('Secrets Manager and STS interface endpoints and an S3 gateway endpoint, opened to allowed clients only', () => {
+    const { stack, vpc, pl, template } = endpoint({ addAwsServiceEndpoints: true });
+    const client = new ec2.SecurityGroup(stack, 'Client', { vpc, allowAllOutbound: false });
+    pl.allowFrom(client);
+    const t = template();
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.secretsmanager', PrivateDnsEnabled: true });
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.sts', PrivateDnsEnabled: true });
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] }, VpcEndpointType: 'Gateway' });
+    const toAws = Object.values<any>(t.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((r) => /SnowflakeSecretsManager|SnowflakeSts/.test(JSON.stringify(r.GroupId)));
+    expect(toAws).toHaveLength(2);
+    for (const rule of toAws) expect(rule).toMatchObject({ FromPort: 443, ToPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/^Client/), 'GroupId'] } });
+    expect(JSON.stringify(t.toJSON())).not.toContain('0.0.0.0/0');
+  });
+});
+
+describe('validation', () => {
+  test('(failing case) a service in another region than the stack\'s', () => {
+    const s = setup('eu-west-1');
+    expect(() => new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config() }))
+      .toThrow('[Test/Snowflake] config\'s endpoint service com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890 is in us-east-1, but this stack is in eu-west-1.');
+  });
+
+  test('(passing case) a stack whose region is not known is not checked', () => {
+    const stack = new Stack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    expect(() => new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: config() })).not.toThrow();
+  });
+
+  test.each([
+    [{ allowedCidrs: ['0.0.0.0/0'] }, /allowedCidrs holds 0\.0\.0\.0\/0, which would let any address reach Snowflake/],
+    [{ allowedCidrs: ['::/0'] }, /allowedCidrs holds ::\/0/],
+    [{ allowedCidrs: ['10.0.0.0'] }, /allowedCidrs holds "10\.0\.0\.0", which is not a CIDR range/],
+    [{ recordTtl: Duration.days(3) }, /recordTtl is 259200 s; Route 53 allows 1 s to 2 days/],
+    [{ networkPolicy: { user: '', database: 'DB', schema: 'S' } }, /networkPolicy\.user "" is not valid/],
+    [{ networkPolicy: { user: 'SVC', database: '', schema: 'S' } }, /networkPolicy\.database "" is not valid/],
+  ])('(failing case) %j', (props, message) => {
+    expect(() => endpoint(props as Partial<PrivateLinkEndpointProps>)).toThrow(message);
+  });
+
+  test('(failing case) a hosted zone with another name', () => {
+    const s = setup();
+    const zone = new route53.PrivateHostedZone(s.stack, 'Zone', { zoneName: 'example.internal', vpc: s.vpc });
+    expect(() => new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), hostedZone: zone }))
+      .toThrow('[Test/Snowflake] hostedZone is example.internal, but the records belong in the private zone privatelink.snowflakecomputing.com.');
+  });
+});
