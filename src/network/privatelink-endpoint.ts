@@ -91,6 +91,18 @@ export interface IPrivateLinkEndpoint extends IConstruct, ec2.IConnectable {
   allowFrom(peer: ec2.IConnectable): void;
 }
 
+/** An existing Snowflake PrivateLink endpoint (created in another stack, or by hand). */
+export interface PrivateLinkEndpointAttributes {
+  /** The VPC of the endpoint. */
+  readonly vpc: ec2.IVpc;
+  /** The interface endpoint's id, `vpce-...`. */
+  readonly vpcEndpointId: string;
+  /** The endpoint's security group, which `allowFrom` adds rules to. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The account's PrivateLink host (`privatelink-account-url`), which must resolve in the VPC. */
+  readonly accountHost: string;
+}
+
 /** The id of the warning for keys of the config this library does not use. */
 const IGNORED_KEYS_WARNING = 'cdk-snowflake-keypair:privateLinkConfigKeysIgnored';
 /** The id of the warning for CIDR ingress. */
@@ -110,6 +122,28 @@ const recorded = new WeakMap<route53.IHostedZone, Map<string, string>>();
  * host and opens both ports for itself.
  */
 export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoint {
+  /**
+   * An endpoint that exists already, with its zone and records: functions given it connect by
+   * its host and are let in on 443 and 80.
+   */
+  public static fromPrivateLinkEndpointAttributes(scope: Construct, id: string, attrs: PrivateLinkEndpointAttributes): IPrivateLinkEndpoint {
+    const host = attrs.accountHost.trim().toLowerCase();
+    if (!Token.isUnresolved(host) && !(host.endsWith(`.${PRIVATELINK_ZONE}`) && host.length > PRIVATELINK_ZONE.length + 1)) {
+      throw new Error(`[${scope.node.path}/${id}] accountHost ${JSON.stringify(attrs.accountHost)} is not a host name ending in .${PRIVATELINK_ZONE}. `
+        + 'Use privatelink-account-url from SYSTEM$GET_PRIVATELINK_CONFIG().');
+    }
+    class Imported extends Construct implements IPrivateLinkEndpoint {
+      public readonly vpc = attrs.vpc;
+      public readonly accountHost = host;
+      public readonly vpcEndpointId = attrs.vpcEndpointId;
+      public readonly connections = new ec2.Connections({ securityGroups: [attrs.securityGroup], defaultPort: ec2.Port.tcp(443) });
+      public allowFrom(peer: ec2.IConnectable): void {
+        allowSnowflakePorts(this.connections, peer);
+      }
+    }
+    return new Imported(scope, id);
+  }
+
   public readonly vpc: ec2.IVpc;
   public readonly config: PrivateLinkConfig;
   public readonly accountHost: string;
@@ -216,10 +250,15 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
    * `addAwsServiceEndpoints`, also the Secrets Manager and STS endpoints on 443.
    */
   public allowFrom(peer: ec2.IConnectable): void {
-    this.connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to Snowflake over PrivateLink');
-    this.connections.allowFrom(peer, ec2.Port.tcp(80), 'OCSP over PrivateLink');
+    allowSnowflakePorts(this.connections, peer);
     for (const endpoint of this.awsEndpoints) endpoint.connections.allowDefaultPortFrom(peer, 'Reads the Snowflake secret (AWS API)');
   }
+}
+
+/** 443 (HTTPS) and 80 (OCSP) from `peer`: the two ports the drivers use through the endpoint. */
+function allowSnowflakePorts(connections: ec2.Connections, peer: ec2.IConnectable): void {
+  connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to Snowflake over PrivateLink');
+  connections.allowFrom(peer, ec2.Port.tcp(80), 'OCSP over PrivateLink');
 }
 
 /** The VPC's zone `privatelink.snowflakecomputing.com`, created on first use. */

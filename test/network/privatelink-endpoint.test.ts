@@ -2,7 +2,7 @@ import { Annotations as CdkAnnotations, CfnElement, Duration, Stack } from 'aws-
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps } from '../../src';
+import { PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
 import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
@@ -225,5 +225,31 @@ describe('validation', () => {
     const zone = new route53.PrivateHostedZone(s.stack, 'Zone', { zoneName: 'example.internal', vpc: s.vpc });
     expect(() => new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), hostedZone: zone }))
       .toThrow('[Test/Snowflake] hostedZone is example.internal, but the records belong in the private zone privatelink.snowflakecomputing.com.');
+  });
+});
+
+describe('an existing endpoint, imported', () => {
+  test('a function given it connects by its host and opens 443 and 80 on its security group', () => {
+    const s = setup();
+    const group = ec2.SecurityGroup.fromSecurityGroupId(s.stack, 'EndpointGroup', 'sg-0123456789abcdef0', { allowAllOutbound: false });
+    const imported = PrivateLinkEndpoint.fromPrivateLinkEndpointAttributes(s.stack, 'Existing', {
+      vpc: s.vpc, vpcEndpointId: 'vpce-0123456789abcdef0', securityGroup: group, accountHost: 'XY12345.us-east-1.privatelink.snowflakecomputing.com',
+    });
+    const secret = new SnowflakeKeyPairSecret(s.stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC' });
+    new SnowflakeConnectorFunction(s.stack, 'Fn', { secret, privateLink: imported });
+    const t = Template.fromStack(s.stack);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' }) } });
+    const ingress = Object.values<any>(t.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    expect(ingress.map((r) => [r.GroupId, r.FromPort]).sort()).toEqual([['sg-0123456789abcdef0', 443], ['sg-0123456789abcdef0', 80]]);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    t.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  test('(failing case) a host outside the PrivateLink zone', () => {
+    const s = setup();
+    const group = ec2.SecurityGroup.fromSecurityGroupId(s.stack, 'EndpointGroup', 'sg-0123456789abcdef0');
+    expect(() => PrivateLinkEndpoint.fromPrivateLinkEndpointAttributes(s.stack, 'Existing', {
+      vpc: s.vpc, vpcEndpointId: 'vpce-0123456789abcdef0', securityGroup: group, accountHost: 'xy12345.us-east-1.snowflakecomputing.com',
+    })).toThrow('[Test/Existing] accountHost "xy12345.us-east-1.snowflakecomputing.com" is not a host name ending in .privatelink.snowflakecomputing.com.');
   });
 });
