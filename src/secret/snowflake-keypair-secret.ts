@@ -18,6 +18,8 @@ import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
 import { KeyMaterialProvider } from './key-material-provider';
 import { KeySource } from './key-source';
+import { KeyRotationOptions } from '../rotation/key-rotation';
+import { RotationFunction } from '../rotation/rotation-function';
 import {
   accountIdentifierProblem,
   hostProblem,
@@ -257,6 +259,15 @@ export interface SnowflakeKeyPairSecretProps {
    * @default false
    */
   readonly createOutputs?: boolean;
+
+  /**
+   * Rotate the key pair on a schedule, with no downtime: the new key goes into the user's free key
+   * slot, is tested, then made current; the old key is retired later (docs/rotation.md). Needs a
+   * rotator user in Snowflake, whose key-pair secret is `adminSecret`.
+   *
+   * @default - no rotation
+   */
+  readonly rotation?: KeyRotationOptions;
 }
 
 /**
@@ -394,7 +405,19 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       }));
     }
 
-    acknowledge(secret, 'rotation');
+    if (props.rotation) {
+      const rotation = new RotationFunction(this, 'Rotation', {
+        ...props.rotation,
+        secretArn: secret.secretArn,
+        encryptionKey: props.encryptionKey,
+        region: this.secretRegion,
+      });
+      this.readerArns.push(rotation.role.roleArn);
+      // The rotation function rewrites the secret: it starts after the key is in it.
+      rotation.node.addDependency(this.keyMaterial);
+    } else {
+      acknowledge(secret, 'rotation');
+    }
     acknowledge(writerPolicy, 'inlinePolicy');
 
     if (props.createOutputs) {

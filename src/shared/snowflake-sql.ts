@@ -32,11 +32,19 @@ export function createUserSql(input: RegistrationSqlInput): string {
 }
 
 /** `ALTER USER ... SET RSA_PUBLIC_KEY = '...'` for a user that already exists. */
-export function alterUserSql(user: string, publicKey: string, slot: 'RSA_PUBLIC_KEY' | 'RSA_PUBLIC_KEY_2' = 'RSA_PUBLIC_KEY'): string {
+export function alterUserSql(user: string, publicKey: string, slot: KeySlot = 'RSA_PUBLIC_KEY'): string {
   return `ALTER USER ${quoteIdentifier(user)} SET ${slot} = '${publicKey}';`;
 }
 
 /** `DESC USER ...`, whose RSA_PUBLIC_KEY_FP row must equal the fingerprint. */
 export function describeUserSql(user: string): string {
   return `DESC USER ${quoteIdentifier(user)};`;
+}
+
+/** The two key slots a Snowflake user has. */
+export type KeySlot = 'RSA_PUBLIC_KEY' | 'RSA_PUBLIC_KEY_2';
+
+/** `ALTER USER ... UNSET RSA_PUBLIC_KEY[_2]`: retires the key in that slot. */
+export function unsetKeySql(user: string, slot: KeySlot): string {
+  return `ALTER USER ${quoteIdentifier(user)} UNSET ${slot};`;
 }

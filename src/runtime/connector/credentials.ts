@@ -61,6 +61,12 @@ export interface SecretReaderOptions {
   readonly retryEnvironment?: RetryEnvironment;
   /** Abandon one GetSecretValue call after this long (it is then retried). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Read this version instead of AWSCURRENT. Only key rotation's testSecret step does, to log in
+   * with the pending key; functions always read AWSCURRENT.
+   * @default - AWSCURRENT
+   */
+  readonly versionId?: string;
 }
 
 /** Reads and checks one secret; caches the first good read until `refresh()`. */
@@ -105,7 +111,8 @@ export class SecretReader {
     const output = await withRetry(
       () => {
         this.reads++;
-        return this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: 'AWSCURRENT' }));
+        const version = this.options.versionId ? { VersionId: this.options.versionId } : { VersionStage: 'AWSCURRENT' };
+        return this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, ...version }));
       },
       isTransientAwsError,
       {

@@ -32,6 +32,11 @@ export type ConnectorErrorCode =
   | 'SQL_ERROR'
   | 'STATEMENT_TIMEOUT'
   | 'ASYNC_TIMEOUT'
+  // Key rotation (the rotation function's steps).
+  | 'ROTATION_STATE'
+  | 'ROTATION_REFUSED'
+  | 'ROTATION_VERIFY_FAILED'
+  | 'ROTATION_TEST_FAILED'
   // Transient failures that outlasted the retries.
   | 'SNOWFLAKE_UNAVAILABLE'
   | 'DEADLINE_EXCEEDED';

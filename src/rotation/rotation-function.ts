@@ -1,0 +1,132 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { KeyRotationOptions, RetireOldKey } from './key-rotation';
+import { bundledAsset } from '../function/assets';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../function/lambda-defaults';
+import { acknowledge } from '../secret/acknowledgements';
+
+export interface RotationFunctionProps extends KeyRotationOptions {
+  /** The secret to rotate. */
+  readonly secretArn: string;
+  readonly encryptionKey?: kms.IKey;
+  readonly region: string;
+}
+
+/**
+ * The pre-bundled rotation function of one secret, its least-privilege role, Secrets Manager's
+ * permission to invoke it (for this secret only) and the rotation schedule. Not exported.
+ */
+export class RotationFunction extends Construct {
+  public readonly function: lambda.Function;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: RotationFunctionProps) {
+    super(scope, id);
+    const retire = props.retireOldKey ?? RetireOldKey.atNextRotation();
+    const schedule = props.schedule ?? Duration.days(30);
+    validate(this, schedule, retire);
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotates one Snowflake key-pair secret (cdk-snowflake-keypair): that secret and the rotator\'s secret only',
+    });
+    // Exactly what the four steps call, on this secret only.
+    const policy = new iam.Policy(this, 'Policy', {
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: [props.secretArn],
+      })],
+    });
+    if (props.encryptionKey) {
+      policy.addStatements(new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${props.region}.amazonaws.com` } },
+      }));
+    }
+    props.adminSecret.grantRead(this.role, ['AWSCURRENT']);
+    logGroup.grantWrite(this.role);
+    acknowledge(policy, 'inlinePolicy');
+    acknowledge(this.role, 'inlinePolicy');
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'Rotates a Snowflake key pair: new key in the free slot, tested, then made current (cdk-snowflake-keypair)',
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      code: lambda.Code.fromAsset(bundledAsset('rotation')),
+      handler: 'index.handler',
+      role: this.role,
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+      environment: {
+        SNOWFLAKE_ADMIN_SECRET_ID: props.adminSecret.secretArn,
+        SNOWFLAKE_RETIRE_OLD_KEY: retire._setting,
+        ...(props.overwriteUnknownKeys ? { SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' } : {}),
+      },
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+    });
+    this.function.node.addDependency(policy);
+    acknowledge(this.function, 'rotationFunction');
+    acknowledge(logGroup, 'rotationLogGroup');
+
+    // Secrets Manager may invoke it for this secret only.
+    const permission = new lambda.CfnPermission(this, 'InvokedBySecretsManager', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceArn: props.secretArn,
+    });
+
+    const rotation = new secretsmanager.CfnRotationSchedule(this, 'Schedule', {
+      secretId: props.secretArn,
+      rotationLambdaArn: this.function.functionArn,
+      rotationRules: { scheduleExpression: events.Schedule.rate(schedule).expressionString },
+      rotateImmediatelyOnUpdate: props.rotateImmediately ?? false,
+    });
+    rotation.addDependency(permission);
+    rotation.node.addDependency(policy);
+
+    if (retire._gracePeriod) {
+      new events.Rule(this, 'RetireOldKey', {
+        description: 'Retires the previous Snowflake key once its grace period is over (cdk-snowflake-keypair)',
+        schedule: events.Schedule.rate(Duration.hours(1)),
+        targets: [new targets.LambdaFunction(this.function, {
+          event: events.RuleTargetInput.fromObject({ action: 'retirePreviousKey', SecretId: props.secretArn }),
+          retryAttempts: 2,
+        })],
+      });
+    }
+  }
+}
+
+function validate(scope: Construct, schedule: Duration, retire: RetireOldKey): void {
+  const fail = (message: string): never => {
+    throw new Error(`[${scope.node.path}] ${message}`);
+  };
+  if (!Token.isUnresolved(schedule.toSeconds())) {
+    if (schedule.toSeconds() < Duration.hours(4).toSeconds()) fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at most every 4 hours.`);
+    if (schedule.toSeconds() > Duration.days(1000).toSeconds()) fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at least every 1,000 days.`);
+  }
+  const grace = retire._gracePeriod;
+  if (grace && !Token.isUnresolved(grace.toSeconds())) {
+    if (grace.toSeconds() < Duration.hours(1).toSeconds()) {
+      fail(`rotation.retireOldKey grace period is ${grace.toHumanString()}; it is checked hourly, so give at least 1 hour, or use RetireOldKey.immediately().`);
+    }
+    if (grace.toSeconds() >= schedule.toSeconds()) {
+      fail(`rotation.retireOldKey grace period (${grace.toHumanString()}) is not shorter than rotation.schedule (${schedule.toHumanString()}): `
+        + 'the next rotation would reuse the old key\'s slot first. Use RetireOldKey.atNextRotation() for that.');
+    }
+  }
+}

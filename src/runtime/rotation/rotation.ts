@@ -1,0 +1,265 @@
+/**
+ * The four steps of a Secrets Manager rotation for a Snowflake key-pair secret, each idempotent
+ * and safe to run again (docs/rotation.md):
+ *
+ * - createSecret: a new key pair into AWSPENDING, every other field kept;
+ * - setSecret: the new public key into the user's slot that does not hold the current key, as the
+ *   rotator (a user allowed only to change this user's keys), checked with DESC USER;
+ * - testSecret: a login with the pending key and `SELECT 1`;
+ * - finishSecret: AWSCURRENT moved to the new version; the previous key's slot unset now, later,
+ *   or at the next rotation (when its slot is reused).
+ *
+ * Logs carry fingerprints and outcomes, never keys. A failed step leaves AWSCURRENT untouched.
+ */
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { chooseSlot, RotationError, slotHolding, UserKeys, userKeysOf } from './user-keys';
+import { alterUserSql, describeUserSql, unsetKeySql } from '../../shared/snowflake-sql';
+import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
+import { SnowflakeConnectorError } from '../shared/errors';
+import { generateRsaKeyPair } from '../shared/keys';
+import { log } from '../shared/log';
+import { normalisePrivateKey } from '../shared/private-key';
+import { registerSecret } from '../shared/redact';
+import { parseSecretValue } from '../shared/secret-value';
+
+export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+
+/** What Secrets Manager sends the rotation function. */
+export interface RotationEvent {
+  readonly Step: RotationStep;
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+}
+
+/** When the previous key's slot is unset. */
+export type RetirePolicy = { readonly kind: 'immediately' } | { readonly kind: 'next-rotation' } | { readonly kind: 'after'; readonly seconds: number };
+
+export interface RotationSettings {
+  /** The rotator's key-pair secret. */
+  readonly adminSecretId: string;
+  readonly retire: RetirePolicy;
+  /** Overwrite a slot holding a key this rotation did not issue. */
+  readonly overwriteUnknownKeys: boolean;
+  /** Passed to every connector (a local endpoint in tests, a PrivateLink host). */
+  readonly connector?: Partial<ConnectorOptions>;
+}
+
+interface KeyVersion {
+  /** The secret's JSON, every field. */
+  readonly json: Record<string, unknown>;
+  readonly user: string;
+  readonly fingerprint: string;
+  readonly spkiBase64: string;
+  readonly bits: number;
+  readonly versionId?: string;
+  readonly createdDate?: Date;
+}
+
+export class Rotation {
+  constructor(
+    private readonly sm: SecretsManagerClient,
+    private readonly settings: RotationSettings,
+    private readonly connectorFor: (options: ConnectorOptions) => SnowflakeConnector = (options) => new SnowflakeConnector(options),
+  ) {}
+
+  /** Runs one step, after checking that the token is this rotation's pending version. */
+  async run(event: RotationEvent): Promise<void> {
+    const { Step: step, SecretId: secretId, ClientRequestToken: token } = event;
+    const steps: Record<RotationStep, () => Promise<void>> = {
+      createSecret: () => this.createSecret(secretId, token),
+      setSecret: () => this.setSecret(secretId, token),
+      testSecret: () => this.testSecret(secretId, token),
+      finishSecret: () => this.finishSecret(secretId, token),
+    };
+    if (!(step in steps)) {
+      throw new RotationError('ROTATION_STATE', `Unknown rotation step ${JSON.stringify(step)}; Secrets Manager sends createSecret, setSecret, testSecret and finishSecret`);
+    }
+    const stages = (await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
+    const ofToken = stages[token];
+    // Secrets Manager registers the token as AWSPENDING before createSecret; tolerate its absence
+    // there only (a retried createSecret after the stub was cleaned up, or a test driver).
+    if (!ofToken && step !== 'createSecret') {
+      throw new RotationError('ROTATION_STATE', `Version ${token} of ${secretId} has no staging label: it is not this rotation's. Start the rotation again`);
+    }
+    if (ofToken?.includes('AWSCURRENT') && step !== 'finishSecret') {
+      log('INFO', `${step}: the version is already AWSCURRENT; nothing to do`, { secretId, versionId: token });
+      return;
+    }
+    if (ofToken && !ofToken.includes('AWSPENDING') && !ofToken.includes('AWSCURRENT')) {
+      throw new RotationError('ROTATION_STATE', `Version ${token} of ${secretId} is not AWSPENDING (it is ${ofToken.join(', ') || 'unlabelled'}). Start the rotation again`);
+    }
+    await steps[step as RotationStep]();
+  }
+
+  /** A new key pair into AWSPENDING, every other field kept. Nothing if the token has one already. */
+  async createSecret(secretId: string, token: string): Promise<void> {
+    const current = await this.read(secretId, { VersionStage: 'AWSCURRENT' });
+    const pending = await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }, true);
+    if (pending && pending.fingerprint !== current!.fingerprint) {
+      log('INFO', 'createSecret: the pending version exists already; nothing to do', { secretId, versionId: token, fingerprint: pending.fingerprint });
+      return;
+    }
+    const encrypt = typeof current!.json.passphrase === 'string' && current!.json.passphrase !== '';
+    const generated = await generateRsaKeyPair(Math.max(current!.bits, 2048), encrypt);
+    registerSecret(generated.privateKeyPem);
+    registerSecret(generated.passphrase);
+    const { passphrase: _old, ...rest } = current!.json;
+    const value = { ...rest, privateKey: generated.privateKeyPem, ...(generated.passphrase ? { passphrase: generated.passphrase } : {}) };
+    await this.sm.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(value), VersionStages: ['AWSPENDING'] }));
+    log('INFO', 'createSecret: new key pair stored as AWSPENDING', {
+      secretId,
+      versionId: token,
+      fingerprint: generated.publicKey.fingerprint,
+      currentFingerprint: current!.fingerprint,
+      bits: Math.max(current!.bits, 2048),
+    });
+  }
+
+  /** The pending public key into the slot that does not hold the current key, then checked. */
+  async setSecret(secretId: string, token: string): Promise<void> {
+    const pending = (await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }))!;
+    const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
+    const previous = await this.read(secretId, { VersionStage: 'AWSPREVIOUS' }, true);
+    await this.asRotator(async (admin) => {
+      const keys = await this.describe(admin, pending.user);
+      const already = slotHolding(keys, pending.fingerprint);
+      if (already) {
+        log('INFO', 'setSecret: the pending key is registered already; nothing to do', {
+          secretId, user: pending.user, slot: already, fingerprint: pending.fingerprint,
+        });
+        return;
+      }
+      const choice = chooseSlot(pending.user, keys, current.fingerprint, previous?.fingerprint, this.settings.overwriteUnknownKeys);
+      await admin.execute(alterUserSql(pending.user, pending.spkiBase64, choice.slot).replace(/;$/, ''));
+      const after = await this.describe(admin, pending.user);
+      if (after[choice.slot] !== pending.fingerprint) {
+        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${pending.user} SET ${choice.slot}, DESC USER shows `
+          + `${after[choice.slot] ?? 'an empty slot'} instead of ${pending.fingerprint}. AWSCURRENT is unchanged; check who else changes this user's keys, then rotate again`);
+      }
+      log('INFO', 'setSecret: pending key registered', {
+        secretId,
+        user: pending.user,
+        slot: choice.slot,
+        fingerprint: pending.fingerprint,
+        replaced: choice.replaces ?? null,
+        currentFingerprint: current.fingerprint,
+      });
+    });
+  }
+
+  /** A login with the pending key, and `SELECT 1`. */
+  async testSecret(secretId: string, token: string): Promise<void> {
+    const pending = (await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }))!;
+    const connector = this.connectorFor({ ...this.settings.connector, secretId, secretReader: { versionId: token } });
+    try {
+      const row = await connector.fetchOne('SELECT 1 AS OK');
+      if (Number(row?.OK) !== 1) throw new RotationError('ROTATION_TEST_FAILED', `SELECT 1 with the pending key returned ${JSON.stringify(row)}`);
+    } catch (error) {
+      if (error instanceof RotationError) throw error;
+      const reason = error instanceof SnowflakeConnectorError ? error.message : 'the login failed';
+      throw new RotationError('ROTATION_TEST_FAILED', `The pending key (${pending.fingerprint}) could not sign in as ${pending.user} and run SELECT 1: ${reason}. `
+        + 'AWSCURRENT is unchanged; Secrets Manager will retry the rotation', { cause: error });
+    } finally {
+      await connector.close();
+    }
+    log('INFO', 'testSecret: the pending key signs in', { secretId, user: pending.user, fingerprint: pending.fingerprint });
+  }
+
+  /** AWSCURRENT to the new version; the previous key retired if that is the policy. */
+  async finishSecret(secretId: string, token: string): Promise<void> {
+    const stages = (await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
+    const currentVersion = Object.keys(stages).find((id) => stages[id].includes('AWSCURRENT'));
+    if (currentVersion !== token) {
+      await this.sm.send(new UpdateSecretVersionStageCommand({
+        SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, ...(currentVersion ? { RemoveFromVersionId: currentVersion } : {}),
+      }));
+      log('INFO', 'finishSecret: AWSCURRENT moved to the new version', { secretId, versionId: token, previousVersionId: currentVersion ?? null });
+    }
+    if (stages[token]?.includes('AWSPENDING')) {
+      await this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+    }
+    if (this.settings.retire.kind === 'immediately') await this.retirePrevious(secretId);
+    else log('INFO', 'finishSecret: the previous key stays registered', { secretId, until: this.settings.retire.kind === 'after' ? `${this.settings.retire.seconds} s` : 'the next rotation' });
+  }
+
+  /**
+   * Unsets the slot holding the previous key (AWSPREVIOUS), if it still holds it; with a grace
+   * period, only once AWSCURRENT is that old. Run by finishSecret, or on a schedule.
+   */
+  async retirePrevious(secretId: string, now: Date = new Date()): Promise<void> {
+    const previous = await this.read(secretId, { VersionStage: 'AWSPREVIOUS' }, true);
+    if (!previous) {
+      log('INFO', 'No previous version; no key to retire', { secretId });
+      return;
+    }
+    if (this.settings.retire.kind === 'after') {
+      const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
+      const age = (now.getTime() - (current.createdDate?.getTime() ?? now.getTime())) / 1000;
+      if (age < this.settings.retire.seconds) {
+        log('INFO', 'The previous key is still in its grace period', { secretId, fingerprint: previous.fingerprint, ageSeconds: Math.floor(age), graceSeconds: this.settings.retire.seconds });
+        return;
+      }
+    }
+    const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
+    if (current.fingerprint === previous.fingerprint) return;
+    await this.asRotator(async (admin) => {
+      const keys = await this.describe(admin, previous.user);
+      const slot = slotHolding(keys, previous.fingerprint);
+      if (!slot) {
+        log('INFO', 'The previous key is not registered; nothing to retire', { secretId, user: previous.user, fingerprint: previous.fingerprint });
+        return;
+      }
+      if (!slotHolding(keys, current.fingerprint)) {
+        throw new RotationError('ROTATION_REFUSED', `Not retiring ${previous.fingerprint} from ${slot} of user ${previous.user}: the current key `
+          + `(${current.fingerprint}) is not registered, so it is the only key that signs in. Register the current key, then retire the old one`);
+      }
+      await admin.execute(unsetKeySql(previous.user, slot).replace(/;$/, ''));
+      const after = await this.describe(admin, previous.user);
+      if (after[slot] !== undefined) {
+        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${previous.user} UNSET ${slot}, DESC USER still shows ${after[slot]}`);
+      }
+      log('INFO', 'The previous key is retired', { secretId, user: previous.user, slot, fingerprint: previous.fingerprint });
+    });
+  }
+
+  private async asRotator<T>(work: (admin: SnowflakeConnector) => Promise<T>): Promise<T> {
+    const admin = this.connectorFor({ ...this.settings.connector, secretId: this.settings.adminSecretId });
+    try {
+      return await work(admin);
+    } finally {
+      await admin.close();
+    }
+  }
+
+  private async describe(admin: SnowflakeConnector, user: string): Promise<UserKeys> {
+    return userKeysOf(await admin.fetchAll(describeUserSql(user).replace(/;$/, '')));
+  }
+
+  /** One version of the secret, parsed; undefined when `optional` and it does not exist. */
+  private async read(secretId: string, which: { VersionId?: string; VersionStage: string }, optional = false): Promise<KeyVersion | undefined> {
+    let output;
+    try {
+      output = await this.sm.send(new GetSecretValueCommand({ SecretId: secretId, ...which }));
+    } catch (error) {
+      if (optional && (error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+    const value = parseSecretValue(secretId, output.SecretString);
+    const key = normalisePrivateKey(value.privateKey, value.passphrase);
+    return {
+      json: JSON.parse(output.SecretString!),
+      user: value.user,
+      fingerprint: key.publicKey.fingerprint,
+      spkiBase64: key.publicKey.spkiBase64,
+      bits: key.bits,
+      versionId: output.VersionId,
+      createdDate: output.CreatedDate,
+    };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * `rotation` on SnowflakeKeyPairSecret: the schedule, the rotation function's least-privilege
+ * role (evaluated offline), Secrets Manager's permission to invoke it, cdk-nag, validation.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { RetireOldKey, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
+import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
+import { ACCOUNT, keyArn, keyPolicy, logicalIdOf, REGION, rolePolicies, secretArnInTemplate, simulate, synth } from '../support/iam-simulate';
+import { nagApp, runNag } from '../support/nag';
+import { testStack } from '../support/stacks';
+
+function setup(rotation: Partial<NonNullable<SnowflakeKeyPairSecretProps['rotation']>> = {}, props: Partial<SnowflakeKeyPairSecretProps> = {}) {
+  const stack = testStack();
+  const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' });
+  const secret = new SnowflakeKeyPairSecret(stack, 'Loader', {
+    account: 'myorg-myaccount', user: 'SVC_LOADER', rotation: { adminSecret: admin, ...rotation }, ...props,
+  });
+  new SnowflakeKeyPairSecret(stack, 'Other', { account: 'myorg-myaccount', user: 'SVC_OTHER' });
+  return { stack, admin, secret };
+}
+
+describe('the schedule and the function', () => {
+  test('a rotation schedule on the secret, every 30 days, not rotating at deploy, with the pre-bundled function', () => {
+    const { stack } = setup();
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('^Loader') },
+      RotationLambdaARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LoaderRotationFunction'), 'Arn'] },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+      Environment: { Variables: { SNOWFLAKE_ADMIN_SECRET_ID: { Ref: Match.stringLikeRegexp('^Rotator') }, SNOWFLAKE_RETIRE_OLD_KEY: 'next-rotation' } },
+    });
+  });
+
+  test('Secrets Manager may invoke it for this secret only (SourceArn)', () => {
+    const t = Template.fromStack(setup().stack);
+    const permissions = Object.values<any>(t.findResources('AWS::Lambda::Permission')).map((p) => p.Properties);
+    expect(permissions).toEqual([{
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [expect.stringMatching(/^LoaderRotationFunction/), 'Arn'] },
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceArn: { Ref: expect.stringMatching(/^Loader/) },
+    }]);
+  });
+
+  test('options: schedule, immediate rotation, retirement, overwriting unknown keys', () => {
+    const { stack } = setup({
+      schedule: Duration.days(7), rotateImmediately: true, retireOldKey: RetireOldKey.immediately(), overwriteUnknownKeys: true,
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(7 days)' }, RotateImmediatelyOnUpdate: true });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SNOWFLAKE_RETIRE_OLD_KEY: 'immediately', SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' }) },
+    });
+    t.resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  test('a grace period: an hourly schedule asks the function to retire the previous key', () => {
+    const { stack } = setup({ retireOldKey: RetireOldKey.after(Duration.days(2)) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SNOWFLAKE_RETIRE_OLD_KEY: 'after:172800' }) } });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Input: Match.anyValue() })],
+    });
+    const input = JSON.stringify(Object.values<any>(t.findResources('AWS::Events::Rule'))[0].Properties.Targets[0].Input);
+    expect(input).toContain('\\"action\\":\\"retirePreviousKey\\"');
+    t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RetireOldKey'), 'Arn'] } });
+  });
+
+  test('with restrictReadToGrantees, the rotation function is one of the readers', () => {
+    const { stack } = setup({}, { restrictReadToGrantees: true });
+    const t = Template.fromStack(stack);
+    const policy = Object.values<any>(t.findResources('AWS::SecretsManager::ResourcePolicy'))[0].Properties.ResourcePolicy;
+    const allowed = JSON.stringify(policy.Statement[0].Condition.ArnNotEquals['aws:PrincipalArn']);
+    expect(allowed).toMatch(/LoaderRotationRole/);
+  });
+});
+
+describe('least privilege, evaluated offline', () => {
+  const stack = testStack();
+  const key = new kms.Key(stack, 'Key');
+  const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' });
+  new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, rotation: { adminSecret: admin } });
+  new SnowflakeKeyPairSecret(stack, 'Other', { account: 'myorg-myaccount', user: 'SVC_OTHER' });
+  const template = synth(stack);
+  const role = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'LoaderRotationRole'));
+  const own = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Loader'));
+  const adminArn = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Rotator'));
+  const other = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Other'));
+  const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'Key');
+  const ownKey = keyArn(keyId);
+  const request = (action: string, resourceArn: string, context: Record<string, string> = {}) => simulate({
+    principalArn: role.principalArn,
+    identityPolicies: role.identityPolicies,
+    action,
+    resourceArn,
+    resourceAccount: ACCOUNT,
+    context,
+    ...(action.startsWith('kms:') ? { resourcePolicy: keyPolicy(template, keyId) } : {}),
+  });
+  const FOUR = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'];
+
+  test.each(FOUR)('%s on the secret it rotates: allowed', async (action) => {
+    expect(await request(action, own)).toBe('Allowed');
+  });
+
+  test.each(FOUR)('%s on another secret: denied', async (action) => {
+    expect(await request(action, other)).toBe('ImplicitlyDenied');
+  });
+
+  test.each([
+    'secretsmanager:DeleteSecret', 'secretsmanager:PutResourcePolicy', 'secretsmanager:RotateSecret', 'secretsmanager:GetRandomPassword',
+    'secretsmanager:UpdateSecret', 'secretsmanager:ListSecretVersionIds',
+  ])('%s on the secret it rotates: denied (not one of the four)', async (action) => {
+    expect(await request(action, action.endsWith('GetRandomPassword') ? '*' : own)).toBe('ImplicitlyDenied');
+  });
+
+  test('the admin secret: GetSecretValue at AWSCURRENT only; nothing else on it', async () => {
+    expect(await request('secretsmanager:GetSecretValue', adminArn, { 'secretsmanager:VersionStage': 'AWSCURRENT' })).toBe('Allowed');
+    expect(await request('secretsmanager:GetSecretValue', adminArn, { 'secretsmanager:VersionStage': 'AWSPENDING' })).toBe('ImplicitlyDenied');
+    expect(await request('secretsmanager:PutSecretValue', adminArn)).toBe('ImplicitlyDenied');
+    expect(await request('secretsmanager:UpdateSecretVersionStage', adminArn)).toBe('ImplicitlyDenied');
+  });
+
+  test('KMS through Secrets Manager only', async () => {
+    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` };
+    expect(await request('kms:Decrypt', ownKey, via)).toBe('Allowed');
+    expect(await request('kms:GenerateDataKey', ownKey, via)).toBe('Allowed');
+    expect(await request('kms:Decrypt', ownKey)).toBe('ImplicitlyDenied');
+    expect(await request('kms:Decrypt', ownKey, { 'kms:ViaService': `s3.${REGION}.amazonaws.com` })).toBe('ImplicitlyDenied');
+  });
+
+  test('no statement of the role names * for a Secrets Manager action', () => {
+    for (const policy of role.identityPolicies) {
+      for (const statement of (policy.policy as any).Statement) {
+        const actions: string[] = [].concat(statement.Action);
+        if (actions.some((a) => a.startsWith('secretsmanager:'))) expect([].concat(statement.Resource)).not.toContain('*');
+      }
+    }
+  });
+});
+
+describe('cdk-nag', () => {
+  test('with rotation, the rotation rules are satisfied, not acknowledged, and nothing is found', () => {
+    const app = nagApp();
+    const stack = new Stack(app, 'Rotating', { env: { account: '123456789012', region: 'us-east-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR', encryptionKey: key });
+    new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, rotation: { adminSecret: admin } });
+    const result = runNag(app);
+    const onLoader = (path: string) => path.startsWith('Rotating/Loader/');
+    const rotationRules = ACKNOWLEDGED_RULES.rotation.rules.map((r) => r.slice(r.indexOf('::') + 2));
+    expect(result.acknowledged.filter((a) => onLoader(a.path) && rotationRules.includes(a.rule))).toEqual([]);
+    expect(result.findings).toEqual([]);
+    // (control) the rotator's own secret, without rotation, has them acknowledged.
+    expect(result.acknowledged.filter((a) => a.path.startsWith('Rotating/Rotator/') && rotationRules.includes(a.rule)).length).toBe(rotationRules.length);
+  });
+});
+
+describe('validation', () => {
+  test.each([
+    [{ schedule: Duration.hours(2) }, /rotation\.schedule is 2 hours; Secrets Manager rotates at most every 4 hours/],
+    [{ schedule: Duration.days(1001) }, /rotation\.schedule is 1001 days; Secrets Manager rotates at least every 1,000 days/],
+    [{ retireOldKey: RetireOldKey.after(Duration.minutes(30)) }, /grace period is 30 minutes; it is checked hourly/],
+    [{ retireOldKey: RetireOldKey.after(Duration.days(30)) }, /grace period \(30 days\) is not shorter than rotation\.schedule \(30 days\)/],
+  ])('(failing case) %j', (rotation, message) => {
+    expect(() => setup(rotation as never)).toThrow(message);
+  });
+
+  test('(passing case) the limits themselves are accepted', () => {
+    expect(() => setup({ schedule: Duration.hours(4), retireOldKey: RetireOldKey.after(Duration.hours(1)) })).not.toThrow();
+    expect(() => setup({ schedule: Duration.days(1000) })).not.toThrow();
+  });
+});
