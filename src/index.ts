@@ -6,4 +6,5 @@ export * from './function/snowflake-connector-function';
 export * from './function/snowflake-connector-layer';
 export * from './network/privatelink-config';
 export * from './network/privatelink-endpoint';
+export * from './rotation/key-registration';
 export * from './rotation/key-rotation';

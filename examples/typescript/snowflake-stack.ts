@@ -11,7 +11,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeExample, acknowledgeNamedZones, EXAMPLE_VPC_ACKNOWLEDGEMENT } from './acknowledgements';
-import { KeySource, PrivateLinkConfig, PrivateLinkEndpoint, SecretReaderRole, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
+import {
+  KeySource, PrivateLinkConfig, PrivateLinkEndpoint, RetireOldKey, SecretReaderRole, SnowflakeConnectorFunction, SnowflakeKeyPairSecret,
+} from '../../src';
 import { EventDrivenLoad } from './use-cases/event-driven-load';
 import { SqlAfterEtl } from './use-cases/sql-after-etl';
 import { WarehouseOps } from './use-cases/warehouse-ops';
@@ -117,5 +119,24 @@ export class SnowflakeExampleStack extends Stack {
     new SqlAfterEtl(this, 'SqlAfterEtl', { sql, glueJobName: 'stage-orders', logEncryptionKey: key });
     // 8. Operations: resume and suspend a warehouse, run a task, on schedules, from the VPC.
     new WarehouseOps(this, 'WarehouseOps', { sql: opsSql, warehouse: 'OPS_WH', task: 'RAW.EVENTS.REFRESH_DAILY' });
+
+    // 9. A user created in Snowflake at deploy, whose key rotates itself. Two administrators, each
+    //    with its own generated key pair and neither ACCOUNTADMIN: one whose role may create users,
+    //    one whose role may only change the reporting user's keys (docs/rotation.md).
+    const userAdmin = new SnowflakeKeyPairSecret(this, 'UserAdminSecret', {
+      account: 'myorg-myaccount', user: 'SVC_USER_ADMIN', role: 'USER_PROVISIONER', encryptionKey: key,
+    });
+    const rotator = new SnowflakeKeyPairSecret(this, 'RotatorSecret', {
+      account: 'myorg-myaccount', user: 'SVC_ROTATOR', role: 'SVC_REPORTING_ROTATOR', encryptionKey: key,
+    });
+    new SnowflakeKeyPairSecret(this, 'ReportingSecret', {
+      account: 'myorg-myaccount',
+      user: 'SVC_REPORTING',
+      role: 'REPORTING',
+      warehouse: 'REPORTING_WH',
+      encryptionKey: key,
+      registration: { adminSecret: userAdmin },
+      rotation: { adminSecret: rotator, schedule: Duration.days(30), retireOldKey: RetireOldKey.after(Duration.days(1)) },
+    });
   }
 }

@@ -4,12 +4,10 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { KeyRotationOptions, RetireOldKey } from './key-rotation';
-import { bundledAsset } from '../function/assets';
-import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../function/lambda-defaults';
+import { internalFunction } from '../function/internal-function';
 import { acknowledge } from '../secret/acknowledgements';
 
 export interface RotationFunctionProps extends KeyRotationOptions {
@@ -33,11 +31,24 @@ export class RotationFunction extends Construct {
     const schedule = props.schedule ?? Duration.days(30);
     validate(this, schedule, retire);
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotates one Snowflake key-pair secret (cdk-snowflake-keypair): that secret and the rotator\'s secret only',
+    const created = internalFunction(this, {
+      asset: 'rotation',
+      handler: 'index.handler',
+      description: 'Rotates a Snowflake key pair: new key in the free slot, tested, then made current (cdk-snowflake-keypair)',
+      roleDescription: 'Rotates one Snowflake key-pair secret (cdk-snowflake-keypair): that secret and the rotator\'s secret only',
+      memorySize: 512,
+      timeout: Duration.minutes(2),
+      environment: {
+        SNOWFLAKE_ADMIN_SECRET_ID: props.adminSecret.secretArn,
+        SNOWFLAKE_RETIRE_OLD_KEY: retire._setting,
+        ...(props.overwriteUnknownKeys ? { SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' } : {}),
+      },
     });
+    this.role = created.role;
+    this.function = created.function;
+    acknowledge(this.function, 'rotationFunction');
+    acknowledge(created.logGroup, 'rotationLogGroup');
+
     // Exactly what the four steps call, on this secret only.
     const policy = new iam.Policy(this, 'Policy', {
       roles: [this.role],
@@ -54,32 +65,8 @@ export class RotationFunction extends Construct {
       }));
     }
     props.adminSecret.grantRead(this.role, ['AWSCURRENT']);
-    logGroup.grantWrite(this.role);
     acknowledge(policy, 'inlinePolicy');
-    acknowledge(this.role, 'inlinePolicy');
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'Rotates a Snowflake key pair: new key in the free slot, tested, then made current (cdk-snowflake-keypair)',
-      runtime: LAMBDA_RUNTIME,
-      architecture: LAMBDA_ARCHITECTURE,
-      code: lambda.Code.fromAsset(bundledAsset('rotation')),
-      handler: 'index.handler',
-      role: this.role,
-      memorySize: 512,
-      timeout: Duration.minutes(2),
-      environment: {
-        SNOWFLAKE_ADMIN_SECRET_ID: props.adminSecret.secretArn,
-        SNOWFLAKE_RETIRE_OLD_KEY: retire._setting,
-        ...(props.overwriteUnknownKeys ? { SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' } : {}),
-      },
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
-    });
     this.function.node.addDependency(policy);
-    acknowledge(this.function, 'rotationFunction');
-    acknowledge(logGroup, 'rotationLogGroup');
 
     // Secrets Manager may invoke it for this secret only.
     const permission = new lambda.CfnPermission(this, 'InvokedBySecretsManager', {
@@ -95,11 +82,11 @@ export class RotationFunction extends Construct {
       rotationRules: { scheduleExpression: events.Schedule.rate(schedule).expressionString },
       rotateImmediatelyOnUpdate: props.rotateImmediately ?? false,
     });
-    rotation.addDependency(permission);
+    rotation.node.addDependency(permission);
     rotation.node.addDependency(policy);
 
     if (retire._gracePeriod) {
-      new events.Rule(this, 'RetireOldKey', {
+      const retireRule = new events.Rule(this, 'RetireOldKey', {
         description: 'Retires the previous Snowflake key once its grace period is over (cdk-snowflake-keypair)',
         schedule: events.Schedule.rate(Duration.hours(1)),
         targets: [new targets.LambdaFunction(this.function, {
@@ -107,6 +94,7 @@ export class RotationFunction extends Construct {
           retryAttempts: 2,
         })],
       });
+      acknowledge(retireRule, 'retireSchedule');
     }
   }
 }

@@ -9,6 +9,26 @@ import { IConstruct } from 'constructs';
  * Rule ids use the namespaced form `<Pack>::<Rule>`, so the acknowledgement appears in the
  * validation report's suppressedViolations with its reason: an audit trail, not a silence.
  */
+/** A log group without a customer-managed KMS key. */
+const LOG_GROUP_ENCRYPTION_RULES = [
+  'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+  'HIPAA.Security::HIPAA.Security-CloudWatchLogGroupEncrypted',
+  'PCI.DSS.321::PCI.DSS.321-CloudWatchLogGroupEncrypted',
+];
+
+/** A function invoked by AWS services a few times (no VPC, reservation, DLQ or tracing). */
+const ADMIN_FUNCTION_RULES = [
+  'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC',
+  'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
+  'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
+  'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
+  'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
+  'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
+  'HIPAA.Security::HIPAA.Security-LambdaDLQ',
+  'Serverless::Serverless-LambdaDLQ',
+  'Serverless::Serverless-LambdaTracing',
+];
+
 export const ACKNOWLEDGED_RULES = {
   rotation: {
     rules: [
@@ -29,61 +49,45 @@ export const ACKNOWLEDGED_RULES = {
       + 'where a managed policy could be attached to other principals.',
   },
   providerLogGroup: {
-    rules: [
-      'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-      'HIPAA.Security::HIPAA.Security-CloudWatchLogGroupEncrypted',
-      'PCI.DSS.321::PCI.DSS.321-CloudWatchLogGroupEncrypted',
-    ],
+    rules: LOG_GROUP_ENCRYPTION_RULES,
     reason: 'The key-material function logs fingerprints and outcomes only, never key material (tests scan its output); '
       + 'the log group keeps the default CloudWatch Logs encryption.',
   },
   providerFunction: {
-    rules: [
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC',
-      'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
-      'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
-      'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
-      'HIPAA.Security::HIPAA.Security-LambdaDLQ',
-      'Serverless::Serverless-LambdaDLQ',
-      'Serverless::Serverless-LambdaTracing',
-    ],
+    rules: ADMIN_FUNCTION_RULES,
     reason: 'A deploy-time custom-resource function invoked only by CloudFormation, once per secret change. It reaches only the '
       + 'Secrets Manager API, reports every failure to CloudFormation itself, and holds no data worth tracing; a VPC, reserved '
       + 'concurrency, a DLQ or X-Ray would add cost and failure modes without protecting anything.',
   },
   rotationLogGroup: {
-    rules: [
-      'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-      'HIPAA.Security::HIPAA.Security-CloudWatchLogGroupEncrypted',
-      'PCI.DSS.321::PCI.DSS.321-CloudWatchLogGroupEncrypted',
-    ],
+    rules: LOG_GROUP_ENCRYPTION_RULES,
     reason: 'The rotation function logs steps, fingerprints and slots, never key material (tests scan its output); the log '
       + 'group keeps the default CloudWatch Logs encryption.',
   },
   rotationFunction: {
-    rules: [
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC',
-      'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
-      'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
-      'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
-      'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
-      'HIPAA.Security::HIPAA.Security-LambdaDLQ',
-      'Serverless::Serverless-LambdaDLQ',
-      'Serverless::Serverless-LambdaTracing',
-    ],
+    rules: ADMIN_FUNCTION_RULES,
     reason: 'The rotation function is invoked by Secrets Manager (which retries failed rotations itself and leaves AWSCURRENT '
       + 'untouched) for one secret, a few times per rotation period; a VPC, reserved concurrency, a DLQ or X-Ray would add '
       + 'cost and failure modes without protecting anything.',
   },
+  retireSchedule: {
+    rules: ['Serverless::Serverless-EventBusDLQ'],
+    reason: 'The hourly check that retires the previous key after its grace period is idempotent: a missed invocation is '
+      + 'simply made again the next hour, and a failure is logged and counted (RotationFailures); a dead-letter queue would hold nothing to replay.',
+  },
+  registrationLogGroup: {
+    rules: LOG_GROUP_ENCRYPTION_RULES,
+    reason: 'The registration function logs users, slots and fingerprints, never key material (tests scan its output); the '
+      + 'log group keeps the default CloudWatch Logs encryption.',
+  },
+  registrationFunction: {
+    rules: ADMIN_FUNCTION_RULES,
+    reason: 'A deploy-time custom-resource function invoked only by CloudFormation when a registration changes. It reports every '
+      + 'failure to CloudFormation itself and holds no data worth tracing; a VPC, reserved concurrency, a DLQ or X-Ray would '
+      + 'add cost and failure modes without protecting anything.',
+  },
   connectorLogGroup: {
-    rules: [
-      'NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted',
-      'HIPAA.Security::HIPAA.Security-CloudWatchLogGroupEncrypted',
-      'PCI.DSS.321::PCI.DSS.321-CloudWatchLogGroupEncrypted',
-    ],
+    rules: LOG_GROUP_ENCRYPTION_RULES,
     reason: 'The Snowflake connector logs fingerprints, query ids, row counts and timings, never key material, binds or rows '
       + '(tests scan its output); the log group keeps the default CloudWatch Logs encryption. Pass logGroup with a KMS key to change that.',
   },

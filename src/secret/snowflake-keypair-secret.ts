@@ -18,7 +18,9 @@ import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
 import { KeyMaterialProvider } from './key-material-provider';
 import { KeySource } from './key-source';
+import { KeyRegistrationOptions, RegisteredKeyRemoval } from '../rotation/key-registration';
 import { KeyRotationOptions } from '../rotation/key-rotation';
+import { RegistrationProvider } from '../rotation/registration-provider';
 import { RotationFunction } from '../rotation/rotation-function';
 import {
   accountIdentifierProblem,
@@ -268,6 +270,18 @@ export interface SnowflakeKeyPairSecretProps {
    * @default - no rotation
    */
   readonly rotation?: KeyRotationOptions;
+
+  /**
+   * Register the generated key in Snowflake at deploy time: a custom resource signs in as an
+   * administrator, creates the service user if it does not exist (`TYPE = SERVICE`, with this
+   * secret's role, warehouse and namespace as defaults), sets the public key in a free key slot and
+   * checks its fingerprint with `DESC USER`. Deleting the stack unsets only the key it set.
+   * Needs `KeySource.generate()` (the default).
+   *
+   * @default - no registration: an administrator runs the SQL of the `createUserSql` or
+   *   `alterUserSql` attribute (or outputs)
+   */
+  readonly registration?: KeyRegistrationOptions;
 }
 
 /**
@@ -405,6 +419,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       }));
     }
 
+    const registration = props.registration ? this.register(props.registration) : undefined;
+
     if (props.rotation) {
       const rotation = new RotationFunction(this, 'Rotation', {
         ...props.rotation,
@@ -415,6 +431,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       this.readerArns.push(rotation.role.roleArn);
       // The rotation function rewrites the secret: it starts after the key is in it.
       rotation.node.addDependency(this.keyMaterial);
+      // The first rotation may come as soon as the schedule exists: after the key is registered.
+      if (registration) rotation.node.addDependency(registration);
     } else {
       acknowledge(secret, 'rotation');
     }
@@ -484,6 +502,34 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     if (!this.readerArns.includes(arn)) {
       this.readerArns.push(arn);
     }
+  }
+
+  /** The registration custom resource: after the key is in the secret, with read of both secrets. */
+  private register(options: KeyRegistrationOptions): CustomResource {
+    if (this.keySource._mode !== 'GENERATE') {
+      throw new Error(`[${this.node.path}] registration needs a key generated at deploy time, and keySource is KeySource.bringYourOwn(): `
+        + 'the key is pasted in after deployment, so there is nothing to register then. Register your key with the alterUserSql SQL, '
+        + 'or use KeySource.generate().');
+    }
+    const provider = RegistrationProvider.of(this);
+    this.grantRead(provider.role, ['AWSCURRENT']);
+    options.adminSecret.grantRead(provider.role, ['AWSCURRENT']);
+    const resource = new CustomResource(this, 'Registration', {
+      serviceToken: provider.function.functionArn,
+      resourceType: 'Custom::SnowflakeUserRegistration',
+      serviceTimeout: Duration.minutes(5),
+      properties: {
+        SecretId: this.secretArn,
+        AdminSecretId: options.adminSecret.secretArn,
+        CreateUser: String(options.createUser ?? true),
+        OnDelete: options.removal ?? RegisteredKeyRemoval.REMOVE_KEY,
+        // A new key (keyGeneration) changes this, and so registers again.
+        Fingerprint: this.keyMaterial.getAttString('PublicKeyFingerprint'),
+      },
+    });
+    // After the key is in the secret, and after the role may read both secrets.
+    resource.node.addDependency(this.keyMaterial, provider.role);
+    return resource;
   }
 
   private generatedAttribute(attribute: string, name: string): string {

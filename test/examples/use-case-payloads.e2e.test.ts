@@ -50,8 +50,9 @@ describe('every SQL payload in the template is an event the SQL executor accepts
   });
 
   test('the operations schedules, with their identifiers quoted', () => {
+    // The rules that invoke the ops SQL executor (not the rotation's hourly retirement check).
     const inputs = resources('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets ?? [])
-      .filter((t: any) => t.Input).map((t: any) => JSON.parse(t.Input));
+      .filter((t: any) => t.Input && /^OpsFunction/.test(t.Arn?.['Fn::GetAtt']?.[0] ?? '')).map((t: any) => JSON.parse(t.Input));
     const sql = inputs.map((input: any) => parseSqlEvent(input).statements[0].sql).sort();
     expect(sql).toEqual([
       'ALTER WAREHOUSE IF EXISTS "OPS_WH" RESUME IF SUSPENDED',

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { RetireOldKey, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
 import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
-import { ACCOUNT, keyArn, keyPolicy, logicalIdOf, REGION, rolePolicies, secretArnInTemplate, simulate, synth } from '../support/iam-simulate';
+import { keyArn, logicalIdOf, REGION, requestsOf, rolePolicies, secretArnInTemplate, synth } from '../support/iam-simulate';
 import { nagApp, runNag } from '../support/nag';
 import { testStack } from '../support/stacks';
 
@@ -99,15 +99,7 @@ describe('least privilege, evaluated offline', () => {
   const other = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Other'));
   const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'Key');
   const ownKey = keyArn(keyId);
-  const request = (action: string, resourceArn: string, context: Record<string, string> = {}) => simulate({
-    principalArn: role.principalArn,
-    identityPolicies: role.identityPolicies,
-    action,
-    resourceArn,
-    resourceAccount: ACCOUNT,
-    context,
-    ...(action.startsWith('kms:') ? { resourcePolicy: keyPolicy(template, keyId) } : {}),
-  });
+  const request = requestsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'LoaderRotationRole'), keyId);
   const FOUR = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'];
 
   test.each(FOUR)('%s on the secret it rotates: allowed', async (action) => {

@@ -320,3 +320,20 @@ export async function simulate(req: SimulateRequest): Promise<SimulationResult> 
   }
   return result.overallResult;
 }
+
+/**
+ * Evaluates requests made by one role of the template, in the template's account: `kms:` actions
+ * against the policy of the key `keyLogicalId` (if given) as the resource policy.
+ */
+export function requestsOf(template: CfnTemplate, roleLogicalId: string, keyLogicalId?: string) {
+  const role = rolePolicies(template, roleLogicalId);
+  return (action: string, resourceArn: string, context: Record<string, string> = {}): Promise<SimulationResult> => simulate({
+    principalArn: role.principalArn,
+    identityPolicies: role.identityPolicies,
+    action,
+    resourceArn,
+    resourceAccount: ACCOUNT,
+    context,
+    ...(action.startsWith('kms:') && keyLogicalId ? { resourcePolicy: keyPolicy(template, keyLogicalId) } : {}),
+  });
+}

@@ -33,7 +33,7 @@ export interface LambdaInstance {
 
 const BOOTSTRAP = `
 const http = require('node:http');
-const [handlerFile] = process.argv.slice(1);
+const [handlerFile, handlerExport] = process.argv.slice(1);
 const api = process.env.AWS_LAMBDA_RUNTIME_API;
 function call(method, path, body) {
   return new Promise((resolve, reject) => {
@@ -49,7 +49,7 @@ function call(method, path, body) {
 (async () => {
   let handler;
   try {
-    handler = require(handlerFile).handler;
+    handler = require(handlerFile)[handlerExport];
   } catch (e) {
     await call('POST', '/2018-06-01/runtime/init/error', JSON.stringify({ errorType: e && e.name, errorMessage: String(e && e.message) }));
     process.exit(1);
@@ -75,11 +75,16 @@ function call(method, path, body) {
 `;
 
 /**
- * Starts a warm instance of `handlerFile` (a CommonJS file exporting `handler`; relative to the
- * task root, or absolute), with LAMBDA_TASK_ROOT and the working directory set to a copy of
- * `taskRoot`.
+ * Starts a warm instance of `handlerFile` (a CommonJS file exporting `handlerExport`, `handler` by
+ * default, as Lambda's `index.handler`; relative to the task root, or absolute), with
+ * LAMBDA_TASK_ROOT and the working directory set to a copy of `taskRoot`.
  */
-export async function startLambdaInstance(handlerFile: string, taskRoot: string, env: Record<string, string>): Promise<LambdaInstance> {
+export async function startLambdaInstance(
+  handlerFile: string,
+  taskRoot: string,
+  env: Record<string, string>,
+  handlerExport = 'handler',
+): Promise<LambdaInstance> {
   const pending: { id: string; event: string; timeoutMs: number; settle: (i: Invocation) => void }[] = [];
   const waiting: (() => void)[] = [];
   const inFlight = new Map<string, (i: Invocation) => void>();
@@ -133,7 +138,7 @@ export async function startLambdaInstance(handlerFile: string, taskRoot: string,
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   // A relative handler file is the task root's own (a bundled asset's index.js).
   const handlerPath = path.isAbsolute(handlerFile) ? handlerFile : path.join(cwd, handlerFile);
-  const child: ChildProcess = spawn(process.execPath, ['-e', BOOTSTRAP, handlerPath], {
+  const child: ChildProcess = spawn(process.execPath, ['-e', BOOTSTRAP, handlerPath, handlerExport], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(asRoot ? { uid: 65534, gid: 65534 } : {}),

@@ -7,20 +7,23 @@
  *   rejected login);
  * - `ConnectMs`: one login, retries included;
  * - `QueryMs`: one statement, from submission to its result being ready;
- * - `Reconnects`: a new login on a warm instance (session gone, or a rotation).
+ * - `Reconnects`: a new login on a warm instance (session gone, or a rotation);
+ * - `RotationStepMs`, `RotationFailures`: the rotation function's steps (docs/rotation.md).
  *
  * Written only inside Lambda (AWS_LAMBDA_FUNCTION_NAME set), unless SNOWFLAKE_METRICS=off.
  */
 
 export const METRICS_NAMESPACE = 'CdkSnowflakeKeypair';
 
-export type MetricName = 'SecretReadMs' | 'ConnectMs' | 'QueryMs' | 'Reconnects';
+export type MetricName = 'SecretReadMs' | 'ConnectMs' | 'QueryMs' | 'Reconnects' | 'RotationStepMs' | 'RotationFailures';
 
 const UNITS: Record<MetricName, string> = {
   SecretReadMs: 'Milliseconds',
   ConnectMs: 'Milliseconds',
   QueryMs: 'Milliseconds',
   Reconnects: 'Count',
+  RotationStepMs: 'Milliseconds',
+  RotationFailures: 'Count',
 };
 
 /** Writes one measurement as an EMF line (no-op outside Lambda). */

@@ -1,11 +1,19 @@
 /**
- * The rotation function of a SnowflakeKeyPairSecret with `rotation`: Secrets Manager invokes it
- * with the four steps; with a grace period, a schedule invokes it with `retirePreviousKey`.
- * Bundled to assets/rotation/index.js when the library is built.
+ * The functions that sign in to Snowflake as an administrator, bundled together to
+ * assets/rotation/index.js when the library is built:
+ *
+ * - `handler`: the rotation function of a SnowflakeKeyPairSecret with `rotation`. Secrets Manager
+ *   invokes it with the four steps; with a grace period, a schedule invokes it with
+ *   `retirePreviousKey`.
+ * - `registrationHandler`: the custom resource of a SnowflakeKeyPairSecret with `registration`.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { KeyRegistration } from './registration';
 import { RetirePolicy, Rotation, RotationEvent, RotationSettings } from './rotation';
 import { ENDPOINT_URL_ENV, HOST_ENV } from '../../shared/environment';
+import { putMetric } from '../connector/metrics';
+import { runCustomResource } from '../shared/cfn-response';
 import { ConfigurationError, SnowflakeConnectorError } from '../shared/errors';
 import { log } from '../shared/log';
 import { errorMessage } from '../shared/redact';
@@ -28,6 +36,7 @@ export async function handler(event: RotationEvent | RetireEvent): Promise<void>
   const rotation = new Rotation(client, settingsFromEnvironment(process.env));
   const step = 'action' in event ? event.action : event.Step;
   log('INFO', 'Rotation step', { step, secretId: event.SecretId, ...('ClientRequestToken' in event ? { versionId: event.ClientRequestToken } : {}) });
+  const started = Date.now();
   try {
     if ('action' in event) {
       if (event.action !== 'retirePreviousKey') throw new ConfigurationError('INVALID_EVENT', `Unknown action ${JSON.stringify(event.action)}`);
@@ -38,9 +47,26 @@ export async function handler(event: RotationEvent | RetireEvent): Promise<void>
   } catch (error) {
     const detail = error instanceof SnowflakeConnectorError ? error.toJSON() : { name: (error as Error)?.name, message: errorMessage(error) };
     log('ERROR', 'Rotation step failed; AWSCURRENT is unchanged unless finishSecret moved it', { step, secretId: event.SecretId, error: detail });
+    putMetric('RotationFailures', 1);
     throw error;
   }
+  putMetric('RotationStepMs', Date.now() - started);
   log('INFO', 'Rotation step done', { step, secretId: event.SecretId });
+}
+
+/** The registration custom resource (docs/rotation.md, "Registration at deploy"). */
+export async function registrationHandler(event: CloudFormationCustomResourceEvent, context?: Context): Promise<void> {
+  client ??= new SecretsManagerClient({});
+  log('INFO', 'Registration event', { requestType: event.RequestType, logicalResourceId: event.LogicalResourceId, secretId: event.ResourceProperties?.SecretId });
+  const registration = new KeyRegistration(client, connectorSettings(process.env));
+  await runCustomResource(event, context, () => registration.handle(event));
+}
+
+function connectorSettings(env: Record<string, string | undefined>): RotationSettings['connector'] {
+  return {
+    ...(env[ENDPOINT_URL_ENV] ? { endpointUrl: env[ENDPOINT_URL_ENV] } : {}),
+    ...(env[HOST_ENV] ? { host: env[HOST_ENV] } : {}),
+  };
 }
 
 export function settingsFromEnvironment(env: Record<string, string | undefined>): RotationSettings {
@@ -50,10 +76,7 @@ export function settingsFromEnvironment(env: Record<string, string | undefined>)
     adminSecretId,
     retire: retirePolicy(env[RETIRE_ENV]),
     overwriteUnknownKeys: env[OVERWRITE_ENV] === 'true',
-    connector: {
-      ...(env[ENDPOINT_URL_ENV] ? { endpointUrl: env[ENDPOINT_URL_ENV] } : {}),
-      ...(env[HOST_ENV] ? { host: env[HOST_ENV] } : {}),
-    },
+    connector: connectorSettings(env),
   };
 }
 

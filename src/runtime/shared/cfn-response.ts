@@ -5,8 +5,9 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { redact } from './redact';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { log } from './log';
+import { errorMessage, redact } from './redact';
 
 /** What a custom resource reports back. `data` must hold non-secret values only. */
 export interface CustomResourceResult {
@@ -64,4 +65,42 @@ export async function sendResponse(responseUrl: string, body: string, timeoutMs 
     request.on('error', reject);
     request.end(body);
   });
+}
+
+/** Answer CloudFormation this long before Lambda's timeout, so a stack never waits an hour. */
+const TIMEOUT_MARGIN_MS = 10_000;
+
+/**
+ * Runs a custom resource's work and always answers CloudFormation: with the result, with the
+ * (redacted) error, or, shortly before Lambda's timeout, with a timeout failure. The work gets an
+ * abort signal that fires at that point, so SDK calls in flight stop and no write lands after
+ * CloudFormation was told the request failed.
+ */
+export async function runCustomResource(
+  event: CloudFormationCustomResourceEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+  work: (abortSignal: AbortSignal) => Promise<CustomResourceResult>,
+): Promise<void> {
+  const fallbackId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : `${event.LogicalResourceId}-failed`;
+  const remaining = () => context?.getRemainingTimeInMillis?.() ?? 120_000;
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error('Timed out before finishing; calls in flight were aborted. Deploying again is safe: every step checks what is already done'));
+    }, Math.max(remaining() - TIMEOUT_MARGIN_MS, 1_000));
+  });
+  let body: string;
+  try {
+    const result = await Promise.race([work(abort.signal), deadline]);
+    body = responseBody(event, { status: 'SUCCESS', result });
+  } catch (error) {
+    const reason = errorMessage(error);
+    log('ERROR', 'Custom resource failed', { requestType: event.RequestType, reason });
+    body = responseBody(event, { status: 'FAILED', reason, physicalResourceId: fallbackId });
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  await sendResponse(event.ResponseURL, body, Math.max(remaining() - 1_000, 1_000));
 }

@@ -1,9 +1,11 @@
 /**
  * Statements the endpoint answers itself, without PostgreSQL: session state (ALTER SESSION, USE),
- * transaction control, and database DDL. Each command is a small object so later ones (DESC USER,
- * ALTER USER … SET RSA_PUBLIC_KEY) slot in beside these: add it to COMMANDS.
+ * transaction control, database DDL, and (account-commands.ts) users, roles and grants. Each
+ * command is a small object: add a new one to COMMANDS.
  */
-import { SnowflakeError } from './errors';
+import { ACCOUNT_COMMANDS } from './account-commands';
+import { syntaxErrorAt as syntaxError } from './errors';
+import { Grants } from './grants';
 import { StatementResult, statusResult } from './results';
 import { ParamValue, Session } from './sessions';
 import { Statement, STATEMENT_TYPE } from './sql';
@@ -16,6 +18,7 @@ export interface CommandContext {
   /** Significant tokens of the statement. */
   readonly sig: readonly Token[];
   readonly users: Users;
+  readonly grants: Grants;
   readonly account: string;
 }
 
@@ -108,7 +111,7 @@ const databaseDdl: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [alterSession, use, transactionControl, databaseDdl];
+export const COMMANDS: readonly Command[] = [alterSession, use, transactionControl, ...ACCOUNT_COMMANDS, databaseDdl];
 
 export function findCommand(statement: Statement): { command: Command; sig: Token[] } | undefined {
   const sig = statement.tokens.filter(isSignificant);
@@ -123,8 +126,4 @@ function paramValue(t: Token): ParamValue {
   if (upper === 'TRUE') return true;
   if (upper === 'FALSE') return false;
   return t.kind === 'qident' ? identifierName(t) : upper;
-}
-
-function syntaxError(at: Token | undefined): SnowflakeError {
-  return new SnowflakeError('001003', `SQL compilation error:\nsyntax error line 1 at position ${at?.start ?? 0} unexpected '${at?.text ?? '<EOF>'}'.`, '42000', 200, { type: 'COMPILATION' });
 }

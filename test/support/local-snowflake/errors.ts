@@ -105,6 +105,39 @@ export function unsupported(what: string): SnowflakeError {
   return new SnowflakeError('002040', `SQL compilation error:\nUnsupported feature '${what}'.`, '0A000', 200, { type: 'COMPILATION' });
 }
 
+/**
+ * 001003 at a token the endpoint's own commands (commands.ts) did not expect. A long string
+ * literal (a key, a password) is shortened so the error never carries it whole.
+ */
+export function syntaxErrorAt(at: { readonly start: number; readonly text: string } | undefined): SnowflakeError {
+  const text = at === undefined ? '<EOF>' : at.text.length > 24 && at.text.startsWith('\'') ? `${at.text.slice(0, 8)}…'` : at.text;
+  return new SnowflakeError('001003', `SQL compilation error:\nsyntax error line 1 at position ${at?.start ?? 0} unexpected '${text}'.`, '42000', 200, { type: 'COMPILATION' });
+}
+
+/** 002003 for account objects (users, roles): `<Kind> '<NAME>' does not exist or not authorized.` */
+export function objectNotFound(kind: 'User' | 'Role', name: string): SnowflakeError {
+  return new SnowflakeError('002003', `SQL compilation error:\n${kind} '${name}' does not exist or not authorized.`, '02000', 200, { type: 'COMPILATION' });
+}
+
+/** 002002: CREATE of an object that exists, without IF NOT EXISTS / OR REPLACE. */
+export function objectExists(name: string): SnowflakeError {
+  return new SnowflakeError('002002', `SQL compilation error:\nObject '${name}' already exists.`, '42710', 200, { type: 'COMPILATION' });
+}
+
+/** 003001: the session's role lacks the privilege. `on` is Snowflake's object kind: user, role, account. */
+export function insufficientPrivileges(on: 'user' | 'role' | 'account', name: string): SnowflakeError {
+  return new SnowflakeError('003001', `SQL access control error:\nInsufficient privileges to operate on ${on} '${name}'`, '42501', 200, { type: 'ACCESS_CONTROL' });
+}
+
+/**
+ * A value for RSA_PUBLIC_KEY[_2] that is not an RSA public key. The text is what Snowflake is
+ * reported to answer; the code (100000, a generic execution error) is our choice, not verified.
+ * The value itself is never echoed.
+ */
+export function invalidPublicKey(property: string): SnowflakeError {
+  return new SnowflakeError('100000', `New public key rejected by current policy. reason: 'Invalid public key' (${property})`, '22023', 200, { type: 'EXECUTION' });
+}
+
 export function bindVariableNotSet(line: number, pos: number): SnowflakeError {
   return new SnowflakeError(
     '002049',

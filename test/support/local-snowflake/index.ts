@@ -14,13 +14,18 @@
  * API
  * - `startLocalSnowflake(opts?)` → `LocalSnowflake`:
  *   - `url`, `host`, `port`, `account` (upper case);
- *   - `addUser(u)`, `setPublicKey(user, 1|2, pem|base64|undefined)`, `describeUser(name)`;
+ *   - `addUser(u)` (name, keys, password, defaults, `type`, `owner`), `setPublicKey(user, 1|2, pem|base64|undefined)`,
+ *     `describeUser(name)`;
+ *   - grants (see grants.ts): `createRole(role)`, `grantRole(role, user)` / `revokeRole`,
+ *     `grantOnUser(role, privilege, user)` / `revokeOnUser`, `grantCreateUser(role)` /
+ *     `revokeCreateUser`; names are identifiers (unquoted → upper case, `"quoted"` exact);
  *   - `faults`: `setLatency(ms)`, `failNext(n, { status?, kind? })`, `resetNext(n, { kind? })`,
  *     `rejectKey(keyOrFingerprint)`, `allowKey(…)`, `reset()`;
  *   - `expireSessions({ master? })`, `setInProgressAfterMs(ms)`;
  *   - `counters` (snapshot), `requests` (log, snapshot), `resetCounters()`;
  *   - `loginFailureDetails(uuid)`: the reason behind "JWT token is invalid. [uuid]";
- *   - `sql(text, params?)`: run Snowflake-flavoured SQL directly on the engine (setup, asserts);
+ *   - `sql(text, params?)`: run Snowflake-flavoured SQL as an ACCOUNTADMIN session (setup, asserts):
+ *     user/role/grant commands included, no login or request log;
  *   - `stop()`.
  * - `driverOptionsFor(endpoint, login, extra?)`: the snowflake-sdk ConnectionOptions to use.
  * - `fingerprintOf(key)`, `signJwt(privateKey, payload, header?)`: for tests that post tokens.
@@ -29,21 +34,26 @@
  * What is and is not emulated: README.md in this folder.
  */
 import type { ConnectionOptions } from 'snowflake-sdk';
+import { findCommand } from './commands';
 import { Engine } from './engine';
 import { snowflakeName } from './errors';
 import { Faults } from './faults';
+import { Grants, UserPrivilege } from './grants';
 import { Counters, emptyCounters, LoggedRequest } from './observe';
 import { Queries } from './queries';
 import { EndpointServer, LoginFailureDetails } from './server';
-import { Sessions } from './sessions';
+import { Session, Sessions } from './sessions';
 import { parseStatements, translate } from './sql';
-import { LocalUser, UserDescription, Users } from './users';
+import { normaliseIdentifier } from './sql-lexer';
+import { LocalUser, StoredUser, UserDescription, Users } from './users';
 
 export type { FailOptions, FaultFilter, RequestKind } from './faults';
 export { Faults } from './faults';
 export type { Counters, LoggedRequest } from './observe';
 export type { LoginFailureDetails } from './server';
-export type { LocalUser, UserDescription } from './users';
+export type { LocalUser, UserDescription, UserType } from './users';
+export type { UserPrivilege } from './grants';
+export { ADMIN_ROLES, USER_PRIVILEGES } from './grants';
 export { fingerprintOf, JWT_FAILURES, signJwt } from './jwt';
 
 export interface LocalSnowflakeOptions {
@@ -80,7 +90,19 @@ export interface LocalSnowflake {
   addUser(user: LocalUser): void;
   /** Registers or (with undefined) unsets RSA_PUBLIC_KEY (slot 1) or RSA_PUBLIC_KEY_2. */
   setPublicKey(user: string, slot: 1 | 2, key: string | undefined): void;
+  /** By login name (case-insensitive). */
   describeUser(name: string): UserDescription | undefined;
+  /** CREATE ROLE IF NOT EXISTS. */
+  createRole(role: string): void;
+  /** GRANT ROLE role TO USER user: the user's sessions may then act with it. */
+  grantRole(role: string, user: string): void;
+  revokeRole(role: string, user: string): void;
+  /** GRANT privilege ON USER user TO ROLE role (OWNERSHIP transfers the user to the role). */
+  grantOnUser(role: string, privilege: UserPrivilege, user: string): void;
+  revokeOnUser(role: string, privilege: UserPrivilege, user: string): void;
+  /** GRANT CREATE USER ON ACCOUNT TO ROLE role. */
+  grantCreateUser(role: string): void;
+  revokeCreateUser(role: string): void;
   /** Zeroes the counters and empties the request log. */
   resetCounters(): void;
   /** Changes `inProgressAfterMs` (see LocalSnowflakeOptions) from now on. */
@@ -90,9 +112,12 @@ export interface LocalSnowflake {
   /** The detailed reason of a failed login, by the uuid in its message. */
   loginFailureDetails(id: string): LoginFailureDetails | undefined;
   /**
-   * Runs SQL on the engine directly, as a session with ACCOUNTADMIN in schema PUBLIC would:
-   * Snowflake flavour is translated, `?` binds take `params`. Several statements run in order;
-   * the rows of the last come back, with PGlite's JavaScript values and upper-cased names.
+   * Runs SQL as a session with ACCOUNTADMIN in schema PUBLIC would (no login, not logged):
+   * commands the endpoint answers itself (CREATE USER, GRANT, DESC USER, USE …) run as such, the
+   * rest is translated for the engine, `?` binds take `params`. Several statements run in order,
+   * in one session; the rows of the last come back: the engine's with PGlite's JavaScript values
+   * and upper-cased names, a command's with its Snowflake column names (`status`, `property` …)
+   * and text values.
    */
   sql(text: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
@@ -102,6 +127,7 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
   const account = (opts.account ?? 'TESTORG-TESTACCOUNT').toUpperCase();
   const engine = await Engine.start();
   const users = new Users();
+  const grants = new Grants();
   const sessions = new Sessions({
     sessionSeconds: opts.sessionValiditySeconds ?? 3600,
     masterSeconds: opts.masterValiditySeconds ?? 14400,
@@ -109,7 +135,7 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
   let counters = emptyCounters();
   const log: LoggedRequest[] = [];
   const faults = new Faults();
-  const queries = new Queries(engine, users, account, () => { counters.queries++; });
+  const queries = new Queries(engine, users, grants, account, () => { counters.queries++; });
   const loginFailures = new Map<string, LoginFailureDetails>();
   const state = {
     account,
@@ -132,15 +158,30 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
     throw e;
   }
   let stopped: Promise<void> | undefined;
+  const userNamed = (name: string): StoredUser => {
+    const user = users.find(normaliseIdentifier(name));
+    if (!user) throw new Error(`local-snowflake: no user ${normaliseIdentifier(name)}; addUser() it first`);
+    return user;
+  };
 
   return {
     url: `http://${address.host}:${address.port}`,
     host: address.host,
     port: address.port,
     account,
-    addUser: (u) => users.add(u),
+    addUser: (u) => {
+      if (u.owner !== undefined && !grants.hasRole(u.owner)) throw new Error(`local-snowflake: no role ${u.owner} to own user ${u.name}; createRole() it first`);
+      users.add(u);
+    },
     setPublicKey: (user, slot, key) => users.setPublicKey(user, slot, key),
     describeUser: (name) => users.describe(name),
+    createRole: (role) => { grants.createRole(normaliseIdentifier(role)); },
+    grantRole: (role, user) => grants.grantRole(normaliseIdentifier(role), userNamed(user).name),
+    revokeRole: (role, user) => grants.revokeRole(normaliseIdentifier(role), userNamed(user).name),
+    grantOnUser: (role, privilege, user) => grants.grantOnUser(normaliseIdentifier(role), privilege, userNamed(user)),
+    revokeOnUser: (role, privilege, user) => grants.revokeOnUser(normaliseIdentifier(role), privilege, userNamed(user)),
+    grantCreateUser: (role) => grants.grantCreateUser(normaliseIdentifier(role)),
+    revokeCreateUser: (role) => grants.revokeCreateUser(normaliseIdentifier(role)),
     get counters() { return structuredClone(counters); },
     get requests() { return log.map((e) => ({ ...e })); },
     resetCounters: () => {
@@ -152,9 +193,16 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
     expireSessions: (o = {}) => sessions.expireAll(o.master === true),
     loginFailureDetails: (id) => loginFailures.get(id),
     sql: async (text, params = []) => {
+      const session = adminSession();
       let rows: Record<string, unknown>[] = [];
       for (const statement of parseStatements(text)) {
-        const t = translate(text, statement, { user: 'SYSTEM', role: 'ACCOUNTADMIN', account, schema: 'PUBLIC', sessionId: 0 });
+        const command = findCommand(statement);
+        if (command) {
+          const result = await command.command.run({ session, statement, sig: command.sig, users, grants, account });
+          rows = result.rowset.map((r) => Object.fromEntries(result.rowtype.map((c, i) => [c.name, r[i]])));
+          continue;
+        }
+        const t = translate(text, statement, { ...session, account, sessionId: 0 });
         for (const pre of t.preStatements) await engine.query(pre);
         const result = await engine.query(t.pgSql, params.slice(0, t.bindCount));
         rows = result.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [snowflakeName(k), v])));
@@ -168,6 +216,23 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
       })();
       return stopped;
     },
+  };
+}
+
+/** The session `endpoint.sql()` runs in: never registered, trusted with ACCOUNTADMIN. */
+function adminSession(): Session {
+  return {
+    id: 0,
+    user: 'SYSTEM',
+    role: 'ACCOUNTADMIN',
+    internal: true,
+    schema: 'PUBLIC',
+    params: new Map(),
+    token: '',
+    masterToken: '',
+    tokenExpiresAt: Number.POSITIVE_INFINITY,
+    masterExpiresAt: Number.POSITIVE_INFINITY,
+    closed: false,
   };
 }
 

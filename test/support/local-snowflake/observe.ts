@@ -1,7 +1,9 @@
 /**
- * What tests can observe: counters and a request log. Neither holds tokens, passwords or keys.
+ * What tests can observe: counters and a request log. Neither holds tokens, passwords or keys:
+ * SQL text goes through `redactSql` before it is logged.
  */
 import { RequestKind } from './faults';
+import { isSignificant, keyword, lex, Token } from './sql-lexer';
 
 /**
  * Counts. Operations (logins, renewals, heartbeats, closes, queries) count when they succeed;
@@ -55,7 +57,10 @@ export interface LoggedRequest {
   readonly requestId?: string;
   /** The `retryCount` query parameter the driver adds to retries. */
   readonly retryCount?: number;
-  /** For query requests: the SQL text the client sent (binds stay as `?`, values are not logged). */
+  /**
+   * For query requests: the SQL text the client sent, through `redactSql` (binds stay as `?`,
+   * values are not logged; key and password literals read `'<redacted>'`).
+   */
   sql?: string;
   /** Set when a fault switch answered the request. */
   fault?: 'reset' | 'status';
@@ -80,4 +85,30 @@ export function emptyCounters(): Counters {
     byPath: {},
     byKind: {},
   };
+}
+
+/** Properties whose string value never reaches the log. */
+const REDACTED_PROPERTIES = new Set(['RSA_PUBLIC_KEY', 'RSA_PUBLIC_KEY_2', 'PASSWORD']);
+const REDACTED = '\'<redacted>\'';
+
+/**
+ * The one redaction point for logged SQL: the string after `RSA_PUBLIC_KEY =`,
+ * `RSA_PUBLIC_KEY_2 =` or `PASSWORD =` becomes `'<redacted>'`, and so does any other string
+ * literal that looks like key material (PEM armour, or a base64 run of 100 characters or more).
+ * Public keys are not secret, but a log should never show key-shaped text.
+ */
+export function redactSql(sql: string): string {
+  const tokens = lex(sql);
+  const sig: Token[] = [];
+  let out = '';
+  for (const t of tokens) {
+    const assigned = sig.length >= 2 && sig[sig.length - 1].text === '=' && REDACTED_PROPERTIES.has(keyword(sig[sig.length - 2]) ?? '');
+    out += (t.kind === 'string' || t.kind === 'dollar') && (assigned || keyShaped(t.text)) ? REDACTED : t.text;
+    if (isSignificant(t)) sig.push(t);
+  }
+  return out;
+}
+
+function keyShaped(literal: string): boolean {
+  return literal.includes('-----BEGIN') || /[A-Za-z0-9+/]{100,}/.test(literal.replace(/\\[nr]|\s/g, ''));
 }

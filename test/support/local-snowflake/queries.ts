@@ -9,6 +9,7 @@ import { Aborted, DeadlineExceeded, Engine, sleep } from './engine';
 import {
   bindVariableNotSet, fromPgError, isPgError, SnowflakeError, statementCanceled, statementCountMismatch, statementTimeout,
 } from './errors';
+import { Grants } from './grants';
 import { dmlResult, fromPgRows, StatementResult, statusResult } from './results';
 import { Session } from './sessions';
 import { parseStatements, pgIdentifier, SessionValues, Statement, translate } from './sql';
@@ -72,6 +73,7 @@ export class Queries {
   constructor(
     private readonly engine: Engine,
     private readonly users: Users,
+    private readonly grants: Grants,
     private readonly account: string,
     private readonly onExecute: () => void,
   ) {}
@@ -182,7 +184,7 @@ export class Queries {
     signal: AbortSignal,
   ): Promise<StatementResult> {
     const command = findCommand(statement);
-    if (command) return command.command.run({ session, statement, sig: command.sig, users: this.users, account: this.account });
+    if (command) return command.command.run({ session, statement, sig: command.sig, users: this.users, grants: this.grants, account: this.account });
 
     const values: SessionValues = {
       user: session.user,

@@ -13,7 +13,7 @@ import {
 } from './errors';
 import { Faults, RequestKind } from './faults';
 import { JWT_FAILURES, JwtFailure, verifyLoginJwt } from './jwt';
-import { Counters, LoggedRequest } from './observe';
+import { Counters, LoggedRequest, redactSql } from './observe';
 import { QueryRecord, Queries, QueryRequestBody, sessionParameters } from './queries';
 import { ParamValue, Session, Sessions } from './sessions';
 import { normaliseIdentifier } from './sql-lexer';
@@ -327,7 +327,7 @@ export class EndpointServer {
   private async query(session: Session, url: URL, body: QueryRequestBody | undefined, entry: LoggedRequest): Promise<Answer> {
     const { queries } = this.state;
     if (!body || typeof body !== 'object') return errorAnswer(badRequest('Query request has no body.'));
-    if (typeof body.sqlText === 'string') entry.sql = body.sqlText;
+    if (typeof body.sqlText === 'string') entry.sql = redactSql(body.sqlText);
     const { record } = queries.submit(session, body, url.searchParams.get('requestId') ?? undefined);
     entry.queryId = record.id;
     if (body.asyncExec) {

@@ -10,7 +10,10 @@ export type ParamValue = string | number | boolean;
 export interface Session {
   readonly id: number;
   readonly user: string;
+  /** The current role (login's roleName, the user's default role, USE ROLE); acts only if granted (grants.ts). */
   role: string;
+  /** The endpoint's own session (`endpoint.sql()`), never registered: its role acts without a grant. */
+  readonly internal?: boolean;
   warehouse?: string;
   database?: string;
   schema?: string;

@@ -1,0 +1,69 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { bundledAsset } from './assets';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
+import { acknowledge } from '../secret/acknowledgements';
+
+/** What differs between the library's own functions (key material, registration, rotation). */
+export interface InternalFunctionProps {
+  /** The bundled asset under assets/. */
+  readonly asset: string;
+  readonly handler: string;
+  readonly description: string;
+  readonly roleDescription: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment?: Record<string, string>;
+}
+
+export interface InternalFunction {
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+}
+
+/**
+ * A function the library runs for itself, as children of `scope` (ids LogGroup, Role, LogPolicy,
+ * Function): its own role with no AWS managed policy, logs only to its own log group (kept one
+ * year), JSON logs at INFO. Callers add their permissions to `role` and acknowledge what applies.
+ * Not exported from index.ts.
+ */
+export function internalFunction(scope: Construct, props: InternalFunctionProps): InternalFunction {
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: props.roleDescription,
+  });
+  const logPolicy = new iam.Policy(scope, 'LogPolicy', {
+    roles: [role],
+    statements: [new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] })],
+  });
+  const fn = new lambda.Function(scope, 'Function', {
+    description: props.description,
+    runtime: LAMBDA_RUNTIME,
+    architecture: LAMBDA_ARCHITECTURE,
+    code: lambda.Code.fromAsset(bundledAsset(props.asset)),
+    handler: props.handler,
+    role,
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    environment: props.environment,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+    systemLogLevelV2: lambda.SystemLogLevel.WARN,
+  });
+  fn.node.addDependency(logPolicy);
+  acknowledge(role, 'inlinePolicy');
+  acknowledge(logPolicy, 'inlinePolicy');
+  return { function: fn, role, logGroup };
+}
+
+/** The stack's one construct with this id, created on first use (shared by every caller in the stack). */
+export function stackSingleton<T extends Construct>(scope: Construct, id: string, create: (stack: Stack, id: string) => T): T {
+  const stack = Stack.of(scope);
+  return (stack.node.tryFindChild(id) as T | undefined) ?? create(stack, id);
+}

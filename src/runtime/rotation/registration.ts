@@ -1,0 +1,189 @@
+/**
+ * Registration at deploy: the custom resource that leaves a working Snowflake service user.
+ * As the administrator (the admin secret's user and role):
+ *
+ * - Create: `CREATE USER IF NOT EXISTS "<user>" TYPE = SERVICE` with the secret's default role,
+ *   warehouse and namespace, when the user does not exist; the secret's public key into an empty
+ *   key slot, unless a slot holds it already; `DESC USER` must then show its fingerprint.
+ * - Update: the same for the secret's key now (a regenerated key gets registered); the physical
+ *   id names the key, so CloudFormation deletes the old registration once the update succeeded.
+ * - Delete: unsets the slot holding the key this resource set, and nothing else: not a key that
+ *   was there before, not the user. With `OnDelete: RETAIN_KEY`, nothing.
+ *
+ * A slot holding another key is never overwritten. Responses carry the user, slot and
+ * fingerprint, never a key.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { RotationError, SLOTS, slotHolding, UserKeys, userKeysOf } from './user-keys';
+import { alterUserSql, createUserSql, describeUserSql, KeySlot, unsetKeySql } from '../../shared/snowflake-sql';
+import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
+import type { CustomResourceResult } from '../shared/cfn-response';
+import { ConfigurationError, QueryError } from '../shared/errors';
+import { log } from '../shared/log';
+import { normalisePrivateKey } from '../shared/private-key';
+import { parseSecretValue } from '../shared/secret-value';
+
+/** What happens to the key this resource set when the resource is deleted. */
+export type RegistrationOnDelete = 'REMOVE_KEY' | 'RETAIN_KEY';
+
+export interface RegistrationProperties {
+  readonly secretId: string;
+  readonly adminSecretId: string;
+  readonly createUser: boolean;
+  readonly onDelete: RegistrationOnDelete;
+}
+
+/** Snowflake's answer to DESC USER of a user that does not exist (or that the role may not see). */
+const NO_SUCH_USER = '002003';
+
+export function registrationProperties(raw: Record<string, unknown> | undefined): RegistrationProperties {
+  const text = (name: string): string => {
+    const value = raw?.[name];
+    if (typeof value !== 'string' || value === '') throw new ConfigurationError('CONFIG_INVALID', `The custom resource's ${name} property is missing`);
+    return value;
+  };
+  const onDelete = raw?.OnDelete ?? 'REMOVE_KEY';
+  if (onDelete !== 'REMOVE_KEY' && onDelete !== 'RETAIN_KEY') {
+    throw new ConfigurationError('CONFIG_INVALID', `OnDelete is ${JSON.stringify(onDelete)}; expected REMOVE_KEY or RETAIN_KEY`);
+  }
+  return { secretId: text('SecretId'), adminSecretId: text('AdminSecretId'), createUser: raw?.CreateUser !== 'false', onDelete };
+}
+
+/**
+ * The physical id: which account, user and key this resource registered, and whether it set the
+ * key (`set`) or found it there (`found`). Only a key it set is removed on delete.
+ */
+export interface Registration {
+  readonly account: string;
+  readonly user: string;
+  readonly fingerprint: string;
+  readonly setByUs: boolean;
+}
+
+const ID_PREFIX = 'snowflake-key';
+
+export function registrationId(r: Registration): string {
+  return [ID_PREFIX, r.account, r.user, r.fingerprint, r.setByUs ? 'set' : 'found'].map(encodeURIComponent).join('/');
+}
+
+export function parseRegistrationId(id: string): Registration | undefined {
+  const parts = id.split('/').map(decodeURIComponent);
+  if (parts.length !== 5 || parts[0] !== ID_PREFIX || !/^SHA256:/.test(parts[3]) || !['set', 'found'].includes(parts[4])) return undefined;
+  return { account: parts[1], user: parts[2], fingerprint: parts[3], setByUs: parts[4] === 'set' };
+}
+
+export class KeyRegistration {
+  constructor(
+    private readonly sm: SecretsManagerClient,
+    private readonly connector: Partial<ConnectorOptions> = {},
+    private readonly connectorFor: (options: ConnectorOptions) => SnowflakeConnector = (options) => new SnowflakeConnector(options),
+  ) {}
+
+  async handle(event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {
+    if (event.RequestType === 'Delete') return this.delete(event.PhysicalResourceId, event.ResourceProperties);
+    const previous = event.RequestType === 'Update' ? parseRegistrationId(event.PhysicalResourceId) : undefined;
+    return this.register(registrationProperties(event.ResourceProperties), previous);
+  }
+
+  /**
+   * The secret's current key, registered (and its user created if need be), then checked. An
+   * update that finds the key it registered before keeps that registration (and its physical id),
+   * so CloudFormation's clean-up does not remove the key the update kept.
+   */
+  async register(props: RegistrationProperties, previous?: Registration): Promise<CustomResourceResult> {
+    const output = await this.sm.send(new GetSecretValueCommand({ SecretId: props.secretId, VersionStage: 'AWSCURRENT' }));
+    const value = parseSecretValue(props.secretId, output.SecretString);
+    const key = normalisePrivateKey(value.privateKey, value.passphrase).publicKey;
+    const account = value.account.toUpperCase();
+    return this.asAdmin(props.adminSecretId, async (admin) => {
+      let keys = await this.describe(admin, value.user);
+      let created = false;
+      if (keys === undefined) {
+        if (!props.createUser) {
+          throw new RotationError('ROTATION_REFUSED', `User ${value.user} does not exist (or the administrator's role cannot see it), and createUser is off. `
+            + 'Create the user in Snowflake, or turn createUser on and grant the administrator\'s role CREATE USER');
+        }
+        const { user, role, warehouse, database, schema } = value;
+        await admin.execute(createUserSql({ user, role, warehouse, database, schema, publicKey: key.spkiBase64 }).replace(/;$/, ''));
+        created = true;
+        keys = (await this.describe(admin, value.user)) ?? {} as UserKeys;
+      }
+      let slot = slotHolding(keys, key.fingerprint);
+      const sameAsBefore = previous?.account === account && previous.user === value.user && previous.fingerprint === key.fingerprint;
+      const found = slot !== undefined && !created && !(sameAsBefore && previous.setByUs);
+      if (!slot) {
+        slot = SLOTS.find((s) => keys![s] === undefined);
+        if (!slot) {
+          throw new RotationError('ROTATION_REFUSED', `Both key slots of user ${value.user} hold other keys (RSA_PUBLIC_KEY_FP ${keys.RSA_PUBLIC_KEY}, `
+            + `RSA_PUBLIC_KEY_2_FP ${keys.RSA_PUBLIC_KEY_2}); registration never overwrites a key. Unset the one no longer used `
+            + '(ALTER USER ... UNSET RSA_PUBLIC_KEY_2), then deploy again; nothing was changed');
+        }
+        await admin.execute(alterUserSql(value.user, key.spkiBase64, slot).replace(/;$/, ''));
+        const after = await this.describe(admin, value.user);
+        if (after?.[slot] !== key.fingerprint) {
+          throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${value.user} SET ${slot}, DESC USER shows `
+            + `${after?.[slot] ?? 'an empty slot'} instead of ${key.fingerprint}`);
+        }
+      }
+      log('INFO', found ? 'Registration: the key is registered already' : 'Registration: key registered', {
+        secretId: props.secretId, user: value.user, slot, fingerprint: key.fingerprint, userCreated: created,
+      });
+      return {
+        physicalResourceId: registrationId({ account, user: value.user, fingerprint: key.fingerprint, setByUs: !found }),
+        data: { User: value.user, Slot: slot, Fingerprint: key.fingerprint, UserCreated: String(created) },
+      };
+    });
+  }
+
+  /** Unsets the key this resource set, if a slot still holds it. Never drops the user. */
+  async delete(physicalResourceId: string, raw: Record<string, unknown> | undefined): Promise<CustomResourceResult> {
+    const registration = parseRegistrationId(physicalResourceId);
+    const done = { physicalResourceId };
+    if (!registration) {
+      log('INFO', 'Delete: this resource registered nothing', { physicalResourceId });
+      return done;
+    }
+    const props = registrationProperties(raw);
+    if (props.onDelete === 'RETAIN_KEY' || !registration.setByUs) {
+      log('INFO', 'Delete: the key stays registered', {
+        user: registration.user, fingerprint: registration.fingerprint, reason: props.onDelete === 'RETAIN_KEY' ? 'RETAIN_KEY' : 'it was registered before',
+      });
+      return done;
+    }
+    return this.asAdmin(props.adminSecretId, async (admin) => {
+      const keys = await this.describe(admin, registration.user);
+      const slot: KeySlot | undefined = keys && slotHolding(keys, registration.fingerprint);
+      if (!slot) {
+        log('INFO', 'Delete: the key is no longer registered', { user: registration.user, fingerprint: registration.fingerprint });
+        return done;
+      }
+      await admin.execute(unsetKeySql(registration.user, slot).replace(/;$/, ''));
+      const after = await this.describe(admin, registration.user);
+      if (after && after[slot] === registration.fingerprint) {
+        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${registration.user} UNSET ${slot}, DESC USER still shows ${registration.fingerprint}`);
+      }
+      log('INFO', 'Delete: the key this resource set is removed', { user: registration.user, slot, fingerprint: registration.fingerprint });
+      return done;
+    });
+  }
+
+  private async asAdmin<T>(adminSecretId: string, work: (admin: SnowflakeConnector) => Promise<T>): Promise<T> {
+    const admin = this.connectorFor({ ...this.connector, secretId: adminSecretId });
+    try {
+      return await work(admin);
+    } finally {
+      await admin.close();
+    }
+  }
+
+  /** The user's key slots, or undefined when the user does not exist. */
+  private async describe(admin: SnowflakeConnector, user: string): Promise<UserKeys | undefined> {
+    try {
+      return userKeysOf(await admin.fetchAll(describeUserSql(user).replace(/;$/, '')));
+    } catch (error) {
+      if (error instanceof QueryError && error.snowflakeCode === NO_SUCH_USER) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `registration` on SnowflakeKeyPairSecret: the custom resource, its shared provider's
+ * least-privilege role (evaluated offline), its ordering against the key material and the
+ * rotation, cdk-nag, validation.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { KeySource, RegisteredKeyRemoval, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
+import { keyArn, logicalIdOf, REGION, requestsOf, secretArnInTemplate, synth } from '../support/iam-simulate';
+import { nagApp, runNag } from '../support/nag';
+import { testStack } from '../support/stacks';
+
+function setup(registration: Partial<NonNullable<SnowflakeKeyPairSecretProps['registration']>> = {}, props: Partial<SnowflakeKeyPairSecretProps> = {}) {
+  const stack = testStack();
+  const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+  const secret = new SnowflakeKeyPairSecret(stack, 'Loader', {
+    account: 'myorg-myaccount', user: 'SVC_LOADER', role: 'LOADER', warehouse: 'LOAD_WH', registration: { adminSecret: admin, ...registration }, ...props,
+  });
+  return { stack, admin, secret };
+}
+
+function registrations(stack: Stack): any[] {
+  return Object.values<any>(Template.fromStack(stack).findResources('Custom::SnowflakeUserRegistration'));
+}
+
+describe('the custom resource', () => {
+  test('reads the secret and the admin secret, names the key by its fingerprint, and removes only its key by default', () => {
+    const { stack } = setup();
+    const [resource, ...more] = registrations(stack);
+    expect(more).toEqual([]);
+    expect(resource.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^SnowflakeUserRegistrationProviderFunction/), 'Arn'] },
+      ServiceTimeout: '300',
+      SecretId: { Ref: expect.stringMatching(/^Loader/) },
+      AdminSecretId: { Ref: expect.stringMatching(/^Admin/) },
+      CreateUser: 'true',
+      OnDelete: 'REMOVE_KEY',
+      Fingerprint: { 'Fn::GetAtt': [expect.stringMatching(/^LoaderKeyMaterial/), 'PublicKeyFingerprint'] },
+    });
+    // After the key is in the secret, and after the provider's role may read it.
+    expect(resource.DependsOn).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^LoaderKeyMaterial/), expect.stringMatching(/^SnowflakeUserRegistrationProviderRoleDefaultPolicy/),
+    ]));
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.registrationHandler', Runtime: 'nodejs24.x', Architectures: ['arm64'], LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+    });
+  });
+
+  test('options: createUser off, RETAIN_KEY', () => {
+    const [resource] = registrations(setup({ createUser: false, removal: RegisteredKeyRemoval.RETAIN_KEY }).stack);
+    expect(resource.Properties).toEqual(expect.objectContaining({ CreateUser: 'false', OnDelete: 'RETAIN_KEY' }));
+  });
+
+  test('one provider function per stack, however many secrets register', () => {
+    const { stack, admin } = setup();
+    new SnowflakeKeyPairSecret(stack, 'Reporter', { account: 'myorg-myaccount', user: 'SVC_REPORTER', registration: { adminSecret: admin } });
+    expect(registrations(stack)).toHaveLength(2);
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.registrationHandler' }, 1);
+  });
+
+  test('without registration, no custom resource and no provider', () => {
+    const stack = testStack();
+    new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER' });
+    expect(registrations(stack)).toEqual([]);
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.registrationHandler' }, 0);
+  });
+
+  test('with rotation too, the rotation schedule waits for the registration', () => {
+    const { stack } = setup({}, {});
+    const withRotation = testStack();
+    const admin = new SnowflakeKeyPairSecret(withRotation, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+    new SnowflakeKeyPairSecret(withRotation, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: admin },
+    });
+    const schedules = Object.values<any>(Template.fromStack(withRotation).findResources('AWS::SecretsManager::RotationSchedule'));
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0].DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^LoaderRegistration/)]));
+    // (control) without rotation there is no schedule to order.
+    expect(Template.fromStack(stack).findResources('AWS::SecretsManager::RotationSchedule')).toEqual({});
+  });
+
+  test('with restrictReadToGrantees, the provider is one of the readers', () => {
+    const { stack } = setup({}, { restrictReadToGrantees: true });
+    const policy = Template.fromStack(stack).findResources('AWS::SecretsManager::ResourcePolicy');
+    const deny = Object.values<any>(policy)[0].Properties.ResourcePolicy.Statement.find((s: any) => s.Sid === 'DenyReadExceptGrantees');
+    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual(expect.arrayContaining([
+      { 'Fn::GetAtt': [expect.stringMatching(/^SnowflakeUserRegistrationProviderRole/), 'Arn'] },
+    ]));
+  });
+});
+
+describe('least privilege, evaluated offline', () => {
+  const stack = testStack();
+  const key = new kms.Key(stack, 'Key');
+  const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+  new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, registration: { adminSecret: admin } });
+  new SnowflakeKeyPairSecret(stack, 'Other', { account: 'myorg-myaccount', user: 'SVC_OTHER' });
+  const template = synth(stack);
+  const own = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Loader'));
+  const adminArn = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Admin'));
+  const other = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Other'));
+  const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'Key');
+  const request = requestsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'SnowflakeUserRegistrationProviderRole'), keyId);
+  const current = { 'secretsmanager:VersionStage': 'AWSCURRENT' };
+
+  test.each([['its secret', () => own], ['the admin secret', () => adminArn]])('GetSecretValue on %s at AWSCURRENT: allowed; other stages: denied', async (_, arn) => {
+    expect(await request('secretsmanager:GetSecretValue', arn(), current)).toBe('Allowed');
+    expect(await request('secretsmanager:GetSecretValue', arn(), { 'secretsmanager:VersionStage': 'AWSPREVIOUS' })).toBe('ImplicitlyDenied');
+  });
+
+  test('another secret: denied', async () => {
+    expect(await request('secretsmanager:GetSecretValue', other, current)).toBe('ImplicitlyDenied');
+  });
+
+  test.each(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:DeleteSecret'])('%s on its secret: denied (it only reads)', async (action) => {
+    expect(await request(action, own)).toBe('ImplicitlyDenied');
+  });
+
+  test('KMS Decrypt through Secrets Manager only', async () => {
+    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` };
+    expect(await request('kms:Decrypt', keyArn(keyId), via)).toBe('Allowed');
+    expect(await request('kms:Decrypt', keyArn(keyId))).toBe('ImplicitlyDenied');
+  });
+});
+
+test('cdk-nag: a secret with registration (and rotation) leaves nothing unacknowledged', () => {
+  const app = nagApp();
+  const stack = new Stack(app, 'Registering', { env: { account: '123456789012', region: 'us-east-1' } });
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN', encryptionKey: key });
+  new SnowflakeKeyPairSecret(stack, 'Loader', {
+    account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, registration: { adminSecret: admin }, rotation: { adminSecret: admin },
+  });
+  const result = runNag(app);
+  expect(result.findings).toEqual([]);
+  // (control) the provider's acknowledgements are there, each with its reason.
+  const onProvider = result.acknowledged.filter((a) => a.path.startsWith('Registering/SnowflakeUserRegistrationProvider/'));
+  expect(onProvider.length).toBeGreaterThan(0);
+  expect(onProvider.every((a) => a.reason.length > 40)).toBe(true);
+});
+
+describe('validation', () => {
+  test('a key brought by the user cannot be registered at deploy', () => {
+    expect(() => setup({}, { keySource: KeySource.bringYourOwn() })).toThrow(/registration needs a key generated at deploy time, and keySource is KeySource\.bringYourOwn\(\)/);
+  });
+
+  test('(passing case) a generated key with another secret as admin is accepted', () => {
+    expect(() => setup()).not.toThrow();
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * End to end: registration at deploy. The bundled function (assets/rotation, export
+ * registrationHandler) runs in a warm Lambda-like process, receives CloudFormation's custom-resource
+ * events and answers on a loopback response URL; it reads the secrets from moto's Secrets Manager
+ * through the real AWS SDK and signs in to the local Snowflake endpoint as an administrator through
+ * the real driver.
+ */
+import '../support/local-snowflake/driver-env';
+import { randomUUID } from 'node:crypto';
+import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
+import { AwsSide, leaks } from '../support/connector-fixture';
+import { rsaKey, TestKey } from '../support/keys';
+import { assetDir } from '../support/lambda-process';
+import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
+import { fingerprintOf, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
+import { ACCOUNT, login, slotsOf } from '../support/rotation-fixture';
+import { scanText } from '../support/secret-scan';
+
+let aws: AwsSide;
+let snowflake: LocalSnowflake;
+let responses: ResponseServer;
+let fn: LambdaInstance;
+let counter = 0;
+
+beforeAll(async () => {
+  [aws, snowflake, responses] = await Promise.all([AwsSide.start(), startLocalSnowflake(), startResponseServer()]);
+  fn = await startLambdaInstance('index.js', assetDir('rotation'), { ...aws.env(), SNOWFLAKE_ENDPOINT_URL: snowflake.url }, 'registrationHandler');
+});
+
+afterAll(async () => {
+  try {
+    expect(aws.secrets.length).toBeGreaterThan(0);
+    expect(leaks(fn.output(), aws.secrets)).toEqual([]);
+    expect(scanText(responses.raw.join('\n'), 'custom-resource responses', aws.secrets, false)).toEqual([]);
+  } finally {
+    await fn?.stop();
+    await Promise.all([aws?.stop(), snowflake?.stop(), responses?.close()]);
+  }
+});
+
+interface Admin {
+  readonly secretId: string;
+  readonly role: string;
+}
+
+/** An administrator whose role may create users (and so owns the users it creates). */
+async function admin(privileges: 'create-user' | 'none' = 'create-user'): Promise<Admin> {
+  const n = ++counter;
+  const key = rsaKey();
+  aws.rememberKey(key);
+  const role = `REGISTRAR_${n}`;
+  snowflake.addUser({ name: `ADMIN_${n}`, publicKeys: [key.publicPem], defaultRole: role });
+  await snowflake.sql(`CREATE ROLE IF NOT EXISTS "${role}"`);
+  if (privileges === 'create-user') await snowflake.sql(`GRANT CREATE USER ON ACCOUNT TO ROLE "${role}"`);
+  await snowflake.sql(`GRANT ROLE "${role}" TO USER "ADMIN_${n}"`);
+  return { role, secretId: await aws.createSecret({ account: ACCOUNT, user: `ADMIN_${n}`, privateKey: key.pkcs8Pem, role }) };
+}
+
+/** A service user's secret, as the key-material custom resource leaves it. */
+async function serviceSecret(key: TestKey, user = `SVC_REG_${++counter}`): Promise<{ user: string; secretId: string }> {
+  aws.rememberKey(key);
+  const secretId = await aws.createSecret({ account: ACCOUNT, user, privateKey: key.pkcs8Pem, role: 'LOADER', warehouse: 'LOAD_WH' });
+  return { user, secretId };
+}
+
+interface Answer {
+  readonly Status: 'SUCCESS' | 'FAILED';
+  readonly PhysicalResourceId: string;
+  readonly Reason?: string;
+  readonly Data?: Record<string, string>;
+}
+
+async function send(
+  requestType: 'Create' | 'Update' | 'Delete',
+  props: { secretId: string; adminSecretId: string; createUser?: boolean; onDelete?: string },
+  physicalResourceId?: string,
+): Promise<Answer> {
+  const key = `req-${randomUUID()}`;
+  const event = {
+    RequestType: requestType,
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
+    ResponseURL: responses.url(key),
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/test/1',
+    RequestId: key,
+    LogicalResourceId: 'LoaderRegistration',
+    ResourceType: 'Custom::SnowflakeUserRegistration',
+    ...(physicalResourceId ? { PhysicalResourceId: physicalResourceId } : {}),
+    ResourceProperties: {
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
+      SecretId: props.secretId,
+      AdminSecretId: props.adminSecretId,
+      CreateUser: String(props.createUser ?? true),
+      OnDelete: props.onDelete ?? 'REMOVE_KEY',
+    },
+  };
+  const invocation = await fn.invoke(event);
+  expect(invocation.error).toBeUndefined();
+  const answer = responses.bodies.get(key) as unknown as Answer;
+  expect(answer).toBeDefined();
+  return answer;
+}
+
+test('create: a new service user with the generated key, which then signs in; delete: the key goes, the user stays', async () => {
+  const { secretId: adminSecretId } = await admin();
+  const key = rsaKey();
+  const { user, secretId } = await serviceSecret(key);
+  expect(snowflake.describeUser(user)).toBeUndefined();
+
+  const created = await send('Create', { secretId, adminSecretId });
+  expect(created.Status).toBe('SUCCESS');
+  expect(created.Data).toEqual({ User: user, Slot: 'RSA_PUBLIC_KEY', Fingerprint: fingerprintOf(key.publicPem), UserCreated: 'true' });
+  const described = snowflake.describeUser(user)!;
+  expect(described).toEqual(expect.objectContaining({ rsaPublicKeyFp: fingerprintOf(key.publicPem), defaultRole: 'LOADER', defaultWarehouse: 'LOAD_WH' }));
+  expect(await login(snowflake, user, { privateKeyPem: key.pkcs8Pem })).toBe('ok');
+
+  // A retried Create (CloudFormation re-sends when it did not get the answer) changes nothing.
+  const again = await send('Create', { secretId, adminSecretId });
+  expect(again).toEqual(expect.objectContaining({ Status: 'SUCCESS' }));
+  expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(key.publicPem), undefined]);
+
+  const deleted = await send('Delete', { secretId, adminSecretId }, created.PhysicalResourceId);
+  expect(deleted.Status).toBe('SUCCESS');
+  expect(slotsOf(snowflake, user)).toEqual([undefined, undefined]);
+  expect(snowflake.describeUser(user)).toBeDefined();
+  expect(await login(snowflake, user, { privateKeyPem: key.pkcs8Pem })).toBe('390144');
+});
+
+test('an existing user: the key goes into the free slot; a key registered before the deployment is never removed', async () => {
+  const { secretId: adminSecretId, role } = await admin();
+  const [theirs, ours] = [rsaKey(), rsaKey()];
+  const { user, secretId } = await serviceSecret(ours);
+  snowflake.addUser({ name: user, publicKeys: [theirs.publicPem] });
+  await snowflake.sql(`GRANT OWNERSHIP ON USER "${user}" TO ROLE "${role}"`);
+
+  const created = await send('Create', { secretId, adminSecretId });
+  expect(created.Status).toBe('SUCCESS');
+  expect(created.Data).toEqual(expect.objectContaining({ Slot: 'RSA_PUBLIC_KEY_2', UserCreated: 'false' }));
+  expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(theirs.publicPem), fingerprintOf(ours.publicPem)]);
+
+  expect((await send('Delete', { secretId, adminSecretId }, created.PhysicalResourceId)).Status).toBe('SUCCESS');
+  expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(theirs.publicPem), undefined]);
+
+  // (the other side) a key that was registered before the deployment stays after delete.
+  snowflake.setPublicKey(user, 2, ours.publicPem);
+  const found = await send('Create', { secretId, adminSecretId });
+  expect(found.Status).toBe('SUCCESS');
+  expect((await send('Delete', { secretId, adminSecretId }, found.PhysicalResourceId)).Status).toBe('SUCCESS');
+  expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(theirs.publicPem), fingerprintOf(ours.publicPem)]);
+});
+
+test('RETAIN_KEY: delete leaves the key registered', async () => {
+  const { secretId: adminSecretId } = await admin();
+  const key = rsaKey();
+  const { user, secretId } = await serviceSecret(key);
+  const created = await send('Create', { secretId, adminSecretId, onDelete: 'RETAIN_KEY' });
+  expect((await send('Delete', { secretId, adminSecretId, onDelete: 'RETAIN_KEY' }, created.PhysicalResourceId)).Status).toBe('SUCCESS');
+  expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(key.publicPem), undefined]);
+});
+
+test('update with a new key: it is registered beside the old one, and deleting the old registration removes only the old key', async () => {
+  const { secretId: adminSecretId } = await admin();
+  const [oldKey, newKey] = [rsaKey(), rsaKey()];
+  const { user, secretId } = await serviceSecret(oldKey);
+  const created = await send('Create', { secretId, adminSecretId });
+  // An update with unchanged key keeps the physical id: CloudFormation then deletes nothing.
+  const same = await send('Update', { secretId, adminSecretId, onDelete: 'RETAIN_KEY' }, created.PhysicalResourceId);
+  expect(same.PhysicalResourceId).toBe(created.PhysicalResourceId);
+
+  aws.rememberKey(newKey);
+  await aws.putSecret(secretId, { account: ACCOUNT, user, privateKey: newKey.pkcs8Pem, role: 'LOADER', warehouse: 'LOAD_WH' });
+  const updated = await send('Update', { secretId, adminSecretId }, created.PhysicalResourceId);
+  expect(updated.Status).toBe('SUCCESS');
+  expect(updated.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
+  expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(oldKey.publicPem), fingerprintOf(newKey.publicPem)]);
+  // CloudFormation's clean-up of the replaced resource.
+  expect((await send('Delete', { secretId, adminSecretId }, created.PhysicalResourceId)).Status).toBe('SUCCESS');
+  expect(slotsOf(snowflake, user)).toEqual([undefined, fingerprintOf(newKey.publicPem)]);
+  expect(await login(snowflake, user, { privateKeyPem: newKey.pkcs8Pem })).toBe('ok');
+});
+
+describe('failures: a clear reason, and nothing changed', () => {
+  test('both slots hold other keys: registration never overwrites one', async () => {
+    const { secretId: adminSecretId, role } = await admin();
+    const [a, b, ours] = [rsaKey(), rsaKey(), rsaKey()];
+    const { user, secretId } = await serviceSecret(ours);
+    snowflake.addUser({ name: user, publicKeys: [a.publicPem, b.publicPem] });
+    await snowflake.sql(`GRANT OWNERSHIP ON USER "${user}" TO ROLE "${role}"`);
+    const answer = await send('Create', { secretId, adminSecretId });
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(new RegExp(`Both key slots of user ${user} hold other keys .*registration never overwrites a key`));
+    expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(a.publicPem), fingerprintOf(b.publicPem)]);
+    // A failed Create's clean-up Delete succeeds and touches nothing.
+    expect((await send('Delete', { secretId, adminSecretId }, answer.PhysicalResourceId)).Status).toBe('SUCCESS');
+    expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(a.publicPem), fingerprintOf(b.publicPem)]);
+  });
+
+  test('the administrator may not create users', async () => {
+    const { secretId: adminSecretId } = await admin('none');
+    const { user, secretId } = await serviceSecret(rsaKey());
+    const answer = await send('Create', { secretId, adminSecretId });
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(/Insufficient privileges/);
+    expect(snowflake.describeUser(user)).toBeUndefined();
+  });
+
+  test('createUser off and no such user', async () => {
+    const { secretId: adminSecretId } = await admin();
+    const { user, secretId } = await serviceSecret(rsaKey());
+    const answer = await send('Create', { secretId, adminSecretId, createUser: false });
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`User ${user} does not exist (or the administrator's role cannot see it), and createUser is off`);
+    expect(snowflake.describeUser(user)).toBeUndefined();
+  });
+});

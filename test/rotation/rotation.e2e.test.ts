@@ -1,0 +1,259 @@
+/**
+ * End to end: the bundled rotation function (assets/rotation) in a warm Lambda-like process runs
+ * the four steps as Secrets Manager does (the secret's ARN, a new token, each step retried),
+ * through the real AWS SDK against moto's Secrets Manager and through the real driver against the
+ * local Snowflake endpoint, signing in as a rotator whose role may change the service user's key
+ * slots and nothing else. Logins are checked with the real driver, as a new function would sign in.
+ */
+import '../support/local-snowflake/driver-env';
+import { randomUUID } from 'node:crypto';
+import { encryptedPem, rsaKey } from '../support/keys';
+import { LambdaInstance } from '../support/lambda-runtime';
+import { fingerprintOf } from '../support/local-snowflake';
+import {
+  login, rotate, rotationInstance, rotationSubject, RotationSubject, runStep, slotsOf, stagesOf, stepEvent, storedKey, useRotationWorld, versionWith,
+} from '../support/rotation-fixture';
+
+/** What the driver reports for a rejected key-pair login. */
+const REJECTED = '390144';
+
+const world = useRotationWorld();
+
+beforeEach(() => world.snowflake.faults.reset());
+
+async function fnFor(subject: RotationSubject, env: Record<string, string> = {}): Promise<LambdaInstance> {
+  const instance = await rotationInstance(world.aws, world.snowflake, subject, env);
+  world.instances.push(instance);
+  return instance;
+}
+
+/** How many embedded-metric-format lines of each rotation metric (not the connector's) an output holds. */
+function metrics(output: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{"_aws"')) continue;
+    const doc = JSON.parse(line);
+    expect(doc._aws.CloudWatchMetrics[0].Namespace).toBe('CdkSnowflakeKeypair');
+    for (const { Name } of doc._aws.CloudWatchMetrics[0].Metrics) if (Name.startsWith('Rotation')) counts[Name] = (counts[Name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function failingStep(fn: LambdaInstance, step: Parameters<typeof stepEvent>[0], secretId: string, token: string) {
+  const invocation = await fn.invoke(stepEvent(step, secretId, token));
+  expect(invocation.error).toBeDefined();
+  return invocation.error!;
+}
+
+describe('a rotation, as Secrets Manager runs it', () => {
+  test('each step retried: the new key signs in, and the old one until the next rotation retires it', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+
+    const token = await rotate(fn, subject.secretId, { retries: true });
+
+    const stages = await stagesOf(world.aws, subject.secretId);
+    expect(stages[token]).toEqual(['AWSCURRENT']);
+    expect(stages[first.versionId]).toEqual(['AWSPREVIOUS']);
+    expect(Object.values(stages).flat()).not.toContain('AWSPENDING');
+    const second = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(second.fingerprint).not.toBe(first.fingerprint);
+    // Every other field is kept.
+    const { privateKey: _a, ...rest1 } = first.value;
+    const { privateKey: _b, ...rest2 } = second.value;
+    expect(rest2).toEqual(rest1);
+    // The new key went into the free slot; the old key stays until the next rotation.
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, second.fingerprint]);
+    expect(await login(world.snowflake, subject.user, second)).toBe('ok');
+    expect(await login(world.snowflake, subject.user, first)).toBe('ok');
+    // The retries did not make a second key: one version per rotation.
+    expect(Object.keys(stages)).toHaveLength(2);
+
+    // The next rotation puts its key in the old key's slot: the old key no longer signs in.
+    const token2 = await rotate(fn, subject.secretId);
+    const third = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(token2);
+    expect(await versionWith(world.aws, subject.secretId, 'AWSPREVIOUS')).toBe(token);
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([third.fingerprint, second.fingerprint]);
+    expect(await login(world.snowflake, subject.user, first)).toBe(REJECTED);
+    expect(await login(world.snowflake, subject.user, second)).toBe('ok');
+    expect(await login(world.snowflake, subject.user, third)).toBe('ok');
+
+    // Each step logged its outcome with fingerprints, and its duration as a metric.
+    expect(fn.output()).toContain('setSecret: pending key registered');
+    expect(fn.output()).toContain(third.fingerprint);
+    expect(metrics(fn.output())).toEqual({ RotationStepMs: 12 });
+  });
+
+  test('RetireOldKey.immediately(): the old key signs in until finishSecret, and not after', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'immediately' });
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const seen: Record<string, string> = {};
+    await rotate(fn, subject.secretId, {
+      retries: true,
+      between: async (step) => { seen[step] = await login(world.snowflake, subject.user, first); },
+    });
+    expect(seen).toEqual({ createSecret: 'ok', setSecret: 'ok', testSecret: 'ok', finishSecret: REJECTED });
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([undefined, current.fingerprint]);
+    expect(await login(world.snowflake, subject.user, current)).toBe('ok');
+  });
+
+  test('RetireOldKey.after(grace): the scheduled check changes nothing within the grace period, and retires the key after it', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:2' });
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    await rotate(fn, subject.secretId);
+    const retire = { action: 'retirePreviousKey', SecretId: subject.secretId };
+
+    expect((await fn.invoke(retire)).error).toBeUndefined();
+    expect(await login(world.snowflake, subject.user, first)).toBe('ok');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await fn.invoke(retire)).error).toBeUndefined();
+    expect(await login(world.snowflake, subject.user, first)).toBe(REJECTED);
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(await login(world.snowflake, subject.user, current)).toBe('ok');
+    // Run again: nothing left to retire, and no error.
+    expect((await fn.invoke(retire)).error).toBeUndefined();
+  });
+
+  test('an encrypted key is replaced by an encrypted key with a new passphrase', async () => {
+    const key = rsaKey();
+    const passphrase = `pass-${randomUUID()}`;
+    world.aws.remember(encryptedPem(key, passphrase), passphrase);
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    // Replace the first value by an encrypted key, registered in place of the first one.
+    world.snowflake.setPublicKey(subject.user, 1, key.publicPem);
+    const encrypted = { account: world.snowflake.account, user: subject.user, privateKey: encryptedPem(key, passphrase), passphrase };
+    await world.aws.putSecret(subject.secretId, encrypted);
+    const fn = await fnFor(subject);
+    await rotate(fn, subject.secretId);
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(current.privateKeyPem).toContain('ENCRYPTED PRIVATE KEY');
+    expect(current.passphrase).toBeDefined();
+    expect(current.passphrase).not.toBe(passphrase);
+    expect(await login(world.snowflake, subject.user, current)).toBe('ok');
+  });
+});
+
+describe('fault cases: each ends with AWSCURRENT still working and a clear error', () => {
+  /** AWSCURRENT is still the first version, and it signs in. */
+  async function currentStillWorks(subject: RotationSubject, firstVersion: string): Promise<void> {
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(firstVersion);
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(await login(world.snowflake, subject.user, current)).toBe('ok');
+  }
+
+  test('the rotator lacks the privilege: setSecret fails and changes nothing; granted, the retry succeeds', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake, { grant: false });
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    const error = await failingStep(fn, 'setSecret', subject.secretId, token);
+    expect(error.errorMessage).toMatch(/Insufficient privileges to operate on user 'SVC_ROT_\d+'/);
+    expect(metrics(fn.output())).toEqual({ RotationStepMs: 1, RotationFailures: 1 });
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, undefined]);
+    await currentStillWorks(subject, first.versionId);
+
+    // (passing case) with the grant, Secrets Manager's retry of the same rotation goes through.
+    await world.snowflake.sql(`GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER "${subject.user}" TO ROLE "${subject.rotatorRole}"`);
+    for (const step of ['setSecret', 'testSecret', 'finishSecret'] as const) await runStep(fn, step, subject.secretId, token);
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(token);
+  });
+
+  test('the rotator may change this user only: a rotation of another user\'s secret fails', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const other = await rotationSubject(world.aws, world.snowflake);
+    // The first subject's rotator, pointed at the other subject's secret.
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, other.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', other.secretId, token);
+    const error = await failingStep(fn, 'setSecret', other.secretId, token);
+    expect(error.errorMessage).toMatch(/Insufficient privileges/);
+    expect(slotsOf(world.snowflake, other.user)).toEqual([first.fingerprint, undefined]);
+    await currentStillWorks(other, first.versionId);
+  });
+
+  test('an unknown key in the free slot: setSecret refuses, naming the slot and fingerprint; overwriteUnknownKeys lets it through', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const stranger = rsaKey();
+    world.snowflake.setPublicKey(subject.user, 2, stranger.publicPem);
+    const strangerFp = fingerprintOf(stranger.publicPem);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    const error = await failingStep(fn, 'setSecret', subject.secretId, token);
+    expect(error.code).toBe('ROTATION_REFUSED');
+    expect(error.errorMessage).toContain(`RSA_PUBLIC_KEY_2 of user ${subject.user} holds ${strangerFp}`);
+    expect(error.errorMessage).toMatch(/overwriteUnknownKeys/);
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, strangerFp]);
+    await currentStillWorks(subject, first.versionId);
+
+    // (passing case) opted in, the same rotation overwrites the slot.
+    const overwriting = await fnFor(subject, { SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' });
+    for (const step of ['setSecret', 'testSecret', 'finishSecret'] as const) await runStep(overwriting, step, subject.secretId, token);
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, current.fingerprint]);
+  });
+
+  test('the test step fails (the pending key is refused at login): AWSCURRENT stays; the retry succeeds once it is accepted', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    await runStep(fn, 'setSecret', subject.secretId, token);
+    const pending = await storedKey(world.aws, subject.secretId, { VersionId: token, VersionStage: 'AWSPENDING' });
+    world.snowflake.faults.rejectKey(pending.fingerprint);
+    const error = await failingStep(fn, 'testSecret', subject.secretId, token);
+    expect(error.code).toBe('ROTATION_TEST_FAILED');
+    expect(error.errorMessage).toContain(`The pending key (${pending.fingerprint}) could not sign in as ${subject.user}`);
+    await currentStillWorks(subject, first.versionId);
+
+    world.snowflake.faults.allowKey(pending.fingerprint);
+    await runStep(fn, 'testSecret', subject.secretId, token);
+    await runStep(fn, 'finishSecret', subject.secretId, token);
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(token);
+  });
+
+  test('a crash between steps: a new instance takes the rotation up again, with no second key', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    let fn = await fnFor(subject);
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    const pending = await storedKey(world.aws, subject.secretId, { VersionId: token, VersionStage: 'AWSPENDING' });
+
+    await fn.stop();
+    fn = await fnFor(subject);
+    await currentStillWorks(subject, first.versionId);
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    expect((await storedKey(world.aws, subject.secretId, { VersionId: token, VersionStage: 'AWSPENDING' })).fingerprint).toBe(pending.fingerprint);
+    await runStep(fn, 'setSecret', subject.secretId, token);
+
+    await fn.stop();
+    fn = await fnFor(subject);
+    await currentStillWorks(subject, first.versionId);
+    await runStep(fn, 'setSecret', subject.secretId, token);
+    expect(fn.output()).toContain('the pending key is registered already; nothing to do');
+    await runStep(fn, 'testSecret', subject.secretId, token);
+    await runStep(fn, 'finishSecret', subject.secretId, token);
+
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(token);
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, pending.fingerprint]);
+    expect(Object.keys(await stagesOf(world.aws, subject.secretId))).toHaveLength(2);
+  });
+
+  test('a step with a token that is not this rotation\'s is refused', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const error = await failingStep(fn, 'setSecret', subject.secretId, randomUUID());
+    expect(error.code).toBe('ROTATION_STATE');
+    expect(error.errorMessage).toMatch(/has no staging label: it is not this rotation's/);
+  });
+});
