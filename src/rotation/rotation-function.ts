@@ -106,6 +106,9 @@ function validate(scope: Construct, schedule: Duration, retire: RetireOldKey): v
   if (!Token.isUnresolved(schedule.toSeconds())) {
     if (schedule.toSeconds() < Duration.hours(4).toSeconds()) fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at most every 4 hours.`);
     if (schedule.toSeconds() > Duration.days(1000).toSeconds()) fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at least every 1,000 days.`);
+    if (schedule.toSeconds() % 3600 !== 0) {
+      fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager's rate() takes whole hours or days, for example Duration.hours(5).`);
+    }
   }
   const grace = retire._gracePeriod;
   if (grace && !Token.isUnresolved(grace.toSeconds())) {

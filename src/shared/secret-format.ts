@@ -14,6 +14,13 @@ export const KEY_FIELDS = ['privateKey', 'passphrase'] as const;
 /** Not secret: the settings the stored key was generated with (generate mode), kept with the key. */
 export const KEY_SETTINGS_FIELD = 'keySettings';
 
+/**
+ * Non-secret field the rotation keeps: the fingerprints (`SHA256:...`) of the keys this secret held
+ * before its current one, newest first, at most five. A slot holding one of them is the rotation's
+ * to reuse or retire; any other key in a slot is someone else's (docs/rotation.md).
+ */
+export const PREVIOUS_KEYS_FIELD = 'previousKeyFingerprints';
+
 export type ConnectionField = typeof CONNECTION_FIELDS[number];
 export type KeyField = typeof KEY_FIELDS[number];
 

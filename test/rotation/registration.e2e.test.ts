@@ -203,6 +203,17 @@ describe('failures: a clear reason, and nothing changed', () => {
     expect(snowflake.describeUser(user)).toBeUndefined();
   });
 
+  test('an existing user the administrator holds no privilege on: DESC USER is refused, and nothing changes', async () => {
+    const { secretId: adminSecretId } = await admin();
+    const [theirs, ours] = [rsaKey(), rsaKey()];
+    const { user, secretId } = await serviceSecret(ours);
+    snowflake.addUser({ name: user, publicKeys: [theirs.publicPem] });
+    const answer = await send('Create', { secretId, adminSecretId });
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(/Insufficient privileges to operate on user/);
+    expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(theirs.publicPem), undefined]);
+  });
+
   test('createUser off and no such user', async () => {
     const { secretId: adminSecretId } = await admin();
     const { user, secretId } = await serviceSecret(rsaKey());

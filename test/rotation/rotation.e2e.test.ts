@@ -7,6 +7,7 @@
  */
 import '../support/local-snowflake/driver-env';
 import { randomUUID } from 'node:crypto';
+import { PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { encryptedPem, rsaKey } from '../support/keys';
 import { LambdaInstance } from '../support/lambda-runtime';
 import { fingerprintOf } from '../support/local-snowflake';
@@ -59,10 +60,11 @@ describe('a rotation, as Secrets Manager runs it', () => {
     expect(Object.values(stages).flat()).not.toContain('AWSPENDING');
     const second = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
     expect(second.fingerprint).not.toBe(first.fingerprint);
-    // Every other field is kept.
+    // Every other field is kept, and the secret records the key it held before.
     const { privateKey: _a, ...rest1 } = first.value;
-    const { privateKey: _b, ...rest2 } = second.value;
+    const { privateKey: _b, previousKeyFingerprints, ...rest2 } = second.value;
     expect(rest2).toEqual(rest1);
+    expect(previousKeyFingerprints).toEqual([first.fingerprint]);
     // The new key went into the free slot; the old key stays until the next rotation.
     expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, second.fingerprint]);
     expect(await login(world.snowflake, subject.user, second)).toBe('ok');
@@ -135,6 +137,112 @@ describe('a rotation, as Secrets Manager runs it', () => {
     expect(current.passphrase).toBeDefined();
     expect(current.passphrase).not.toBe(passphrase);
     expect(await login(world.snowflake, subject.user, current)).toBe('ok');
+  });
+});
+
+describe('writes to the secret between rotations', () => {
+  /**
+   * What the key-material custom resource writes on a settings-only update: a new AWSCURRENT
+   * version with the same key, other fields kept. (A plain PutSecretValue after a rotation leaves
+   * moto with two AWSCURRENT versions, so the labels are moved as Secrets Manager moves them.)
+   */
+  async function settingsUpdate(subject: RotationSubject, patch: Record<string, unknown>): Promise<void> {
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await world.aws.sm.send(new PutSecretValueCommand({
+      SecretId: subject.secretId, ClientRequestToken: token, SecretString: JSON.stringify({ ...current.value, ...patch }), VersionStages: ['UPDATE'],
+    }));
+    await world.aws.sm.send(new UpdateSecretVersionStageCommand({
+      SecretId: subject.secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: current.versionId,
+    }));
+    await world.aws.sm.send(new UpdateSecretVersionStageCommand({ SecretId: subject.secretId, VersionStage: 'UPDATE', RemoveFromVersionId: token }));
+  }
+
+  test('a settings update moves AWSPREVIOUS onto the current key: the next rotation still reuses the old key\'s slot', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    await rotate(fn, subject.secretId);
+    const second = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(second.value.previousKeyFingerprints).toEqual([first.fingerprint]);
+    await settingsUpdate(subject, { warehouse: 'OTHER_WH' });
+    // AWSPREVIOUS now holds the current key; the secret's own record still names the first key.
+    expect((await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSPREVIOUS' })).fingerprint).toBe(second.fingerprint);
+
+    await rotate(fn, subject.secretId);
+    const third = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([third.fingerprint, second.fingerprint]);
+    expect(third.value.warehouse).toBe('OTHER_WH');
+    expect(third.value.previousKeyFingerprints).toEqual([second.fingerprint, first.fingerprint]);
+  });
+
+  test('(failing case) without the record, the same slot is refused as someone else\'s key', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    await rotate(fn, subject.secretId);
+    await settingsUpdate(subject, { previousKeyFingerprints: [] });
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    const error = await failingStep(fn, 'setSecret', subject.secretId, token);
+    expect(error.code).toBe('ROTATION_REFUSED');
+  });
+
+  test('RetireOldKey.after: a settings update does not hide the old key from the retirement check', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:1' });
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    await rotate(fn, subject.secretId);
+    await settingsUpdate(subject, { warehouse: 'OTHER_WH' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await fn.invoke({ action: 'retirePreviousKey', SecretId: subject.secretId })).error).toBeUndefined();
+    expect(await login(world.snowflake, subject.user, first)).toBe(REJECTED);
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([undefined, current.fingerprint]);
+  });
+
+  test('the retirement check waits while a rotation is under way', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:1' });
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    await rotate(fn, subject.secretId);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    expect((await fn.invoke({ action: 'retirePreviousKey', SecretId: subject.secretId })).error).toBeUndefined();
+    expect(fn.output()).toContain('A rotation is under way; the previous key is retired after it');
+    expect(await login(world.snowflake, subject.user, first)).toBe('ok');
+  });
+});
+
+describe('Secrets Manager testing the configuration (a schedule deployed without rotating)', () => {
+  test('a pending version that copies AWSCURRENT: testSecret checks both secrets read, signs in nowhere, and moves nothing', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await world.aws.sm.send(new PutSecretValueCommand({
+      SecretId: subject.secretId, ClientRequestToken: token, SecretString: JSON.stringify(first.value), VersionStages: ['AWSPENDING'],
+    }));
+    const logins = world.snowflake.counters.logins;
+    await runStep(fn, 'testSecret', subject.secretId, token);
+    expect(world.snowflake.counters.logins).toBe(logins);
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(first.versionId);
+    // A createSecret under that token cannot write a new key there, and says so.
+    const error = await failingStep(fn, 'createSecret', subject.secretId, token);
+    expect(error.code).toBe('ROTATION_STATE');
+    expect(error.errorMessage).toContain('already holds the current key');
+  });
+
+  test('(failing case) the rotator\'s secret cannot be read: the configuration test fails', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject, { SNOWFLAKE_ADMIN_SECRET_ID: 'snowflake/no-such-rotator' });
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await world.aws.sm.send(new PutSecretValueCommand({
+      SecretId: subject.secretId, ClientRequestToken: token, SecretString: JSON.stringify(first.value), VersionStages: ['AWSPENDING'],
+    }));
+    const error = await failingStep(fn, 'testSecret', subject.secretId, token);
+    expect(error.errorType).toBe('ResourceNotFoundException');
   });
 });
 
@@ -247,6 +355,34 @@ describe('fault cases: each ends with AWSCURRENT still working and a clear error
     expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(token);
     expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, pending.fingerprint]);
     expect(Object.keys(await stagesOf(world.aws, subject.secretId))).toHaveLength(2);
+  });
+
+  test('the key change does not take (another writer): setSecret fails its DESC USER check; the retry succeeds', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    world.snowflake.faults.dropKeyChanges(1);
+    const error = await failingStep(fn, 'setSecret', subject.secretId, token);
+    expect(error.code).toBe('ROTATION_VERIFY_FAILED');
+    expect(error.errorMessage).toMatch(/DESC USER shows an empty slot instead of SHA256:/);
+    await currentStillWorks(subject, first.versionId);
+    await runStep(fn, 'setSecret', subject.secretId, token);
+    expect(slotsOf(world.snowflake, subject.user)[1]).toBeDefined();
+  });
+
+  test('the pending key is unset after testSecret: finishSecret refuses to make it current', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await runStep(fn, step, subject.secretId, token);
+    world.snowflake.setPublicKey(subject.user, 2, undefined);
+    const error = await failingStep(fn, 'finishSecret', subject.secretId, token);
+    expect(error.code).toBe('ROTATION_STATE');
+    expect(error.errorMessage).toMatch(/is no longer registered for user SVC_ROT_\d+, so it cannot become current/);
+    await currentStillWorks(subject, first.versionId);
   });
 
   test('a step with a token that is not this rotation\'s is refused', async () => {

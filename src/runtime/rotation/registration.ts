@@ -97,18 +97,26 @@ export class KeyRegistration {
     const key = normalisePrivateKey(value.privateKey, value.passphrase).publicKey;
     const account = value.account.toUpperCase();
     return this.asAdmin(props.adminSecretId, async (admin) => {
-      let keys = await this.describe(admin, value.user);
-      let created = false;
-      if (keys === undefined) {
+      const before = await this.describe(admin, value.user);
+      let keys: UserKeys;
+      if (before === undefined) {
         if (!props.createUser) {
           throw new RotationError('ROTATION_REFUSED', `User ${value.user} does not exist (or the administrator's role cannot see it), and createUser is off. `
             + 'Create the user in Snowflake, or turn createUser on and grant the administrator\'s role CREATE USER');
         }
         const { user, role, warehouse, database, schema } = value;
         await admin.execute(createUserSql({ user, role, warehouse, database, schema, publicKey: key.spkiBase64 }).replace(/;$/, ''));
-        created = true;
-        keys = (await this.describe(admin, value.user)) ?? {} as UserKeys;
+        const after = await this.describe(admin, value.user);
+        if (after === undefined) {
+          // CREATE USER IF NOT EXISTS did nothing: the user exists, and this role may not see it.
+          throw new RotationError('ROTATION_REFUSED', `User ${value.user} exists, but the administrator's role cannot see it (DESC USER fails), `
+            + 'so its keys cannot be checked. Grant the role MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the user (or ownership); nothing was changed');
+        }
+        keys = after;
+      } else {
+        keys = before;
       }
+      const created = before === undefined;
       let slot = slotHolding(keys, key.fingerprint);
       const sameAsBefore = previous?.account === account && previous.user === value.user && previous.fingerprint === key.fingerprint;
       const found = slot !== undefined && !created && !(sameAsBefore && previous.setByUs);

@@ -18,7 +18,8 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { chooseSlot, RotationError, slotHolding, UserKeys, userKeysOf } from './user-keys';
+import { chooseSlot, RotationError, SLOTS, slotHolding, UserKeys, userKeysOf } from './user-keys';
+import { PREVIOUS_KEYS_FIELD } from '../../shared/secret-format';
 import { alterUserSql, describeUserSql, unsetKeySql } from '../../shared/snowflake-sql';
 import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
 import { SnowflakeConnectorError } from '../shared/errors';
@@ -59,7 +60,12 @@ interface KeyVersion {
   readonly bits: number;
   readonly versionId?: string;
   readonly createdDate?: Date;
+  /** The secret's previousKeyFingerprints: keys it held before this one, newest first. */
+  readonly earlier: readonly string[];
 }
+
+/** How many earlier fingerprints the secret keeps. */
+const KEEP_EARLIER = 5;
 
 export class Rotation {
   constructor(
@@ -105,12 +111,23 @@ export class Rotation {
       log('INFO', 'createSecret: the pending version exists already; nothing to do', { secretId, versionId: token, fingerprint: pending.fingerprint });
       return;
     }
+    if (pending) {
+      // A version under this token holds the current key: a new key cannot be written under it.
+      throw new RotationError('ROTATION_STATE', `Version ${token} of ${secretId} already holds the current key (${pending.fingerprint}), so no new key `
+        + 'can be stored under it. Remove its AWSPENDING label and start the rotation again');
+    }
     const encrypt = typeof current!.json.passphrase === 'string' && current!.json.passphrase !== '';
     const generated = await generateRsaKeyPair(Math.max(current!.bits, 2048), encrypt);
     registerSecret(generated.privateKeyPem);
     registerSecret(generated.passphrase);
     const { passphrase: _old, ...rest } = current!.json;
-    const value = { ...rest, privateKey: generated.privateKeyPem, ...(generated.passphrase ? { passphrase: generated.passphrase } : {}) };
+    const earlier = [current!.fingerprint, ...current!.earlier.filter((fp) => fp !== current!.fingerprint)].slice(0, KEEP_EARLIER);
+    const value = {
+      ...rest,
+      privateKey: generated.privateKeyPem,
+      ...(generated.passphrase ? { passphrase: generated.passphrase } : {}),
+      [PREVIOUS_KEYS_FIELD]: earlier,
+    };
     await this.sm.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(value), VersionStages: ['AWSPENDING'] }));
     log('INFO', 'createSecret: new key pair stored as AWSPENDING', {
       secretId,
@@ -135,7 +152,7 @@ export class Rotation {
         });
         return;
       }
-      const choice = chooseSlot(pending.user, keys, current.fingerprint, previous?.fingerprint, this.settings.overwriteUnknownKeys);
+      const choice = chooseSlot(pending.user, keys, current.fingerprint, earlierKeys(current, previous), this.settings.overwriteUnknownKeys);
       await admin.execute(alterUserSql(pending.user, pending.spkiBase64, choice.slot).replace(/;$/, ''));
       const after = await this.describe(admin, pending.user);
       if (after[choice.slot] !== pending.fingerprint) {
@@ -153,9 +170,24 @@ export class Rotation {
     });
   }
 
-  /** A login with the pending key, and `SELECT 1`. */
+  /**
+   * A login with the pending key, and `SELECT 1`. When the pending version has no new key (no
+   * value yet, or a copy of AWSCURRENT), this is Secrets Manager testing the configuration (as it
+   * does when a schedule is deployed without rotating): the secret and the rotator's secret must
+   * read and parse, and nothing signs in, so the deploy does not depend on Snowflake.
+   */
   async testSecret(secretId: string, token: string): Promise<void> {
-    const pending = (await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }))!;
+    const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
+    const pending = await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }, true);
+    if (!pending || pending.fingerprint === current.fingerprint) {
+      const admin = await this.sm.send(new GetSecretValueCommand({ SecretId: this.settings.adminSecretId, VersionStage: 'AWSCURRENT' }));
+      const rotator = parseSecretValue(this.settings.adminSecretId, admin.SecretString);
+      normalisePrivateKey(rotator.privateKey, rotator.passphrase);
+      log('INFO', 'testSecret: no new key in this version; the configuration checks out (the secret and the rotator\'s secret read)', {
+        secretId, versionId: token, currentFingerprint: current.fingerprint,
+      });
+      return;
+    }
     const connector = this.connectorFor({ ...this.settings.connector, secretId, secretReader: { versionId: token } });
     try {
       const row = await connector.fetchOne('SELECT 1 AS OK');
@@ -176,6 +208,14 @@ export class Rotation {
     const stages = (await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
     const currentVersion = Object.keys(stages).find((id) => stages[id].includes('AWSCURRENT'));
     if (currentVersion !== token) {
+      // Only a key that signs in becomes current: someone may have unset it since testSecret.
+      const pending = (await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }))!;
+      await this.asRotator(async (admin) => {
+        if (!slotHolding(await this.describe(admin, pending.user), pending.fingerprint)) {
+          throw new RotationError('ROTATION_STATE', `The pending key (${pending.fingerprint}) is no longer registered for user ${pending.user}, `
+            + 'so it cannot become current; AWSCURRENT is unchanged. Find out who changed the user\'s keys, then rotate again');
+        }
+      });
       await this.sm.send(new UpdateSecretVersionStageCommand({
         SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, ...(currentVersion ? { RemoveFromVersionId: currentVersion } : {}),
       }));
@@ -189,42 +229,49 @@ export class Rotation {
   }
 
   /**
-   * Unsets the slot holding the previous key (AWSPREVIOUS), if it still holds it; with a grace
-   * period, only once AWSCURRENT is that old. Run by finishSecret, or on a schedule.
+   * Unsets the slots holding keys this secret held before (AWSPREVIOUS's, and the secret's
+   * previousKeyFingerprints), while the current key is registered; with a grace period, only once
+   * AWSCURRENT is that old. Run by finishSecret, or on a schedule; never while a rotation is under
+   * way (its pending key may be going into one of those slots).
    */
   async retirePrevious(secretId: string, now: Date = new Date()): Promise<void> {
-    const previous = await this.read(secretId, { VersionStage: 'AWSPREVIOUS' }, true);
-    if (!previous) {
-      log('INFO', 'No previous version; no key to retire', { secretId });
+    const stages = (await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
+    if (Object.values(stages).some((labels) => labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT'))) {
+      log('INFO', 'A rotation is under way; the previous key is retired after it', { secretId });
+      return;
+    }
+    const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
+    const earlier = earlierKeys(current, await this.read(secretId, { VersionStage: 'AWSPREVIOUS' }, true));
+    if (earlier.length === 0) {
+      log('INFO', 'No earlier key; nothing to retire', { secretId });
       return;
     }
     if (this.settings.retire.kind === 'after') {
-      const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
       const age = (now.getTime() - (current.createdDate?.getTime() ?? now.getTime())) / 1000;
       if (age < this.settings.retire.seconds) {
-        log('INFO', 'The previous key is still in its grace period', { secretId, fingerprint: previous.fingerprint, ageSeconds: Math.floor(age), graceSeconds: this.settings.retire.seconds });
+        log('INFO', 'The previous key is still in its grace period', { secretId, ageSeconds: Math.floor(age), graceSeconds: this.settings.retire.seconds });
         return;
       }
     }
-    const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
-    if (current.fingerprint === previous.fingerprint) return;
     await this.asRotator(async (admin) => {
-      const keys = await this.describe(admin, previous.user);
-      const slot = slotHolding(keys, previous.fingerprint);
-      if (!slot) {
-        log('INFO', 'The previous key is not registered; nothing to retire', { secretId, user: previous.user, fingerprint: previous.fingerprint });
+      const keys = await this.describe(admin, current.user);
+      const slots = SLOTS.filter((slot) => keys[slot] !== undefined && earlier.includes(keys[slot]!));
+      if (slots.length === 0) {
+        log('INFO', 'No earlier key is registered; nothing to retire', { secretId, user: current.user });
         return;
       }
       if (!slotHolding(keys, current.fingerprint)) {
-        throw new RotationError('ROTATION_REFUSED', `Not retiring ${previous.fingerprint} from ${slot} of user ${previous.user}: the current key `
-          + `(${current.fingerprint}) is not registered, so it is the only key that signs in. Register the current key, then retire the old one`);
+        throw new RotationError('ROTATION_REFUSED', `Not retiring ${slots.map((slot) => keys[slot]).join(', ')} from user ${current.user}: the current key `
+          + `(${current.fingerprint}) is not registered, so the old key is the only one that signs in. Register the current key, then retire the old one`);
       }
-      await admin.execute(unsetKeySql(previous.user, slot).replace(/;$/, ''));
-      const after = await this.describe(admin, previous.user);
-      if (after[slot] !== undefined) {
-        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${previous.user} UNSET ${slot}, DESC USER still shows ${after[slot]}`);
+      for (const slot of slots) await admin.execute(unsetKeySql(current.user, slot).replace(/;$/, ''));
+      const after = await this.describe(admin, current.user);
+      const left = slots.filter((slot) => after[slot] !== undefined);
+      if (left.length > 0) {
+        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${current.user} UNSET ${left.join(', ')}, DESC USER still shows `
+          + `${left.map((slot) => after[slot]).join(', ')}`);
       }
-      log('INFO', 'The previous key is retired', { secretId, user: previous.user, slot, fingerprint: previous.fingerprint });
+      log('INFO', 'The previous key is retired', { secretId, user: current.user, slots, fingerprints: slots.map((slot) => keys[slot]) });
     });
   }
 
@@ -260,6 +307,18 @@ export class Rotation {
       bits: key.bits,
       versionId: output.VersionId,
       createdDate: output.CreatedDate,
+      earlier: earlierOf(JSON.parse(output.SecretString!)),
     };
   }
+}
+
+function earlierOf(json: Record<string, unknown>): string[] {
+  const value = json[PREVIOUS_KEYS_FIELD];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.startsWith('SHA256:')) : [];
+}
+
+/** The fingerprints of the keys this secret held before `current`: its own record, and AWSPREVIOUS's. */
+function earlierKeys(current: KeyVersion, previous: KeyVersion | undefined): string[] {
+  const all = [...current.earlier, ...(previous ? [previous.fingerprint] : [])];
+  return [...new Set(all)].filter((fp) => fp !== current.fingerprint);
 }

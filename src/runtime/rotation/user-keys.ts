@@ -41,10 +41,11 @@ export interface SlotChoice {
 
 /**
  * The slot the pending key goes into: the one that does not hold the current key. It may be
- * empty or hold a key this rotation issued (the previous one); any other key is refused unless
- * `overwriteUnknown`, because it may be someone's working key.
+ * empty or hold a key this secret held before (`earlier`: AWSPREVIOUS's and the secret's
+ * previousKeyFingerprints); any other key is refused unless `overwriteUnknown`, because it may be
+ * someone's working key.
  */
-export function chooseSlot(user: string, keys: UserKeys, current: string, previous: string | undefined, overwriteUnknown: boolean): SlotChoice {
+export function chooseSlot(user: string, keys: UserKeys, current: string, earlier: readonly string[], overwriteUnknown: boolean): SlotChoice {
   const currentSlot = slotHolding(keys, current);
   if (!currentSlot) {
     throw new RotationError('ROTATION_REFUSED', `The current key (${current}) is in neither key slot of user ${user} `
@@ -54,9 +55,9 @@ export function chooseSlot(user: string, keys: UserKeys, current: string, previo
   }
   const slot = SLOTS.find((s) => s !== currentSlot)!;
   const held = keys[slot];
-  if (held !== undefined && held !== previous && !overwriteUnknown) {
+  if (held !== undefined && !earlier.includes(held) && !overwriteUnknown) {
     throw new RotationError('ROTATION_REFUSED', `${slot} of user ${user} holds ${held}, which is neither the current key nor `
-      + 'one this rotation issued; overwriting it could lock out whoever uses it. Unset it (ALTER USER ... UNSET '
+      + 'one this secret held before; overwriting it could lock out whoever uses it. Unset it (ALTER USER ... UNSET '
       + `${slot}) or set overwriteUnknownKeys on the rotation, then rotate again; nothing was changed`);
   }
   return { slot, ...(held !== undefined ? { replaces: held } : {}) };

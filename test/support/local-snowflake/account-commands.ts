@@ -80,6 +80,7 @@ const alterUser: Command = {
       || (a.property in KEY_SLOTS && held.has('MODIFY PROGRAMMATIC AUTHENTICATION METHODS'));
     if (!assignments.every(allowed)) throw insufficientPrivileges('user', user.name);
     const changes = assignments.map((a) => change(a, action === 'UNSET'));
+    if (assignments.some((a) => a.property in KEY_SLOTS) && ctx.faults?.takeDroppedKeyChange()) return statusResult(STATEMENT_TYPE.DDL, OK);
     for (const apply of changes) apply(user);
     return statusResult(STATEMENT_TYPE.DDL, OK);
   },

@@ -5,6 +5,7 @@
  */
 import { ACCOUNT_COMMANDS } from './account-commands';
 import { syntaxErrorAt as syntaxError } from './errors';
+import type { Faults } from './faults';
 import { Grants } from './grants';
 import { StatementResult, statusResult } from './results';
 import { ParamValue, Session } from './sessions';
@@ -20,6 +21,8 @@ export interface CommandContext {
   readonly users: Users;
   readonly grants: Grants;
   readonly account: string;
+  /** The endpoint's fault switches, for commands that honour one. */
+  readonly faults?: Faults;
 }
 
 export interface Command {

@@ -37,6 +37,7 @@ interface Armed {
 export class Faults {
   /** Added to every request before it is handled, in milliseconds. */
   latencyMs = 0;
+  private droppedKeyChanges = 0;
   private readonly latencyByKind = new Map<RequestKind, number>();
   private readonly failures: Armed[] = [];
   private readonly resets: Armed[] = [];
@@ -73,6 +74,21 @@ export class Faults {
     this.rejectedKeys.delete(toFingerprint(keyOrFingerprint));
   }
 
+  /**
+   * The next `count` ALTER USER statements that change a key slot answer success and change
+   * nothing, as if another writer had put the old value back at once.
+   */
+  dropKeyChanges(count: number): void {
+    this.droppedKeyChanges += count;
+  }
+
+  /** @internal Takes one armed dropped key change, if any. */
+  takeDroppedKeyChange(): boolean {
+    if (this.droppedKeyChanges === 0) return false;
+    this.droppedKeyChanges--;
+    return true;
+  }
+
   get rejected(): ReadonlySet<string> {
     return this.rejectedKeys;
   }
@@ -84,6 +100,7 @@ export class Faults {
     this.failures.length = 0;
     this.resets.length = 0;
     this.rejectedKeys.clear();
+    this.droppedKeyChanges = 0;
   }
 
   /** @internal Takes one armed reset for this request kind, if any. */

@@ -135,7 +135,7 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
   let counters = emptyCounters();
   const log: LoggedRequest[] = [];
   const faults = new Faults();
-  const queries = new Queries(engine, users, grants, account, () => { counters.queries++; });
+  const queries = new Queries(engine, users, grants, account, () => { counters.queries++; }, faults);
   const loginFailures = new Map<string, LoginFailureDetails>();
   const state = {
     account,

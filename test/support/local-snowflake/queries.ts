@@ -9,6 +9,7 @@ import { Aborted, DeadlineExceeded, Engine, sleep } from './engine';
 import {
   bindVariableNotSet, fromPgError, isPgError, SnowflakeError, statementCanceled, statementCountMismatch, statementTimeout,
 } from './errors';
+import type { Faults } from './faults';
 import { Grants } from './grants';
 import { dmlResult, fromPgRows, StatementResult, statusResult } from './results';
 import { Session } from './sessions';
@@ -76,6 +77,7 @@ export class Queries {
     private readonly grants: Grants,
     private readonly account: string,
     private readonly onExecute: () => void,
+    private readonly faults?: Faults,
   ) {}
 
   get(id: string): QueryRecord | undefined {
@@ -184,7 +186,10 @@ export class Queries {
     signal: AbortSignal,
   ): Promise<StatementResult> {
     const command = findCommand(statement);
-    if (command) return command.command.run({ session, statement, sig: command.sig, users: this.users, grants: this.grants, account: this.account });
+    if (command) {
+      const { users, grants, account, faults } = this;
+      return command.command.run({ session, statement, sig: command.sig, users, grants, account, faults });
+    }
 
     const values: SessionValues = {
       user: session.user,
