@@ -27,8 +27,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
 
-  // aws-cdk-lib and constructs are peer dependencies at the current 2.x.
-  cdkVersion: '2.276.0',
+  // aws-cdk-lib and constructs are peer dependencies. The floor is the newest aws-cdk-lib every
+  // registry serves: Maven Central's (2.263.0) is the lowest of npm, PyPI, Maven Central and the Go
+  // proxy, and a higher floor makes Java users' Maven refuse the package. We build and test with
+  // the newest that npm, PyPI and the Go proxy all serve (2.275.0, below), so the Python and Go
+  // parity tests synthesize with the same aws-cdk-lib as TypeScript.
+  cdkVersion: '2.263.0',
+  peerDependencyOptions: { pinnedDevDependency: false },
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
 
@@ -79,6 +84,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     `node@${TOOLCHAIN_NODE}`,
+    'aws-cdk-lib@2.275.0',
+    'constructs@10.5.1',
     'typescript@~6.0.0',
     'eslint-import-resolver-typescript@3.7.0',
     '@types/node@^24',
@@ -97,7 +104,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@0.1.173',
   ],
 
-  gitignore: ['.venv/', 'cdk.out/', '/examples/**/cdk.out/', '.tmp/'],
+  gitignore: ['.venv/', 'cdk.out/', '/examples/**/cdk.out/', '.tmp/', '/.m2/', '/examples/java/target/'],
 });
 
 // Runtime code runs inside Lambda. It is bundled here, when the library is built, so that
@@ -191,7 +198,7 @@ new TextFile(project, '.nvmrc', { lines: [TOOLCHAIN_NODE] });
 
 // The npm package (and so every jsii package) holds the library, its assets and its docs; not
 // the test tools, the example app, the benchmarks or what a local run leaves behind.
-for (const ignored of ['/.venv/', '/cdk.out/', '/.tmp/', '/bench/', '/examples/', '/scripts/', '/.ci/', '/.nvmrc', '/requirements-dev.txt']) {
+for (const ignored of ['/.venv/', '/cdk.out/', '/.tmp/', '/.m2/', '/bench/', '/examples/', '/scripts/', '/.ci/', '/.nvmrc', '/requirements-dev.txt']) {
   project.addPackageIgnore(ignored);
 }
 
@@ -202,6 +209,13 @@ const benchTask = project.addTask('bench', {
 benchTask.spawn(bundleTask);
 benchTask.exec('ts-node --project test/tsconfig.json bench/run.ts');
 benchTask.exec('ts-node --project test/tsconfig.json bench/synth.ts');
+
+// The Python, Java and Go packages, which test/languages installs and runs (the .NET package
+// stays configured, and is not built where there is no .NET). Maven's downloads stay in .m2/.
+project.addTask('package:languages', {
+  description: 'Build the Python, Java and Go packages into dist/ (what test/languages runs)',
+  exec: 'jsii-pacmak -v --targets python,java,go --maven-local-repository .m2/repository',
+});
 
 // The README's two commands. Both install what they need (scripts/ensure-deps).
 project.addTask('synth:example', {

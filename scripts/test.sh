@@ -2,7 +2,7 @@
 # The whole test suite, exactly as CI runs it. Installs what it needs first.
 #
 #   bundle the runtime assets -> jsii compile (the public API must compile for every target)
-#   -> regenerate API.md -> jest (never updates snapshots; starts moto on loopback itself)
+#   -> regenerate API.md -> the language packages -> jest (never updates snapshots; starts moto on loopback itself)
 #   -> eslint -> under CI, fail if any generated or committed file changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ npx projen default          # re-synthesize projen's files from .projenrc.ts
 npx projen pre-compile      # bundle src/runtime into assets/
 npx projen compile          # jsii
 npx projen post-compile     # API.md
+npx projen package:languages  # the Python, Java and Go packages (dist/), which test/languages runs
 npx projen test || status=$?   # jest --ci, then eslint
 
 # One closing line with the counts, from jest's JUnit report.

@@ -1,0 +1,101 @@
+/**
+ * Every construct of the library in one stack, written the same way in each jsii language:
+ * examples/python/app.py, examples/java and examples/go build this stack too, and the tests
+ * check that their templates equal this one (logical ids, properties, asset hashes).
+ *
+ * Only what all languages can say the same way: no TypeScript-only bundling, no context lookups.
+ * In your own app, import from 'cdk-snowflake-keypair' instead of '../../src'.
+ */
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import {
+  KeySource,
+  PrivateLinkConfig,
+  PrivateLinkEndpoint,
+  RegisteredKeyRemoval,
+  RetireOldKey,
+  SecretReaderRole,
+  SnowflakeConnectorFunction,
+  SnowflakeConnectorLayer,
+  SnowflakeKeyPairSecret,
+} from '../../src';
+
+/** The id every language gives this stack, and its fixed environment. */
+export const PORTABLE_STACK_NAME = 'SnowflakeKeyPairPortable';
+export const PORTABLE_ENV = { account: '123456789012', region: 'us-east-1' };
+
+/** A handler of your own that takes the connector from the layer (plain JavaScript, inline). */
+export const LAYER_HANDLER_CODE = [
+  'const { getConnector } = require("@cdk-snowflake-keypair/connector");',
+  'exports.handler = async () => getConnector().fetchOne("SELECT CURRENT_USER() AS WHO");',
+].join('\n');
+
+export class SnowflakePortableStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const key = new kms.Key(this, 'SecretsKey', { description: 'Encrypts the Snowflake key-pair secrets', enableKeyRotation: true });
+
+    // A key pair generated in AWS, a role that reads it, and the pre-bundled SQL executor.
+    const loader = new SnowflakeKeyPairSecret(this, 'LoaderSecret', {
+      account: 'myorg-myaccount',
+      user: 'SVC_LOADER',
+      role: 'LOADER',
+      warehouse: 'LOAD_WH',
+      encryptionKey: key,
+      createOutputs: true,
+    });
+    new SecretReaderRole(this, 'LoaderReaderRole', { secret: loader, versionStages: ['AWSCURRENT'] });
+    new SnowflakeConnectorFunction(this, 'LoaderFunction', { secret: loader, timeout: Duration.minutes(2) });
+
+    // Your own handler, with the connector from the layer.
+    const custom = new lambda.Function(this, 'CustomHandler', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline(LAYER_HANDLER_CODE),
+      layers: [SnowflakeConnectorLayer.of(this)],
+      environment: { SNOWFLAKE_SECRET_ID: loader.secretArn },
+    });
+    loader.grantRead(custom, ['AWSCURRENT']);
+
+    // A key brought by the user, and PrivateLink in isolated subnets.
+    const ops = new SnowflakeKeyPairSecret(this, 'OpsSecret', {
+      account: 'myorg-myaccount',
+      user: 'SVC_OPS',
+      keySource: KeySource.bringYourOwn(),
+      encryptionKey: key,
+    });
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const privateLink = new PrivateLinkEndpoint(this, 'PrivateLink', {
+      vpc,
+      config: PrivateLinkConfig.fromValues({
+        endpointServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890',
+        accountUrl: 'xy12345.us-east-1.privatelink.snowflakecomputing.com',
+        ocspUrl: 'ocsp.xy12345.us-east-1.privatelink.snowflakecomputing.com',
+        regionlessAccountUrl: 'myorg-myaccount.privatelink.snowflakecomputing.com',
+      }),
+      addAwsServiceEndpoints: true,
+    });
+    new SnowflakeConnectorFunction(this, 'OpsFunction', { secret: ops, privateLink });
+
+    // A user registered at deploy, whose key rotates itself.
+    const userAdmin = new SnowflakeKeyPairSecret(this, 'UserAdminSecret', { account: 'myorg-myaccount', user: 'SVC_USER_ADMIN', encryptionKey: key });
+    const rotator = new SnowflakeKeyPairSecret(this, 'RotatorSecret', { account: 'myorg-myaccount', user: 'SVC_ROTATOR', encryptionKey: key });
+    new SnowflakeKeyPairSecret(this, 'ReportingSecret', {
+      account: 'myorg-myaccount',
+      user: 'SVC_REPORTING',
+      warehouse: 'REPORTING_WH',
+      encryptionKey: key,
+      registration: { adminSecret: userAdmin, removal: RegisteredKeyRemoval.RETAIN_KEY },
+      rotation: { adminSecret: rotator, schedule: Duration.days(30), retireOldKey: RetireOldKey.after(Duration.days(1)) },
+    });
+  }
+}
