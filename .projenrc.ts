@@ -217,6 +217,18 @@ project.addTask('package:languages', {
   exec: 'jsii-pacmak -v --targets python,java,go --maven-local-repository .m2/repository',
 });
 
+// Every TypeScript sample in README.md and in the API docs' @example tags must compile against the
+// library and translate to Python, Java, Go and C# (test/docs/rosetta.test.ts runs this task's
+// command). Samples get the fixture rosetta/default.ts-fixture; the translations go to .jsii.tabl.json.
+project.addTask('rosetta', {
+  description: 'Compile and translate every code sample in README.md and the @example tags (needs `compile` first)',
+  exec: 'jsii-rosetta extract --strict .jsii',
+});
+// The translations are a build output: neither committed nor shipped (rosetta/, the fixture, is
+// shipped, so that tools which translate the package's samples, such as Construct Hub, can use it).
+project.gitignore.exclude('/.jsii.tabl.json');
+project.addPackageIgnore('/.jsii.tabl.json');
+
 // The README's two commands. Both install what they need (scripts/ensure-deps).
 project.addTask('synth:example', {
   description: 'Synthesize examples/ into cdk.out/ and print a summary of what was made',

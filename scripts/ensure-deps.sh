@@ -2,7 +2,7 @@
 # Installs what the main job and the test suite need, on a fresh clone or an existing one:
 #   - npm packages from package-lock.json, including the pinned Node 24 toolchain (npm package
 #     `node`, see docs/development.md), with `npm ci` when anything is missing or stale;
-#   - the Python test tools (requirements-dev.txt: moto's server, cfn-lint) in .venv.
+#   - the Python test tools (requirements-dev.txt: moto's server, cfn-lint, checkov) in .venv.
 # Safe to run again: it does nothing when everything is current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ if [ "${CI:-}" = "true" ] || [ ! -x node_modules/.bin/node ] || [ ! -f "$stamp" 
   npm ci --no-audit --no-fund
 fi
 
-if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cfn-lint ] || [ ! -f .venv/.installed ] || [ requirements-dev.txt -nt .venv/.installed ]; then
+if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cfn-lint ] || [ ! -x .venv/bin/checkov ] || [ ! -f .venv/.installed ] || [ requirements-dev.txt -nt .venv/.installed ]; then
   echo "ensure-deps: Python test tools into .venv"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt

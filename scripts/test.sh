@@ -6,16 +6,27 @@
 #   -> eslint -> under CI, fail if any generated or committed file changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/ensure-deps.sh
+
+# Each step's wall time, printed at the end (CI's time budget is 90 minutes).
+timings=()
+timed() {
+  local started=$SECONDS rc=0
+  "$@" || rc=$?
+  timings+=("$(printf '%5ss  %s' $((SECONDS - started)) "$*")")
+  return $rc
+}
+
+timed ./scripts/ensure-deps.sh
 export PATH="$PWD/node_modules/.bin:$PATH"   # the pinned Node 24 first
 
 status=0
-npx projen default          # re-synthesize projen's files from .projenrc.ts
-npx projen pre-compile      # bundle src/runtime into assets/
-npx projen compile          # jsii
-npx projen post-compile     # API.md
-npx projen package:languages  # the Python, Java and Go packages (dist/), which test/languages runs
-npx projen test || status=$?   # jest --ci, then eslint
+timed npx projen default            # re-synthesize projen's files from .projenrc.ts
+timed npx projen pre-compile        # bundle src/runtime into assets/
+timed npx projen compile            # jsii
+timed npx projen post-compile       # API.md
+timed npx projen package:languages  # the Python, Java and Go packages (dist/), which test/languages runs
+timed npx projen test || status=$?  # jest --ci (the language parity tests included), then eslint
+printf 'step times:\n'; printf '  %s\n' "${timings[@]}"
 
 # One closing line with the counts, from jest's JUnit report.
 if [ -f test-reports/junit.xml ]; then

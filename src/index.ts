@@ -8,3 +8,4 @@ export * from './network/privatelink-config';
 export * from './network/privatelink-endpoint';
 export * from './rotation/key-registration';
 export * from './rotation/key-rotation';
+export * from './testing/snapshot-testing';

@@ -71,7 +71,6 @@ func NewSnowflakePortableStack(scope constructs.Construct, id string, props *aws
 		EncryptionKey: key,
 	})
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{
-		AvailabilityZones: jsii.Strings("us-east-1a", "us-east-1b"),
 		NatGateways:       jsii.Number(0),
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
 			{Name: jsii.String("isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
@@ -130,8 +129,7 @@ func main() {
 		outdir = "cdk.out"
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
-	NewSnowflakePortableStack(app, "SnowflakeKeyPairPortable", &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")},
-	})
+	// Environment-agnostic: the VPC takes its zones from Fn::GetAZs at deploy time.
+	NewSnowflakePortableStack(app, "SnowflakeKeyPairPortable", &awscdk.StackProps{})
 	app.Synth(nil)
 }

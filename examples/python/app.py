@@ -8,7 +8,7 @@ two templates are equal (logical ids, properties, asset hashes).
 """
 import os
 
-from aws_cdk import App, Duration, Environment, Stack
+from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -76,7 +76,6 @@ class SnowflakePortableStack(Stack):
         )
         vpc = ec2.Vpc(
             self, "Vpc",
-            availability_zones=["us-east-1a", "us-east-1b"],
             nat_gateways=0,
             subnet_configuration=[ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
         )
@@ -112,5 +111,6 @@ class SnowflakePortableStack(Stack):
 
 
 app = App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
-SnowflakePortableStack(app, "SnowflakeKeyPairPortable", env=Environment(account="123456789012", region="us-east-1"))
+# Environment-agnostic: the VPC takes its zones from Fn::GetAZs at deploy time.
+SnowflakePortableStack(app, "SnowflakeKeyPairPortable")
 app.synth()

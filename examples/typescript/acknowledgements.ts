@@ -24,6 +24,40 @@ export const EXAMPLE_VPC_ACKNOWLEDGEMENT: ExampleAcknowledgement = {
     + 'whose flow logs you already keep.',
 };
 
+/** The portable stack's VPC has no other resources than ours, and no default security group rules we use. */
+export const EXAMPLE_PORTABLE_VPC_ACKNOWLEDGEMENT: ExampleAcknowledgement = {
+  rules: [
+    ...EXAMPLE_VPC_ACKNOWLEDGEMENT.rules,
+    'NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed',
+    'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed',
+    'PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed',
+  ],
+  reason: EXAMPLE_VPC_ACKNOWLEDGEMENT.reason,
+};
+
+/** The portable stack's own function only shows the layer in use. */
+export const EXAMPLE_CUSTOM_HANDLER_ACKNOWLEDGEMENT: ExampleAcknowledgement = {
+  rules: [
+    'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+    'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+    'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy',
+    'NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency',
+    'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
+    'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
+    'HIPAA.Security::HIPAA.Security-LambdaDLQ',
+    'Serverless::Serverless-LambdaDLQ',
+    'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC',
+    'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
+    'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
+    'Serverless::Serverless-LambdaTracing',
+    'Serverless::Serverless-LambdaDefaultMemorySize',
+    'Serverless::Serverless-LambdaDefaultTimeout',
+  ],
+  reason: 'The portable stack\'s own function is a plain lambda.Function that only shows a handler taking the connector from '
+    + 'the layer; yours gets the role, memory, timeout, network, concurrency, dead-letter and tracing settings your app gives its functions.',
+};
+
 /** A dead-letter queue is where failed events end; it needs no dead-letter queue of its own. */
 export const EXAMPLE_DLQ_ACKNOWLEDGEMENT: ExampleAcknowledgement = {
   rules: ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
@@ -66,7 +100,8 @@ export function acknowledgeExample(scope: IConstruct, ack: ExampleAcknowledgemen
 
 /** Every reason the example uses, for the test that checks no other acknowledgement appears. */
 export function exampleReasons(): string[] {
-  return [EXAMPLE_VPC_ACKNOWLEDGEMENT.reason, EXAMPLE_DLQ_ACKNOWLEDGEMENT.reason, workflowRoleAcknowledgement([]).reason];
+  return [EXAMPLE_VPC_ACKNOWLEDGEMENT.reason, EXAMPLE_DLQ_ACKNOWLEDGEMENT.reason, workflowRoleAcknowledgement([]).reason,
+    EXAMPLE_CUSTOM_HANDLER_ACKNOWLEDGEMENT.reason];
 }
 
 /**

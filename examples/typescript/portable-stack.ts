@@ -11,6 +11,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { acknowledgeExample, EXAMPLE_CUSTOM_HANDLER_ACKNOWLEDGEMENT, EXAMPLE_PORTABLE_VPC_ACKNOWLEDGEMENT } from './acknowledgements';
 import {
   KeySource,
   PrivateLinkConfig,
@@ -23,9 +24,11 @@ import {
   SnowflakeKeyPairSecret,
 } from '../../src';
 
-/** The id every language gives this stack, and its fixed environment. */
+/**
+ * The id every language gives this stack. It is environment-agnostic: the VPC takes its zones
+ * from Fn::GetAZs at deploy time, so no language needs a context lookup or names a zone.
+ */
 export const PORTABLE_STACK_NAME = 'SnowflakeKeyPairPortable';
-export const PORTABLE_ENV = { account: '123456789012', region: 'us-east-1' };
 
 /** A handler of your own that takes the connector from the layer (plain JavaScript, inline). */
 export const LAYER_HANDLER_CODE = [
@@ -61,6 +64,8 @@ export class SnowflakePortableStack extends Stack {
       environment: { SNOWFLAKE_SECRET_ID: loader.secretArn },
     });
     loader.grantRead(custom, ['AWSCURRENT']);
+    // cdk-nag: the example's own resources are acknowledged here (TypeScript only; it changes no template).
+    acknowledgeExample(custom, EXAMPLE_CUSTOM_HANDLER_ACKNOWLEDGEMENT);
 
     // A key brought by the user, and PrivateLink in isolated subnets.
     const ops = new SnowflakeKeyPairSecret(this, 'OpsSecret', {
@@ -70,10 +75,10 @@ export class SnowflakePortableStack extends Stack {
       encryptionKey: key,
     });
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      availabilityZones: ['us-east-1a', 'us-east-1b'],
       natGateways: 0,
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     });
+    acknowledgeExample(vpc, EXAMPLE_PORTABLE_VPC_ACKNOWLEDGEMENT);
     const privateLink = new PrivateLinkEndpoint(this, 'PrivateLink', {
       vpc,
       config: PrivateLinkConfig.fromValues({

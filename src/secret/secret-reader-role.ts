@@ -65,6 +65,8 @@ export interface SecretReaderRoleProps {
  *
  * @example
  *
+ * import { SecretReaderRole, SnowflakeKeyPairSecret } from 'cdk-snowflake-keypair';
+ *
  * declare const secret: SnowflakeKeyPairSecret;
  * const role = new SecretReaderRole(this, 'Reader', {
  *   secret,

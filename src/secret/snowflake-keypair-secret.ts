@@ -293,6 +293,8 @@ export interface SnowflakeKeyPairSecretProps {
  *
  * @example
  *
+ * import { SnowflakeKeyPairSecret } from 'cdk-snowflake-keypair';
+ *
  * const secret = new SnowflakeKeyPairSecret(this, 'Loader', {
  *   account: 'myorg-myaccount',
  *   user: 'SVC_LOADER',

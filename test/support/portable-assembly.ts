@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { REPO } from './lambda-process';
-import { PORTABLE_ENV, PORTABLE_STACK_NAME, SnowflakePortableStack } from '../../examples/typescript/portable-stack';
+import { PORTABLE_STACK_NAME, SnowflakePortableStack } from '../../examples/typescript/portable-stack';
 
 export interface PortableAssembly {
   readonly template: any;
@@ -20,7 +20,7 @@ export interface PortableAssembly {
 /** Synthesizes the TypeScript portable stack into `outdir`. */
 export function synthesizePortableTs(outdir: string): PortableAssembly {
   const app = new App({ outdir });
-  new SnowflakePortableStack(app, PORTABLE_STACK_NAME, { env: PORTABLE_ENV });
+  new SnowflakePortableStack(app, PORTABLE_STACK_NAME);
   app.synth();
   return readPortable(outdir);
 }

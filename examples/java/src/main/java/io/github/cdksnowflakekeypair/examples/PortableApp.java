@@ -22,7 +22,6 @@ import io.github.cdksnowflakekeypair.SnowflakeKeyPairSecretProps;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.ec2.SubnetConfiguration;
@@ -98,7 +97,6 @@ public final class PortableApp {
           .encryptionKey(key)
           .build());
       Vpc vpc = new Vpc(this, "Vpc", VpcProps.builder()
-          .availabilityZones(List.of("us-east-1a", "us-east-1b"))
           .natGateways(0)
           .subnetConfiguration(List.of(SubnetConfiguration.builder()
               .name("isolated")
@@ -155,9 +153,8 @@ public final class PortableApp {
   public static void main(final String[] args) {
     String outdir = System.getenv().getOrDefault("CDK_OUTDIR", "cdk.out");
     App app = new App(AppProps.builder().outdir(outdir).build());
-    new SnowflakePortableStack(app, "SnowflakeKeyPairPortable", StackProps.builder()
-        .env(Environment.builder().account("123456789012").region("us-east-1").build())
-        .build());
+    // Environment-agnostic: the VPC takes its zones from Fn::GetAZs at deploy time.
+    new SnowflakePortableStack(app, "SnowflakeKeyPairPortable", StackProps.builder().build());
     app.synth();
   }
 }
