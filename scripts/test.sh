@@ -17,6 +17,10 @@ timed() {
 }
 
 timed ./scripts/ensure-deps.sh
+# The language tests build and run the Python, Java and Go packages with the machine's toolchains.
+for tool in python3 java mvn go; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "test.sh: $tool is not on PATH; the language tests (test/languages) need Python 3, a JDK 17 with Maven, and Go" >&2; exit 1; }
+done
 export PATH="$PWD/node_modules/.bin:$PATH"   # the pinned Node 24 first
 
 status=0
@@ -34,6 +38,9 @@ if [ -f test-reports/junit.xml ]; then
     const xml = require("fs").readFileSync("test-reports/junit.xml", "utf8");
     const m = /<testsuites[^>]*\btests="(\d+)"[^>]*\bfailures="(\d+)"[^>]*\berrors="(\d+)"/.exec(xml);
     const skipped = [...xml.matchAll(/<skipped\b/g)].length;
+    const suites = [...xml.matchAll(/<testsuite name="([^"]*)"[^>]*\btime="([\d.]+)"/g)].map((s) => [s[1], +s[2]]).sort((a, b) => b[1] - a[1]);
+    console.log("slowest test suites (s):");
+    for (const [name, time] of suites.slice(0, 12)) console.log(`  ${time.toFixed(1).padStart(6)}  ${name.replace(/&apos;/g, "\x27")}`);
     if (m) console.log(`tests: ${+m[1] - +m[2] - +m[3] - skipped} passed, ${+m[2] + +m[3]} failed, ${skipped} skipped`);
   '
 fi

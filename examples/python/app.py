@@ -6,6 +6,7 @@ two templates are equal (logical ids, properties, asset hashes).
     pip install cdk-snowflake-keypair aws-cdk-lib constructs
     CDK_OUTDIR=cdk.out python app.py
 """
+import json
 import os
 
 from aws_cdk import App, Duration, Stack
@@ -25,6 +26,7 @@ from cdk_snowflake_keypair import (
     SecretReaderRole,
     SnowflakeConnectorFunction,
     SnowflakeConnectorLayer,
+    SnapshotTesting,
     SnowflakeKeyPairSecret,
 )
 
@@ -110,6 +112,28 @@ class SnowflakePortableStack(Stack):
         )
 
 
+def check_api() -> None:
+    """The rest of the public API, called from Python: importers, the config parser and the snapshot helper."""
+    scratch = Stack(App(), "ApiCheck")
+    SnowflakeKeyPairSecret.from_secret_name_v2(scratch, "ByName", "snowflake/loader")
+    by_arn = SnowflakeKeyPairSecret.from_secret_complete_arn(
+        scratch, "ByArn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:snowflake/loader-AbCdEf")
+    assert by_arn.secret_arn.endswith("loader-AbCdEf"), by_arn.secret_arn
+    config = PrivateLinkConfig.from_json(json.dumps({
+        "privatelink-vpce-id": "com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890",
+        "privatelink-account-url": "xy12345.us-east-1.privatelink.snowflakecomputing.com",
+        "privatelink_ocsp-url": "ocsp.xy12345.us-east-1.privatelink.snowflakecomputing.com",
+        "privatelink-connection-urls": "[]",
+    }))
+    assert config.account_url == "xy12345.us-east-1.privatelink.snowflakecomputing.com", config.account_url
+    hashes = SnapshotTesting.library_asset_hashes()
+    some_hash, name = next(iter(hashes.items()))
+    masked = SnapshotTesting.mask_library_assets({"S3Key": f"{some_hash}.zip"})
+    assert masked == {"S3Key": f"[cdk-snowflake-keypair asset: {name}].zip"}, masked
+    print("api check: ok")
+
+
+check_api()
 app = App(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
 # Environment-agnostic: the VPC takes its zones from Fn::GetAZs at deploy time.
 SnowflakePortableStack(app, "SnowflakeKeyPairPortable")

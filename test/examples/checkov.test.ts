@@ -32,8 +32,12 @@ function checkov(template: string): Failure[] {
   });
   if (run.error) throw run.error;
   const report = JSON.parse(run.stdout);
-  const results = (Array.isArray(report) ? report[0] : report).results;
-  return (results?.failed_checks ?? []).map((f: any) => ({
+  const { results, summary } = Array.isArray(report) ? report[0] : report;
+  // A template checkov cannot read must not pass as one with no failures.
+  if (!summary || summary.parsing_errors !== 0 || summary.resource_count < 10 || !results) {
+    throw new Error(`checkov did not scan ${template}: ${JSON.stringify(summary)} ${run.stderr.slice(-2000)}`);
+  }
+  return (results.failed_checks ?? []).map((f: any) => ({
     check: f.check_id,
     resource: String(f.resource).replace(/^[^.]*\./, ''),
     template: path.basename(template),
@@ -51,8 +55,10 @@ function acknowledgements(): Acknowledgement[] {
   });
 }
 
+/** A row names resources by logical id without CDK's 8-character hash suffix, exactly. */
 function covers(ack: Acknowledgement, failure: Failure): boolean {
-  return ack.checks.includes(failure.check) && ack.prefixes.some((prefix) => failure.resource.startsWith(prefix));
+  const id = failure.resource.replace(/[0-9A-F]{8}$/, '');
+  return ack.checks.includes(failure.check) && ack.prefixes.includes(id);
 }
 
 let assembly: ExampleAssembly;

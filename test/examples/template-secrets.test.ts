@@ -36,6 +36,14 @@ test.each([
   }, 'base64 private key'],
   ['a public key', (t: any) => { t.Outputs = { Leak: { Value: rsaKey().publicPem.replace(/-----[^-]+-----|\n/g, '') } }; }, 'base64 public key'],
   ['a literal passphrase', (t: any) => { t.Parameters = { Settings: { Default: '{}', passphrase: 'correct horse battery' } }; }, 'a literal passphrase value'],
+  ['a passphrase inside a serialized SecretString', (t: any) => {
+    t.Resources.Leak = { Type: 'AWS::SecretsManager::Secret', Properties: { SecretString: JSON.stringify({ user: 'U', passphrase: 'correct horse battery' }) } };
+  }, 'a literal passphrase value'],
+  ['key material split across Fn::Join parts', (t: any) => {
+    const body = rsaKey().pkcs8Pem.replace(/-----[^-]+-----|\n/g, '');
+    const parts = body.match(/.{1,80}/g)!;
+    t.Outputs = { Leak: { Value: { 'Fn::Join': ['', [parts[0], { Ref: 'AWS::Region' }, ...parts.slice(1)]] } } };
+  }, 'base64 private key'],
 ])('(failing case) the scan finds %s', (_, plant, what) => {
   const template = read(assembly.templateFiles[0]) as any;
   plant(template);

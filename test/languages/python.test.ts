@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import { REPO } from '../support/lambda-process';
 import { builtPackage, describeParity, installedVersion, readPortable, run } from '../support/portable-assembly';
 
+/** What examples/python/app.py printed. */
+let output = '';
+
 describeParity('Python', (work) => {
   const wheel = builtPackage(path.join(REPO, 'dist', 'python'), /^cdk_snowflake_keypair-.*\.whl$/, 'package:languages');
   const venv = path.join(work, 'venv');
@@ -14,6 +17,10 @@ describeParity('Python', (work) => {
   run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', wheel,
     `aws-cdk-lib==${installedVersion('aws-cdk-lib')}`, `constructs==${installedVersion('constructs')}`]);
   const outdir = path.join(work, 'python.out');
-  run(path.join(venv, 'bin', 'python'), [path.join(REPO, 'examples', 'python', 'app.py')], { cwd: work, env: { CDK_OUTDIR: outdir } });
+  output = run(path.join(venv, 'bin', 'python'), [path.join(REPO, 'examples', 'python', 'app.py')], { cwd: work, env: { CDK_OUTDIR: outdir } });
   return readPortable(outdir);
+});
+
+test('the rest of the public API works from Python: importers, PrivateLinkConfig.from_json, SnapshotTesting', () => {
+  expect(output).toContain('api check: ok');
 });

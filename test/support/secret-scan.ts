@@ -53,15 +53,27 @@ export function scanText(text: string, where: string, knownSecrets: string[] = [
   return findings;
 }
 
-/** Scans a parsed JSON document (a template or manifest) string by string, and its keys. */
+/**
+ * Scans a parsed JSON document (a template or manifest) string by string, and its keys. A string
+ * that holds JSON (a SecretString, a custom resource's serialized property) is scanned as a
+ * document too, and the literal parts of an `Fn::Join` are joined first, so a key split across
+ * them is still whole.
+ */
 export function scanJson(doc: unknown, where: string, knownSecrets: string[] = [], allowPublicKeys = false): Finding[] {
   const findings: Finding[] = [];
   const visit = (node: unknown, pointer: string) => {
     if (typeof node === 'string') {
       findings.push(...scanText(node, `${where}${pointer}`, knownSecrets, allowPublicKeys));
+      const inner = embeddedJson(node);
+      if (inner !== undefined) findings.push(...scanJson(inner, `${where}${pointer}(json)`, knownSecrets, allowPublicKeys));
     } else if (Array.isArray(node)) {
       node.forEach((item, i) => visit(item, `${pointer}/${i}`));
     } else if (node && typeof node === 'object') {
+      const join = (node as Record<string, unknown>)['Fn::Join'];
+      if (Array.isArray(join) && Array.isArray(join[1])) {
+        const literal = join[1].map((part: unknown) => (typeof part === 'string' ? part : '')).join(typeof join[0] === 'string' ? join[0] : '');
+        visit(literal, `${pointer}/Fn::Join(joined)`);
+      }
       for (const [key, value] of Object.entries(node)) {
         if (SECRET_KEYS.test(key) && typeof value === 'string' && value.length > 0) {
           findings.push({ where: `${where}${pointer}/${key}`, what: `a literal ${key} value` });
@@ -72,4 +84,15 @@ export function scanJson(doc: unknown, where: string, knownSecrets: string[] = [
   };
   visit(doc, '');
   return findings;
+}
+
+/** The JSON object or array a string holds, if it holds one. */
+function embeddedJson(text: string): unknown {
+  const trimmed = text.trim();
+  if (!/^[[{]/.test(trimmed)) return undefined;
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@
  * SnapshotTesting.maskLibraryAssets: the library's own asset hashes become stable names, the
  * user's own asset hashes stay, and nothing else in the template changes.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SnapshotTesting, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
+import { REPO } from '../support/lambda-process';
 
 function userStack(userCode: string): any {
   const stack = new Stack(new App(), 'User');
@@ -49,4 +51,44 @@ test('nothing else changes, and the input is left as it was', () => {
 test('(failing case) a hash that is not the library\'s is not masked', () => {
   const template = { Resources: { F: { Properties: { Code: { S3Key: `${'ab'.repeat(32)}.zip` } } } } };
   expect(SnapshotTesting.maskLibraryAssets(template)).toEqual(template);
+});
+
+describe('across a release of the library', () => {
+  /** A copy of the built library (lib/, assets/), as an installed package would be. */
+  function release(root: string, changeAsset?: string): string {
+    fs.mkdirSync(root, { recursive: true });
+    for (const entry of ['lib', 'assets', 'package.json']) fs.cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true });
+    fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+    if (changeAsset) fs.appendFileSync(path.join(root, 'assets', changeAsset, 'index.js'), '\n// the next release\n');
+    fs.writeFileSync(path.join(root, 'user-app.js'), USER_APP);
+    return root;
+  }
+
+  /** The user's stack synthesized with one release: the raw template and the masked one. */
+  function synthWith(root: string): { raw: any; masked: any } {
+    return JSON.parse(execFileSync(process.execPath, [path.join(root, 'user-app.js')], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  }
+
+  const USER_APP = `
+    const lib = require('./lib');
+    const { App, Stack } = require('aws-cdk-lib');
+    const { Template } = require('aws-cdk-lib/assertions');
+    const stack = new Stack(new App(), 'User');
+    const secret = new lib.SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC' });
+    new lib.SnowflakeConnectorFunction(stack, 'Sql', { secret });
+    const raw = Template.fromStack(stack).toJSON();
+    process.stdout.write(JSON.stringify({ raw, masked: lib.SnapshotTesting.maskLibraryAssets(raw) }));
+  `;
+
+  test('a new bundle changes the raw template, and the masked one not at all', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-release-'));
+    try {
+      const before = synthWith(release(path.join(base, 'v1')));
+      const after = synthWith(release(path.join(base, 'v2'), 'sql-executor'));
+      expect(after.raw).not.toEqual(before.raw);
+      expect(after.masked).toEqual(before.masked);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
