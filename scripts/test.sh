@@ -22,6 +22,7 @@ for tool in python3 java mvn go; do
   command -v "$tool" >/dev/null 2>&1 || { echo "test.sh: $tool is not on PATH; the language tests (test/languages) need Python 3, a JDK 17 with Maven, and Go" >&2; exit 1; }
 done
 export PATH="$PWD/node_modules/.bin:$PATH"   # the pinned Node 24 first
+export JEST_JUNIT_SUITE_NAME="{filepath}"    # name suites by file in test-reports/junit.xml
 
 status=0
 timed npx projen default            # re-synthesize projen's files from .projenrc.ts

@@ -52,6 +52,13 @@ describe('every code sample in README.md and the @example tags', () => {
     expect(result.status).toBe(0);
   });
 
+  test('the one README block kept from rosetta is the Node-only Lambda handler (fenced `TypeScript`), and no other', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const kept = [...readme.matchAll(/^```(?!ts\b|typescript\b)(TypeScript|TS|Ts|Typescript)\b[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[2]);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatch(/from '@cdk-snowflake-keypair\/connector'/);
+  });
+
   test('each README TypeScript block and @example is in the tablet, compiled, in every language', () => {
     const assembly = JSON.parse(fs.readFileSync(path.join(REPO, '.jsii'), 'utf8'));
     const examples = Object.values<{ docs?: { example?: string } }>(assembly.types).filter((t) => t.docs?.example).length
