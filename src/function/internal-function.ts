@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,6 +18,10 @@ export interface InternalFunctionProps {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly environment?: Record<string, string>;
+  /** Run in this VPC, with these subnets and security groups. */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 export interface InternalFunction {
@@ -51,6 +56,9 @@ export function internalFunction(scope: Construct, props: InternalFunctionProps)
     memorySize: props.memorySize,
     timeout: props.timeout,
     environment: props.environment,
+    vpc: props.vpc,
+    vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+    securityGroups: props.securityGroups,
     logGroup,
     loggingFormat: lambda.LoggingFormat.JSON,
     applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,

@@ -1,4 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import type { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
 
 /** When the previous key is removed from the Snowflake user after a rotation. */
@@ -72,4 +74,25 @@ export interface KeyRotationOptions {
    * @default false
    */
   readonly rotateImmediately?: boolean;
+
+  /**
+   * Reach Snowflake through this PrivateLink endpoint: the rotation function runs in its VPC,
+   * connects by the PrivateLink account host, and is let in on 443 and 80 (OCSP). Needed when the
+   * user is pinned to the endpoint by a network policy, since testSecret signs in as that user.
+   * @default - Snowflake's public endpoint (or the secret's `host`)
+   */
+  readonly privateLink?: IPrivateLinkEndpoint;
+
+  /**
+   * With `privateLink`, the subnets the rotation function runs in.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * With `privateLink`, add a Secrets Manager interface endpoint to the VPC (once per VPC), so
+   * that the rotation function reaches Secrets Manager from isolated subnets without NAT.
+   * @default false
+   */
+  readonly addVpcEndpoints?: boolean;
 }

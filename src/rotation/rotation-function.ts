@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +9,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { KeyRotationOptions, RetireOldKey } from './key-rotation';
 import { internalFunction } from '../function/internal-function';
+import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { acknowledge } from '../secret/acknowledgements';
+import { HOST_ENV } from '../shared/environment';
 
 export interface RotationFunctionProps extends KeyRotationOptions {
   /** The secret to rotate. */
@@ -30,6 +33,23 @@ export class RotationFunction extends Construct {
     const retire = props.retireOldKey ?? RetireOldKey.atNextRotation();
     const schedule = props.schedule ?? Duration.days(30);
     validate(this, schedule, retire);
+    if (!props.privateLink && (props.vpcSubnets || props.addVpcEndpoints)) {
+      throw new Error(`[${this.node.path}] rotation.${props.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without rotation.privateLink: `
+        + 'the rotation function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too, or remove it.');
+    }
+
+    // Through PrivateLink: in the endpoint's VPC, egress to 443 and 80 (OCSP) only.
+    const vpc = props.privateLink?.vpc;
+    let securityGroup: ec2.SecurityGroup | undefined;
+    if (vpc) {
+      securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc,
+        allowAllOutbound: false,
+        description: 'cdk-snowflake-keypair rotation function: HTTPS (and OCSP) egress only',
+      });
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Snowflake and Secrets Manager');
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'OCSP certificate checks');
+    }
 
     const created = internalFunction(this, {
       asset: 'rotation',
@@ -42,11 +62,24 @@ export class RotationFunction extends Construct {
         SNOWFLAKE_ADMIN_SECRET_ID: props.adminSecret.secretArn,
         SNOWFLAKE_RETIRE_OLD_KEY: retire._setting,
         ...(props.overwriteUnknownKeys ? { SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' } : {}),
+        ...(props.privateLink ? { [HOST_ENV]: props.privateLink.accountHost } : {}),
       },
+      vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: securityGroup ? [securityGroup] : undefined,
     });
     this.role = created.role;
     this.function = created.function;
-    acknowledge(this.function, 'rotationFunction');
+    acknowledge(this.function, vpc ? 'rotationFunctionInVpc' : 'rotationFunction');
+    if (vpc) {
+      acknowledge(this.role, 'connectorVpcAccess');
+      props.privateLink!.allowFrom(this.function);
+      if (props.addVpcEndpoints) {
+        for (const endpoint of ensureAwsServiceEndpoints(vpc, props.vpcSubnets, ['secretsmanager'])) {
+          endpoint.connections.allowDefaultPortFrom(this.function);
+        }
+      }
+    }
     acknowledge(created.logGroup, 'rotationLogGroup');
 
     // Exactly what the four steps call, on this secret only.

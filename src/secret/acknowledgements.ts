@@ -86,6 +86,12 @@ export const ACKNOWLEDGED_RULES = {
       + 'failure to CloudFormation itself and holds no data worth tracing; a VPC, reserved concurrency, a DLQ or X-Ray would '
       + 'add cost and failure modes without protecting anything.',
   },
+  rotationFunctionInVpc: {
+    rules: ADMIN_FUNCTION_RULES.filter((rule) => !rule.endsWith('-LambdaInsideVPC')),
+    reason: 'The rotation function, in the VPC to reach Snowflake through PrivateLink, is invoked by Secrets Manager (which retries '
+      + 'failed rotations itself and leaves AWSCURRENT untouched) for one secret, a few times per rotation period; reserved '
+      + 'concurrency, a DLQ or X-Ray would add cost and failure modes without protecting anything.',
+  },
   connectorLogGroup: {
     rules: LOG_GROUP_ENCRYPTION_RULES,
     reason: 'The Snowflake connector logs fingerprints, query ids, row counts and timings, never key material, binds or rows '

@@ -2,13 +2,15 @@
  * `rotation` on SnowflakeKeyPairSecret: the schedule, the rotation function's least-privilege
  * role (evaluated offline), Secrets Manager's permission to invoke it, cdk-nag, validation.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { RetireOldKey, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
+import { PrivateLinkConfig, PrivateLinkEndpoint, RetireOldKey, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
 import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
 import { keyArn, logicalIdOf, REGION, requestsOf, rolePolicies, secretArnInTemplate, synth } from '../support/iam-simulate';
 import { nagApp, runNag } from '../support/nag';
+import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
 function setup(rotation: Partial<NonNullable<SnowflakeKeyPairSecretProps['rotation']>> = {}, props: Partial<SnowflakeKeyPairSecretProps> = {}) {
@@ -175,5 +177,78 @@ describe('validation', () => {
     expect(() => setup({ schedule: Duration.hours(4), retireOldKey: RetireOldKey.after(Duration.hours(1)) })).not.toThrow();
     expect(() => setup({ schedule: Duration.days(1000) })).not.toThrow();
     expect(() => setup({ schedule: Duration.minutes(300) })).not.toThrow();
+  });
+});
+
+describe('through PrivateLink', () => {
+  function privateLinkSetup(rotation: Partial<NonNullable<SnowflakeKeyPairSecretProps['rotation']>> = {}) {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
+    const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' });
+    new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', rotation: { adminSecret: admin, privateLink, ...rotation },
+    });
+    return { stack, privateLink, template: Template.fromStack(stack) };
+  }
+
+  const rotationFunction = (t: Template) => Object.entries<any>(t.findResources('AWS::Lambda::Function'))
+    .find(([id]) => id.startsWith('LoaderRotationFunction'))!;
+
+  test('the function runs in the endpoint\'s VPC, connects by the PrivateLink host, and egresses to 443 and 80 only', () => {
+    const { template, privateLink } = privateLinkSetup();
+    const [, fn] = rotationFunction(template);
+    expect(fn.Properties.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
+    expect(fn.Properties.Environment.Variables.SNOWFLAKE_HOST).toBe(privateLink.accountHost);
+    const [sgId] = fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'];
+    const sg = template.toJSON().Resources[sgId];
+    expect(sg.Properties.SecurityGroupEgress.map((r: any) => [r.FromPort, r.ToPort, r.CidrIp]).sort()).toEqual([[443, 443, '0.0.0.0/0'], [80, 80, '0.0.0.0/0']]);
+    // The endpoint lets it in on both ports.
+    const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((p) => p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === sgId).map((p) => p.FromPort).sort();
+    expect(ingress).toEqual([443, 80]);
+  });
+
+  test('addVpcEndpoints: a Secrets Manager endpoint that lets the function in', () => {
+    const { template } = privateLinkSetup({ addVpcEndpoints: true });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.secretsmanager', PrivateDnsEnabled: true });
+    const [, fn] = rotationFunction(template);
+    const [sgId] = fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'];
+    const fromFunction = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((p) => p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === sgId && p.FromPort === 443);
+    expect(fromFunction.length).toBe(2); // the Snowflake endpoint and the Secrets Manager endpoint
+  });
+
+  test('(control) without privateLink the function is not in a VPC', () => {
+    const { stack } = setup();
+    const [, fn] = rotationFunction(Template.fromStack(stack));
+    expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(fn.Properties.Environment.Variables.SNOWFLAKE_HOST).toBeUndefined();
+  });
+
+  test('cdk-nag: nothing unacknowledged, and LambdaInsideVPC is not acknowledged (it holds)', () => {
+    const app = nagApp();
+    const stack = new Stack(app, 'Linked', { env: { account: '123456789012', region: 'us-east-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    Validations.of(vpc).acknowledge(...['AwsSolutions::AwsSolutions-VPC7', 'NIST.800.53.R5::NIST.800.53.R5-VPCFlowLogsEnabled',
+      'HIPAA.Security::HIPAA.Security-VPCFlowLogsEnabled', 'PCI.DSS.321::PCI.DSS.321-VPCFlowLogsEnabled',
+      'NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed',
+      'PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed'].map((id) => ({ id, reason: 'the test VPC stands in for yours' })));
+    const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
+    const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR', encryptionKey: key });
+    new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, rotation: { adminSecret: admin, privateLink, addVpcEndpoints: true },
+    });
+    const result = runNag(app);
+    expect(result.findings).toEqual([]);
+    expect(result.acknowledged.filter((a) => a.path.startsWith('Linked/Loader/') && /LambdaInsideVPC/.test(a.rule))).toEqual([]);
+  });
+
+  test.each([
+    [{ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, /rotation\.vpcSubnets is set without rotation\.privateLink/],
+    [{ addVpcEndpoints: true }, /rotation\.addVpcEndpoints is set without rotation\.privateLink/],
+  ])('(failing case) %j without privateLink', (rotation, message) => {
+    expect(() => setup(rotation as never)).toThrow(message);
   });
 });

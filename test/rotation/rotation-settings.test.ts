@@ -29,3 +29,9 @@ test('overwriting unknown keys is on only with "true"', () => {
   expect(settingsFromEnvironment({ ...ADMIN, SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'yes' }).overwriteUnknownKeys).toBe(false);
   expect(settingsFromEnvironment(ADMIN).overwriteUnknownKeys).toBe(false);
 });
+
+test('through PrivateLink: SNOWFLAKE_HOST becomes every connector\'s host; without it, none', () => {
+  expect(settingsFromEnvironment({ ...ADMIN, SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' }).connector)
+    .toEqual({ host: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' });
+  expect(settingsFromEnvironment(ADMIN).connector).toEqual({});
+});
