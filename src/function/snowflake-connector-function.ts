@@ -10,6 +10,7 @@ import { ConnectorHandler } from './connector-handler';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
 import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
+import { snowflakeClientSecurityGroup } from '../network/client-security-group';
 import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../secret/acknowledgements';
 import { SecretReaderRole } from '../secret/secret-reader-role';
@@ -218,16 +219,12 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
 
     let securityGroups = props.securityGroups;
     if (vpc && !securityGroups) {
-      const group = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      securityGroups = [snowflakeClientSecurityGroup(this, 'SecurityGroup', {
         vpc,
-        allowAllOutbound: false,
         description: 'cdk-snowflake-keypair SnowflakeConnectorFunction: HTTPS (and OCSP) egress only',
-      });
-      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Snowflake, Secrets Manager and S3');
-      if (props.allowOcspEgress ?? true) {
-        group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'OCSP certificate checks');
-      }
-      securityGroups = [group];
+        httpsDescription: 'HTTPS to Snowflake, Secrets Manager and S3',
+        ocsp: props.allowOcspEgress ?? true,
+      })];
     }
 
     this.function = new lambda.Function(this, 'Function', {

@@ -1,5 +1,4 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +9,9 @@ import { Construct } from 'constructs';
 import { KeyRotationOptions, RetireOldKey } from './key-rotation';
 import { internalFunction } from '../function/internal-function';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
+import { snowflakeClientSecurityGroup } from '../network/client-security-group';
 import { acknowledge } from '../secret/acknowledgements';
+import { viaSecretsManager } from '../secret/kms-via-secrets-manager';
 import { HOST_ENV } from '../shared/environment';
 
 export interface RotationFunctionProps extends KeyRotationOptions {
@@ -40,16 +41,12 @@ export class RotationFunction extends Construct {
 
     // Through PrivateLink: in the endpoint's VPC, egress to 443 and 80 (OCSP) only.
     const vpc = props.privateLink?.vpc;
-    let securityGroup: ec2.SecurityGroup | undefined;
-    if (vpc) {
-      securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-        vpc,
-        allowAllOutbound: false,
-        description: 'cdk-snowflake-keypair rotation function: HTTPS (and OCSP) egress only',
-      });
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Snowflake and Secrets Manager');
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'OCSP certificate checks');
-    }
+    const securityGroup = vpc && snowflakeClientSecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'cdk-snowflake-keypair rotation function: HTTPS (and OCSP) egress only',
+      httpsDescription: 'HTTPS to Snowflake and Secrets Manager',
+      ocsp: true,
+    });
 
     const created = internalFunction(this, {
       asset: 'rotation',
@@ -94,7 +91,7 @@ export class RotationFunction extends Construct {
       policy.addStatements(new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${props.region}.amazonaws.com` } },
+        conditions: viaSecretsManager(props.region),
       }));
     }
     props.adminSecret.grantRead(this.role, ['AWSCURRENT']);

@@ -18,6 +18,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
 import { KeyMaterialProvider } from './key-material-provider';
 import { KeySource } from './key-source';
+import { viaSecretsManager } from './kms-via-secrets-manager';
 import { KeyRegistrationOptions, RegisteredKeyRemoval } from '../rotation/key-registration';
 import { KeyRotationOptions } from '../rotation/key-rotation';
 import { RegistrationProvider } from '../rotation/registration-provider';
@@ -135,7 +136,7 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
         grantee,
         actions: ['kms:Decrypt'],
         resourceArns: [this.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretRegion}.amazonaws.com` } },
+        conditions: viaSecretsManager(this.secretRegion),
       }));
     }
     return grant;
@@ -377,7 +378,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         // Decrypt for GetSecretValue.
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretRegion}.amazonaws.com` } },
+        conditions: viaSecretsManager(this.secretRegion),
       }));
     }
 

@@ -15,11 +15,12 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { RotationError, SLOTS, slotHolding, UserKeys, userKeysOf } from './user-keys';
-import { alterUserSql, createUserSql, describeUserSql, KeySlot, unsetKeySql } from '../../shared/snowflake-sql';
+import { AdminSession } from './admin-session';
+import { RotationError, SLOTS, slotHolding, UserKeys } from './user-keys';
+import { KeySlot } from '../../shared/snowflake-sql';
 import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
 import type { CustomResourceResult } from '../shared/cfn-response';
-import { ConfigurationError, QueryError } from '../shared/errors';
+import { ConfigurationError } from '../shared/errors';
 import { log } from '../shared/log';
 import { normalisePrivateKey } from '../shared/private-key';
 import { parseSecretValue } from '../shared/secret-value';
@@ -33,9 +34,6 @@ export interface RegistrationProperties {
   readonly createUser: boolean;
   readonly onDelete: RegistrationOnDelete;
 }
-
-/** Snowflake's answer to DESC USER of a user that does not exist (or that the role may not see). */
-const NO_SUCH_USER = '002003';
 
 export function registrationProperties(raw: Record<string, unknown> | undefined): RegistrationProperties {
   const text = (name: string): string => {
@@ -97,7 +95,7 @@ export class KeyRegistration {
     const key = normalisePrivateKey(value.privateKey, value.passphrase).publicKey;
     const account = value.account.toUpperCase();
     return this.asAdmin(props.adminSecretId, async (admin) => {
-      const before = await this.describe(admin, value.user);
+      const before = await admin.keysOf(value.user);
       let keys: UserKeys;
       if (before === undefined) {
         if (!props.createUser) {
@@ -105,8 +103,8 @@ export class KeyRegistration {
             + 'Create the user in Snowflake, or turn createUser on and grant the administrator\'s role CREATE USER');
         }
         const { user, role, warehouse, database, schema } = value;
-        await admin.execute(createUserSql({ user, role, warehouse, database, schema, publicKey: key.spkiBase64 }).replace(/;$/, ''));
-        const after = await this.describe(admin, value.user);
+        await admin.createUser({ user, role, warehouse, database, schema, publicKey: key.spkiBase64 });
+        const after = await admin.keysOf(value.user);
         if (after === undefined) {
           // CREATE USER IF NOT EXISTS did nothing: the user exists, and this role may not see it.
           throw new RotationError('ROTATION_REFUSED', `User ${value.user} exists, but the administrator's role cannot see it (DESC USER fails), `
@@ -127,8 +125,8 @@ export class KeyRegistration {
             + `RSA_PUBLIC_KEY_2_FP ${keys.RSA_PUBLIC_KEY_2}); registration never overwrites a key. Unset the one no longer used `
             + '(ALTER USER ... UNSET RSA_PUBLIC_KEY_2), then deploy again; nothing was changed');
         }
-        await admin.execute(alterUserSql(value.user, key.spkiBase64, slot).replace(/;$/, ''));
-        const after = await this.describe(admin, value.user);
+        await admin.setKey(value.user, key.spkiBase64, slot);
+        const after = await admin.keysOf(value.user);
         if (after?.[slot] !== key.fingerprint) {
           throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${value.user} SET ${slot}, DESC USER shows `
             + `${after?.[slot] ?? 'an empty slot'} instead of ${key.fingerprint}`);
@@ -160,14 +158,14 @@ export class KeyRegistration {
       return done;
     }
     return this.asAdmin(props.adminSecretId, async (admin) => {
-      const keys = await this.describe(admin, registration.user);
+      const keys = await admin.keysOf(registration.user);
       const slot: KeySlot | undefined = keys && slotHolding(keys, registration.fingerprint);
       if (!slot) {
         log('INFO', 'Delete: the key is no longer registered', { user: registration.user, fingerprint: registration.fingerprint });
         return done;
       }
-      await admin.execute(unsetKeySql(registration.user, slot).replace(/;$/, ''));
-      const after = await this.describe(admin, registration.user);
+      await admin.unsetKey(registration.user, slot);
+      const after = await admin.keysOf(registration.user);
       if (after && after[slot] === registration.fingerprint) {
         throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${registration.user} UNSET ${slot}, DESC USER still shows ${registration.fingerprint}`);
       }
@@ -176,22 +174,7 @@ export class KeyRegistration {
     });
   }
 
-  private async asAdmin<T>(adminSecretId: string, work: (admin: SnowflakeConnector) => Promise<T>): Promise<T> {
-    const admin = this.connectorFor({ ...this.connector, secretId: adminSecretId });
-    try {
-      return await work(admin);
-    } finally {
-      await admin.close();
-    }
-  }
-
-  /** The user's key slots, or undefined when the user does not exist. */
-  private async describe(admin: SnowflakeConnector, user: string): Promise<UserKeys | undefined> {
-    try {
-      return userKeysOf(await admin.fetchAll(describeUserSql(user).replace(/;$/, '')));
-    } catch (error) {
-      if (error instanceof QueryError && error.snowflakeCode === NO_SUCH_USER) return undefined;
-      throw error;
-    }
+  private asAdmin<T>(adminSecretId: string, work: (admin: AdminSession) => Promise<T>): Promise<T> {
+    return AdminSession.run(this.connectorFor({ ...this.connector, secretId: adminSecretId }), work);
   }
 }

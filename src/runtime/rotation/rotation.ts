@@ -18,9 +18,9 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { chooseSlot, RotationError, SLOTS, slotHolding, UserKeys, userKeysOf } from './user-keys';
+import { AdminSession } from './admin-session';
+import { chooseSlot, RotationError, SLOTS, slotHolding, UserKeys } from './user-keys';
 import { PREVIOUS_KEYS_FIELD } from '../../shared/secret-format';
-import { alterUserSql, describeUserSql, unsetKeySql } from '../../shared/snowflake-sql';
 import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
 import { SnowflakeConnectorError } from '../shared/errors';
 import { generateRsaKeyPair } from '../shared/keys';
@@ -144,7 +144,7 @@ export class Rotation {
     const current = (await this.read(secretId, { VersionStage: 'AWSCURRENT' }))!;
     const previous = await this.read(secretId, { VersionStage: 'AWSPREVIOUS' }, true);
     await this.asRotator(async (admin) => {
-      const keys = await this.describe(admin, pending.user);
+      const keys = await this.keysOf(admin, pending.user);
       const already = slotHolding(keys, pending.fingerprint);
       if (already) {
         log('INFO', 'setSecret: the pending key is registered already; nothing to do', {
@@ -153,8 +153,8 @@ export class Rotation {
         return;
       }
       const choice = chooseSlot(pending.user, keys, current.fingerprint, earlierKeys(current, previous), this.settings.overwriteUnknownKeys);
-      await admin.execute(alterUserSql(pending.user, pending.spkiBase64, choice.slot).replace(/;$/, ''));
-      const after = await this.describe(admin, pending.user);
+      await admin.setKey(pending.user, pending.spkiBase64, choice.slot);
+      const after = await this.keysOf(admin, pending.user);
       if (after[choice.slot] !== pending.fingerprint) {
         throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${pending.user} SET ${choice.slot}, DESC USER shows `
           + `${after[choice.slot] ?? 'an empty slot'} instead of ${pending.fingerprint}. AWSCURRENT is unchanged; check who else changes this user's keys, then rotate again`);
@@ -203,38 +203,49 @@ export class Rotation {
     log('INFO', 'testSecret: the pending key signs in', { secretId, user: pending.user, fingerprint: pending.fingerprint });
   }
 
-  /** AWSCURRENT to the new version; the previous key retired if that is the policy. */
+  /**
+   * AWSCURRENT to the new version; the previous key retired if that is the policy. One rotator
+   * session serves the check and the retirement (it signs in only if one of them needs it).
+   */
   async finishSecret(secretId: string, token: string): Promise<void> {
     const stages = (await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
     const currentVersion = Object.keys(stages).find((id) => stages[id].includes('AWSCURRENT'));
-    if (currentVersion !== token) {
-      // Only a key that signs in becomes current: someone may have unset it since testSecret.
-      const pending = (await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }))!;
-      await this.asRotator(async (admin) => {
-        if (!slotHolding(await this.describe(admin, pending.user), pending.fingerprint)) {
+    await this.asRotator(async (admin) => {
+      if (currentVersion !== token) {
+        // Only a key that signs in becomes current: someone may have unset it since testSecret.
+        const pending = (await this.read(secretId, { VersionId: token, VersionStage: 'AWSPENDING' }))!;
+        if (!slotHolding(await this.keysOf(admin, pending.user), pending.fingerprint)) {
           throw new RotationError('ROTATION_STATE', `The pending key (${pending.fingerprint}) is no longer registered for user ${pending.user}, `
             + 'so it cannot become current; AWSCURRENT is unchanged. Find out who changed the user\'s keys, then rotate again');
         }
+        await this.sm.send(new UpdateSecretVersionStageCommand({
+          SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, ...(currentVersion ? { RemoveFromVersionId: currentVersion } : {}),
+        }));
+        log('INFO', 'finishSecret: AWSCURRENT moved to the new version', { secretId, versionId: token, previousVersionId: currentVersion ?? null });
+      }
+      if (stages[token]?.includes('AWSPENDING')) {
+        await this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+      }
+      if (this.settings.retire.kind === 'immediately') await this.retire(admin, secretId);
+    });
+    if (this.settings.retire.kind !== 'immediately') {
+      log('INFO', 'finishSecret: the previous key stays registered', {
+        secretId, until: this.settings.retire.kind === 'after' ? `${this.settings.retire.seconds} s` : 'the next rotation',
       });
-      await this.sm.send(new UpdateSecretVersionStageCommand({
-        SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, ...(currentVersion ? { RemoveFromVersionId: currentVersion } : {}),
-      }));
-      log('INFO', 'finishSecret: AWSCURRENT moved to the new version', { secretId, versionId: token, previousVersionId: currentVersion ?? null });
     }
-    if (stages[token]?.includes('AWSPENDING')) {
-      await this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
-    }
-    if (this.settings.retire.kind === 'immediately') await this.retirePrevious(secretId);
-    else log('INFO', 'finishSecret: the previous key stays registered', { secretId, until: this.settings.retire.kind === 'after' ? `${this.settings.retire.seconds} s` : 'the next rotation' });
   }
 
   /**
    * Unsets the slots holding keys this secret held before (AWSPREVIOUS's, and the secret's
    * previousKeyFingerprints), while the current key is registered; with a grace period, only once
-   * AWSCURRENT is that old. Run by finishSecret, or on a schedule; never while a rotation is under
-   * way (its pending key may be going into one of those slots).
+   * AWSCURRENT is that old. Run on a schedule (and by finishSecret); never while a rotation is
+   * under way (its pending key may be going into one of those slots).
    */
   async retirePrevious(secretId: string, now: Date = new Date()): Promise<void> {
+    await this.asRotator((admin) => this.retire(admin, secretId, now));
+  }
+
+  private async retire(admin: AdminSession, secretId: string, now: Date = new Date()): Promise<void> {
     const stages = (await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
     if (Object.values(stages).some((labels) => labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT'))) {
       log('INFO', 'A rotation is under way; the previous key is retired after it', { secretId });
@@ -253,39 +264,39 @@ export class Rotation {
         return;
       }
     }
-    await this.asRotator(async (admin) => {
-      const keys = await this.describe(admin, current.user);
-      const slots = SLOTS.filter((slot) => keys[slot] !== undefined && earlier.includes(keys[slot]!));
-      if (slots.length === 0) {
-        log('INFO', 'No earlier key is registered; nothing to retire', { secretId, user: current.user });
-        return;
-      }
-      if (!slotHolding(keys, current.fingerprint)) {
-        throw new RotationError('ROTATION_REFUSED', `Not retiring ${slots.map((slot) => keys[slot]).join(', ')} from user ${current.user}: the current key `
-          + `(${current.fingerprint}) is not registered, so the old key is the only one that signs in. Register the current key, then retire the old one`);
-      }
-      for (const slot of slots) await admin.execute(unsetKeySql(current.user, slot).replace(/;$/, ''));
-      const after = await this.describe(admin, current.user);
-      const left = slots.filter((slot) => after[slot] !== undefined);
-      if (left.length > 0) {
-        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${current.user} UNSET ${left.join(', ')}, DESC USER still shows `
-          + `${left.map((slot) => after[slot]).join(', ')}`);
-      }
-      log('INFO', 'The previous key is retired', { secretId, user: current.user, slots, fingerprints: slots.map((slot) => keys[slot]) });
-    });
-  }
-
-  private async asRotator<T>(work: (admin: SnowflakeConnector) => Promise<T>): Promise<T> {
-    const admin = this.connectorFor({ ...this.settings.connector, secretId: this.settings.adminSecretId });
-    try {
-      return await work(admin);
-    } finally {
-      await admin.close();
+    const keys = await this.keysOf(admin, current.user);
+    const slots = SLOTS.filter((slot) => keys[slot] !== undefined && earlier.includes(keys[slot]!));
+    if (slots.length === 0) {
+      log('INFO', 'No earlier key is registered; nothing to retire', { secretId, user: current.user });
+      return;
     }
+    if (!slotHolding(keys, current.fingerprint)) {
+      throw new RotationError('ROTATION_REFUSED', `Not retiring ${slots.map((slot) => keys[slot]).join(', ')} from user ${current.user}: the current key `
+        + `(${current.fingerprint}) is not registered, so the old key is the only one that signs in. Register the current key, then retire the old one`);
+    }
+    for (const slot of slots) await admin.unsetKey(current.user, slot);
+    const after = await this.keysOf(admin, current.user);
+    const left = slots.filter((slot) => after[slot] !== undefined);
+    if (left.length > 0) {
+      throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${current.user} UNSET ${left.join(', ')}, DESC USER still shows `
+        + `${left.map((slot) => after[slot]).join(', ')}`);
+    }
+    log('INFO', 'The previous key is retired', { secretId, user: current.user, slots, fingerprints: slots.map((slot) => keys[slot]) });
   }
 
-  private async describe(admin: SnowflakeConnector, user: string): Promise<UserKeys> {
-    return userKeysOf(await admin.fetchAll(describeUserSql(user).replace(/;$/, '')));
+  /** Work in a session as the rotator; it signs in on first use only. */
+  private asRotator<T>(work: (admin: AdminSession) => Promise<T>): Promise<T> {
+    return AdminSession.run(this.connectorFor({ ...this.settings.connector, secretId: this.settings.adminSecretId }), work);
+  }
+
+  /** The user's key slots, as the rotator reads them. */
+  private async keysOf(admin: AdminSession, user: string): Promise<UserKeys> {
+    const keys = await admin.keysOf(user);
+    if (!keys) {
+      throw new RotationError('ROTATION_REFUSED', `User ${user} does not exist, or the rotator's role cannot see it (DESC USER answers 002003). `
+        + 'Check the secret\'s user and the rotator\'s grants; nothing was changed');
+    }
+    return keys;
   }
 
   /** One version of the secret, parsed; undefined when `optional` and it does not exist. */
@@ -299,15 +310,17 @@ export class Rotation {
     }
     const value = parseSecretValue(secretId, output.SecretString);
     const key = normalisePrivateKey(value.privateKey, value.passphrase);
+    // parseSecretValue checked it is a JSON object; every field is kept for the next version.
+    const json = JSON.parse(output.SecretString!);
     return {
-      json: JSON.parse(output.SecretString!),
+      json,
       user: value.user,
       fingerprint: key.publicKey.fingerprint,
       spkiBase64: key.publicKey.spkiBase64,
       bits: key.bits,
       versionId: output.VersionId,
       createdDate: output.CreatedDate,
-      earlier: earlierOf(JSON.parse(output.SecretString!)),
+      earlier: earlierOf(json),
     };
   }
 }
