@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundledAsset } from './assets';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
+import { allowVpcNetworkInterfaces } from '../private/vpc-network-interfaces';
 import { acknowledge } from '../secret/acknowledgements';
 
 /** What differs between the library's own functions (key material, registration, rotation). */
@@ -32,7 +33,7 @@ export interface InternalFunction {
 
 /**
  * A function the library runs for itself, as children of `scope` (ids LogGroup, Role, LogPolicy,
- * Function): its own role with no AWS managed policy, logs only to its own log group (kept one
+ * Function, and VpcAccessPolicy in a VPC): its own role with no AWS managed policy, logs only to its own log group (kept one
  * year), JSON logs at INFO. Callers add their permissions to `role` and acknowledge what applies.
  * Not exported from index.ts.
  */
@@ -65,6 +66,7 @@ export function internalFunction(scope: Construct, props: InternalFunctionProps)
     systemLogLevelV2: lambda.SystemLogLevel.WARN,
   });
   fn.node.addDependency(logPolicy);
+  if (props.vpc) allowVpcNetworkInterfaces(scope, 'VpcAccessPolicy', role, fn);
   acknowledge(role, 'inlinePolicy');
   acknowledge(logPolicy, 'inlinePolicy');
   return { function: fn, role, logGroup };

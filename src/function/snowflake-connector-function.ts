@@ -12,6 +12,7 @@ import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
 import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
+import { allowVpcNetworkInterfaces } from '../private/vpc-network-interfaces';
 import { acknowledge } from '../secret/acknowledgements';
 import { SecretReaderRole } from '../secret/secret-reader-role';
 import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
@@ -211,11 +212,6 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       });
     }
     this.logGroup.grantWrite(this.role);
-    if (vpc) {
-      // Lambda adds this itself only to roles it creates; ours is a SecretReaderRole (or yours).
-      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
-      if (!props.role) acknowledge(this.role, 'connectorVpcAccess');
-    }
 
     let securityGroups = props.securityGroups;
     if (vpc && !securityGroups) {
@@ -258,6 +254,8 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       securityGroups,
     });
     this.grantPrincipal = this.function.grantPrincipal;
+    // Lambda creates the network interfaces with this role, and checks that it may when it creates the function.
+    if (vpc) allowVpcNetworkInterfaces(this, 'VpcAccessPolicy', this.role, this.function);
 
     // What the compliance packs ask of every function, acknowledged only where you left the
     // choice to us, each with its reason (docs/security.md).

@@ -58,6 +58,28 @@ export interface PrivateLinkConfigProps {
   readonly connectionOcspUrls?: string[];
 
   /**
+   * `privatelink-dashed-urls-for-duo`: the account URLs with dashes for dots, which Duo
+   * multi-factor authentication redirects to.
+   * @default - none
+   */
+  readonly dashedUrls?: string[];
+
+  /**
+   * `app-service-privatelink-url`: the wildcard host of Streamlit, Notebooks and Snowpark Container
+   * Services apps, `*.<identifier>.privatelink.snowflake.app`.
+   * @default - no record in `privatelink.snowflake.app`
+   */
+  readonly appServiceUrl?: string;
+
+  /**
+   * `app-service-privatelink-url-next`: the per-account wildcard host that `appServiceUrl` becomes
+   * once the account parameter ENABLE_PER_ACCOUNT_APP_SERVICE_PRIVATELINK_URL is on. Recorded
+   * beside it, so the switch needs no DNS change.
+   * @default - none
+   */
+  readonly appServiceUrlNext?: string;
+
+  /**
    * `privatelink-account-name`: the account identifier for PrivateLink clients.
    * @default - not known
    */
@@ -66,6 +88,12 @@ export interface PrivateLinkConfigProps {
 
 /** The zone every Snowflake PrivateLink host name lives in. */
 export const PRIVATELINK_ZONE = 'privatelink.snowflakecomputing.com';
+/**
+ * The zone of Snowflake's app services (Streamlit, Notebooks, Snowpark Container Services) over
+ * PrivateLink: a wildcard CNAME `*.<identifier>.privatelink.snowflake.app` to the same endpoint
+ * (https://docs.snowflake.com/en/developer-guide/streamlit/privatelink).
+ */
+export const APP_SERVICE_ZONE = 'privatelink.snowflake.app';
 
 const SERVICE_NAME = /^com\.amazonaws\.vpce\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.vpce-svc-[0-9a-f]{8,17}$/;
 const DNS_LABELS = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*$/;
@@ -83,6 +111,11 @@ const HOST_KEYS: Record<string, keyof PrivateLinkConfigProps> = {
 const LIST_KEYS: Record<string, keyof PrivateLinkConfigProps> = {
   'privatelink-connection-urls': 'connectionUrls',
   'privatelink-connection-ocsp-urls': 'connectionOcspUrls',
+  'privatelink-dashed-urls-for-duo': 'dashedUrls',
+};
+const APP_SERVICE_KEYS: Record<string, keyof PrivateLinkConfigProps> = {
+  'app-service-privatelink-url': 'appServiceUrl',
+  'app-service-privatelink-url-next': 'appServiceUrlNext',
 };
 
 /**
@@ -119,6 +152,9 @@ export class PrivateLinkConfig {
       if (key === 'privatelink-vpce-id') {values.endpointServiceName = textOf(key, value);} else if (key === 'privatelink-account-name') {values.accountName = textOf(key, value);} else if (HOST_KEYS[key]) {
         const text = textOf(key, value);
         if (text !== '') values[HOST_KEYS[key]] = text;
+      } else if (APP_SERVICE_KEYS[key]) {
+        const text = textOf(key, value);
+        if (text !== '') values[APP_SERVICE_KEYS[key]] = text;
       } else if (LIST_KEYS[key]) {values[LIST_KEYS[key]] = listOf(key, value);} else {ignored.push(key);}
     }
     for (const required of ['privatelink-vpce-id', 'privatelink-account-url']) {
@@ -144,8 +180,13 @@ export class PrivateLinkConfig {
   public readonly accountName?: string;
   /** Keys of the JSON this library does not use (for example `privatelink-internal-stage`). */
   public readonly ignoredKeys: string[];
-  /** Every host name that needs a record, each once, in the order of the config. */
+  /**
+   * Every host name in `privatelink.snowflakecomputing.com` that needs a record, each once, in the
+   * order of the config, without ports.
+   */
   public readonly hostnames: string[];
+  /** The wildcard host names in `privatelink.snowflake.app` (app services) that need a record, each once. */
+  public readonly appServiceHostnames: string[];
 
   private constructor(props: PrivateLinkConfigProps, ignoredKeys: string[], from: string) {
     const where = `PrivateLinkConfig.${from}`;
@@ -170,8 +211,14 @@ export class PrivateLinkConfig {
       host('regionless-snowsight-privatelink-url (regionlessSnowsightUrl)', props.regionlessSnowsightUrl),
       ...(props.connectionUrls ?? []).map((url, i) => host(`privatelink-connection-urls[${i}] (connectionUrls)`, url)),
       ...(props.connectionOcspUrls ?? []).map((url, i) => host(`privatelink-connection-ocsp-urls[${i}] (connectionOcspUrls)`, url)),
+      ...(props.dashedUrls ?? []).map((url, i) => host(`privatelink-dashed-urls-for-duo[${i}] (dashedUrls)`, url)),
     ];
     this.hostnames = [...new Set(all.filter((h): h is string => h !== undefined))];
+    const apps = [
+      props.appServiceUrl === undefined ? undefined : appServiceHostOf(where, 'app-service-privatelink-url (appServiceUrl)', props.appServiceUrl),
+      props.appServiceUrlNext === undefined ? undefined : appServiceHostOf(where, 'app-service-privatelink-url-next (appServiceUrlNext)', props.appServiceUrlNext),
+    ];
+    this.appServiceHostnames = [...new Set(apps.filter((h): h is string => h !== undefined))];
   }
 }
 
@@ -203,13 +250,38 @@ function listOf(key: string, value: unknown): string[] {
   return items.map((item: string) => item.trim()).filter((item) => item !== '');
 }
 
-/** A host name in the PrivateLink zone, lower-cased; a scheme or trailing dot is dropped. */
+/**
+ * `host` or `host:port`, with an optional scheme and trailing slash or dot, lower-cased and without
+ * the port. Snowflake returns connection URLs with their port (`...privatelink.snowflakecomputing.com:443`,
+ * OCSP ones `:80`); a DNS record names the host only. Returns undefined for anything else.
+ */
+function bareHost(value: string): string | undefined {
+  const match = /^(?:https?:\/\/)?([^/:]+?)\.?(?::(\d{1,5}))?\/*$/i.exec(value.trim());
+  if (!match) return undefined;
+  if (match[2] !== undefined && !(Number(match[2]) >= 1 && Number(match[2]) <= 65535)) return undefined;
+  return match[1].toLowerCase();
+}
+
+/** A host name in the PrivateLink zone, lower-cased; a scheme, port or trailing dot is dropped. */
 function hostOf(where: string, field: string, value: string): string {
-  const host = value.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '').replace(/\.$/, '').toLowerCase();
+  const host = bareHost(value) ?? '';
   const suffix = `.${PRIVATELINK_ZONE}`;
   if (!host.endsWith(suffix) || host.length <= suffix.length || !DNS_LABELS.test(host) || host.length > 253) {
-    throw new Error(`${where}: ${field} ${JSON.stringify(value)} is not a host name ending in .${PRIVATELINK_ZONE}. `
-      + 'Use the values SYSTEM$GET_PRIVATELINK_CONFIG() returns, for example xy12345.us-east-1.privatelink.snowflakecomputing.com.');
+    throw new Error(`${where}: ${field} ${JSON.stringify(value)} is not a host name ending in .${PRIVATELINK_ZONE} `
+      + '(with an optional :port from 1 to 65535). Use the values SYSTEM$GET_PRIVATELINK_CONFIG() returns, for example '
+      + 'xy12345.us-east-1.privatelink.snowflakecomputing.com or myorg-myconnection.privatelink.snowflakecomputing.com:443.');
+  }
+  return host;
+}
+
+/** `*.<identifier>.privatelink.snowflake.app`, lower-cased; a scheme, port or trailing dot is dropped. */
+function appServiceHostOf(where: string, field: string, value: string): string {
+  const host = bareHost(value) ?? '';
+  const suffix = `.${APP_SERVICE_ZONE}`;
+  const rest = host.startsWith('*.') ? host.slice(2) : '';
+  if (!rest.endsWith(suffix) || rest.length <= suffix.length || !DNS_LABELS.test(rest) || host.length > 253) {
+    throw new Error(`${where}: ${field} ${JSON.stringify(value)} is not a wildcard host name *.<identifier>.${APP_SERVICE_ZONE}. `
+      + 'Use the value SYSTEM$GET_PRIVATELINK_CONFIG() returns, for example *.myorg-myaccount.privatelink.snowflake.app.');
   }
   return host;
 }

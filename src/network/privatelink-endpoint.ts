@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Annotations, CfnOutput, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
 import { ensureAwsServiceEndpoints } from './aws-service-endpoints';
-import { PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
+import { APP_SERVICE_ZONE, PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
 import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
 
 /** The SQL that pins a Snowflake user to this endpoint (emitted as a stack output). */
@@ -43,10 +44,28 @@ export interface PrivateLinkEndpointProps {
   /**
    * The private hosted zone `privatelink.snowflakecomputing.com` of this VPC. A VPC can have only
    * one, and it must hold the records of every Snowflake account reached from it: pass yours if it
-   * exists already.
-   * @default - a zone created for the VPC, shared by every `PrivateLinkEndpoint` in it
+   * exists already (made by hand, by another app, or by a `PrivateLinkEndpoint` in another stack
+   * of this app that imports the same VPC: `other.hostedZone`).
+   * @default - a zone for the VPC, shared by every `PrivateLinkEndpoint` in it: created beside a
+   *   VPC of this app, or in this endpoint's stack for an imported VPC (a second stack of the app
+   *   that imports the same VPC id is refused at synth, with what to pass instead)
    */
   readonly hostedZone?: route53.IHostedZone;
+
+  /**
+   * Create the wildcard record of `app-service-privatelink-url` (Streamlit, Notebooks and Snowpark
+   * Container Services apps) in the private zone `privatelink.snowflake.app`. Only when the config
+   * has that key.
+   * @default true
+   */
+  readonly appServiceRecords?: boolean;
+
+  /**
+   * The private hosted zone `privatelink.snowflake.app` of this VPC, if it exists already. As for
+   * `hostedZone`, a VPC can have only one.
+   * @default - a zone created for the VPC (when the config has `app-service-privatelink-url`)
+   */
+  readonly appServiceHostedZone?: route53.IHostedZone;
 
   /**
    * The TTL of the CNAME records.
@@ -108,6 +127,7 @@ const IGNORED_KEYS_WARNING = 'cdk-snowflake-keypair:privateLinkConfigKeysIgnored
 /** The id of the warning for CIDR ingress. */
 const CIDR_WARNING = 'cdk-snowflake-keypair:privateLinkCidrIngress';
 const ZONE_ID = 'SnowflakePrivateLinkZone';
+const APP_SERVICE_ZONE_ID = 'SnowflakeAppServiceZone';
 
 /** Host names already recorded, per zone, so that two endpoints sharing a zone never duplicate one. */
 const recorded = new WeakMap<route53.IHostedZone, Map<string, string>>();
@@ -155,9 +175,14 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
   /** The endpoint's security group: no ingress except what you allow. */
   public readonly securityGroup: ec2.ISecurityGroup;
   public readonly connections: ec2.Connections;
-  /** The private zone the records are in. */
+  /** The private zone `privatelink.snowflakecomputing.com` the records are in. */
   public readonly hostedZone: route53.IHostedZone;
-  /** The host names this endpoint added records for (those another endpoint in the zone had are skipped). */
+  /**
+   * The private zone `privatelink.snowflake.app` of the app-service record, when the config has
+   * `app-service-privatelink-url` and `appServiceRecords` is on.
+   */
+  public readonly appServiceHostedZone?: route53.IHostedZone;
+  /** The host names this endpoint added records for, in both zones (those another endpoint in the zone had are skipped). */
   public readonly recordedHostnames: string[];
   /** The network-policy SQL, when `networkPolicy` was given. */
   public readonly networkPolicySql?: string;
@@ -171,10 +196,12 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
     this.config = props.config;
     this.accountHost = props.config.accountUrl;
 
-    if (props.config.ignoredKeys.length > 0) {
+    const ignored = props.config.ignoredKeys;
+    if (ignored.length > 0) {
       Annotations.of(this).addWarningV2(IGNORED_KEYS_WARNING,
-        `The PrivateLink config has keys this construct does not use, and ignores: ${props.config.ignoredKeys.join(', ')}. `
-        + 'Internal stages over PrivateLink (privatelink-internal-stage) need an S3 interface endpoint of their own. '
+        `The PrivateLink config has keys this construct does not use, and ignores: ${ignored.join(', ')}. `
+        + (ignored.includes('privatelink-internal-stage')
+          ? 'Internal stages over PrivateLink (privatelink-internal-stage) need an S3 interface endpoint of their own. ' : '')
         + `Acknowledge this warning once you have checked: Annotations.of(endpoint).acknowledgeWarning('${IGNORED_KEYS_WARNING}').`);
     }
 
@@ -209,25 +236,13 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
     // DnsEntries: "<zone id>:<name>", the regional name first.
     this.endpointDnsName = Fn.select(1, Fn.split(':', Fn.select(0, this.vpcEndpoint.vpcEndpointDnsEntries)));
 
-    this.hostedZone = props.hostedZone ?? zoneOf(props.vpc);
-    const taken = recorded.get(this.hostedZone) ?? new Map<string, string>();
-    recorded.set(this.hostedZone, taken);
     const ttl = props.recordTtl ?? Duration.minutes(5);
-    this.recordedHostnames = [];
-    for (const hostname of props.config.hostnames) {
-      const owner = taken.get(hostname);
-      if (owner !== undefined) {
-        Annotations.of(this).addInfo(`${hostname} already has a record in the zone (from ${owner}); not added again.`);
-        continue;
-      }
-      taken.set(hostname, this.node.path);
-      new route53.CnameRecord(this, hostname, {
-        zone: this.hostedZone,
-        recordName: `${hostname}.`,
-        domainName: this.endpointDnsName,
-        ttl,
-      });
-      this.recordedHostnames.push(hostname);
+    this.hostedZone = props.hostedZone ?? zoneFor(this, props.vpc, PRIVATELINK_ZONE, ZONE_ID, 'hostedZone');
+    this.recordedHostnames = this.addRecords(this.hostedZone, props.config.hostnames, ttl);
+    const apps = props.appServiceRecords ?? true ? props.config.appServiceHostnames : [];
+    if (apps.length > 0) {
+      this.appServiceHostedZone = props.appServiceHostedZone ?? zoneFor(this, props.vpc, APP_SERVICE_ZONE, APP_SERVICE_ZONE_ID, 'appServiceHostedZone');
+      this.recordedHostnames.push(...this.addRecords(this.appServiceHostedZone, apps, ttl));
     }
 
     if (props.addAwsServiceEndpoints) {
@@ -243,6 +258,29 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
         value: this.networkPolicySql,
       });
     }
+  }
+
+  /** A CNAME to the endpoint for each host name the zone does not have yet; returns those added. */
+  private addRecords(zone: route53.IHostedZone, hostnames: string[], ttl: Duration): string[] {
+    const taken = recorded.get(zone) ?? new Map<string, string>();
+    recorded.set(zone, taken);
+    const added: string[] = [];
+    for (const hostname of hostnames) {
+      const owner = taken.get(hostname);
+      if (owner !== undefined) {
+        Annotations.of(this).addInfo(`${hostname} already has a record in the zone (from ${owner}); not added again.`);
+        continue;
+      }
+      taken.set(hostname, this.node.path);
+      new route53.CnameRecord(this, hostname, {
+        zone,
+        recordName: `${hostname}.`,
+        domainName: this.endpointDnsName,
+        ttl,
+      });
+      added.push(hostname);
+    }
+    return added;
   }
 
   /**
@@ -261,15 +299,42 @@ function allowSnowflakePorts(connections: ec2.Connections, peer: ec2.IConnectabl
   connections.allowFrom(peer, ec2.Port.tcp(80), 'OCSP over PrivateLink');
 }
 
-/** The VPC's zone `privatelink.snowflakecomputing.com`, created on first use. */
-function zoneOf(vpc: ec2.IVpc): route53.IHostedZone {
-  const existing = vpc.node.tryFindChild(ZONE_ID);
-  if (existing) return existing as route53.PrivateHostedZone;
-  return new route53.PrivateHostedZone(vpc, ZONE_ID, {
-    zoneName: PRIVATELINK_ZONE,
-    vpc,
-    comment: 'Snowflake PrivateLink host names (cdk-snowflake-keypair); one zone per VPC, for every Snowflake account',
-  });
+/** Zones created for imported VPCs, per app: `<zone name> <vpc id>` → the zone and who made it. */
+const importedVpcZones = new WeakMap<IConstruct, Map<string, { zone: route53.PrivateHostedZone; by: Construct }>>();
+
+/**
+ * The VPC's private zone `zoneName`, created on first use and shared by every endpoint in the VPC.
+ * Route 53 lets a VPC be associated with only one private zone of a name, and a second one fails
+ * the deployment (ConflictingDomainExists:
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html), so:
+ * - a VPC of this app (an `ec2.Vpc`) gets the zone beside it, in its own stack, once;
+ * - an imported VPC gets it in the endpoint's stack (never under the imported VPC's construct, which
+ *   may be in another stack), once per VPC id in the app; a second stack that imports the same VPC
+ *   id is refused here, with the zone to pass instead.
+ */
+function zoneFor(endpoint: Construct, vpc: ec2.IVpc, zoneName: string, id: string, prop: string): route53.IHostedZone {
+  const comment = zoneName === PRIVATELINK_ZONE
+    ? 'Snowflake PrivateLink host names (cdk-snowflake-keypair); one zone per VPC, for every Snowflake account'
+    : `Snowflake app services over PrivateLink (cdk-snowflake-keypair); one ${zoneName} zone per VPC, for every Snowflake account`;
+  if (vpc.node.defaultChild instanceof ec2.CfnVPC) {
+    const existing = vpc.node.tryFindChild(id);
+    return existing ? existing as route53.PrivateHostedZone : new route53.PrivateHostedZone(vpc, id, { zoneName, vpc, comment });
+  }
+  const stack = Stack.of(endpoint);
+  const vpcKey = Token.isUnresolved(vpc.vpcId) ? vpc.node.path : vpc.vpcId;
+  const perApp = importedVpcZones.get(endpoint.node.root) ?? new Map();
+  importedVpcZones.set(endpoint.node.root, perApp);
+  const made = perApp.get(`${zoneName} ${vpcKey}`);
+  if (made && Stack.of(made.zone) === stack) return made.zone;
+  if (made) {
+    throw new Error(`[${endpoint.node.path}] The imported VPC ${vpcKey} already gets a private zone ${zoneName} from `
+      + `${made.by.node.path} in stack ${Stack.of(made.zone).stackName}, and Route 53 associates a VPC with only one zone of a name: `
+      + `a second one in stack ${stack.stackName} would fail the deployment. Pass that zone: ${prop}: <that endpoint>.${prop} `
+      + '(or import a zone made elsewhere with route53.HostedZone.fromHostedZoneAttributes).');
+  }
+  const zone = new route53.PrivateHostedZone(stack, `${id}${createHash('sha256').update(vpcKey).digest('hex').slice(0, 8)}`, { zoneName, vpc, comment });
+  perApp.set(`${zoneName} ${vpcKey}`, { zone, by: endpoint });
+  return zone;
 }
 
 function networkPolicySql(options: NetworkPolicySqlOptions, endpointId: string): string {
@@ -293,16 +358,20 @@ function validate(scope: Construct, props: PrivateLinkEndpointProps): void {
       + 'An interface endpoint reaches services of its own region only: deploy the endpoint in a stack in '
       + `${props.config.region}, or get the config of a Snowflake account in ${region}.`);
   }
-  if (props.hostedZone) {
+  for (const [prop, zone, expected] of [['hostedZone', props.hostedZone, PRIVATELINK_ZONE], ['appServiceHostedZone', props.appServiceHostedZone, APP_SERVICE_ZONE]] as const) {
+    if (!zone) continue;
     let zoneName: string | undefined;
     try {
-      zoneName = props.hostedZone.zoneName;
+      zoneName = zone.zoneName;
     } catch {
       zoneName = undefined; // imported by id only: the name is not known
     }
-    if (zoneName !== undefined && !Token.isUnresolved(zoneName) && zoneName.replace(/\.$/, '').toLowerCase() !== PRIVATELINK_ZONE) {
-      fail(`hostedZone is ${zoneName}, but the records belong in the private zone ${PRIVATELINK_ZONE}. Pass that zone, or leave hostedZone out to create it.`);
+    if (zoneName !== undefined && !Token.isUnresolved(zoneName) && zoneName.replace(/\.$/, '').toLowerCase() !== expected) {
+      fail(`${prop} is ${zoneName}, but the records belong in the private zone ${expected}. Pass that zone, or leave ${prop} out to create it.`);
     }
+  }
+  if (props.appServiceHostedZone && props.appServiceRecords === false) {
+    fail('appServiceHostedZone is set, but appServiceRecords is false, so no record would go in it. Remove one of them.');
   }
   const ttl = props.recordTtl;
   if (ttl && !ttl.isUnresolved() && (ttl.toSeconds() < 1 || ttl.toSeconds() > 172800)) {

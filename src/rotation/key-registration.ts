@@ -1,3 +1,5 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import type { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
 
 /** What happens to the registered key when the registration is deleted (with its stack). */
@@ -37,4 +39,30 @@ export interface KeyRegistrationOptions {
    * @default RegisteredKeyRemoval.REMOVE_KEY
    */
   readonly removal?: RegisteredKeyRemoval;
+
+  /**
+   * Sign in through this PrivateLink endpoint: the registration function runs in its VPC, connects
+   * by the PrivateLink account host, and is let in on 443 and 80 (OCSP). Needed when the
+   * administrator (or the account) may sign in through PrivateLink only. Every registration through
+   * the same endpoint in a stack shares one function.
+   * @default - the rotation's `privateLink` when the secret has one, else Snowflake's public endpoint
+   *   (or the administrator secret's `host`)
+   */
+  readonly privateLink?: IPrivateLinkEndpoint;
+
+  /**
+   * With `privateLink`, the subnets the registration function runs in. It must reach Secrets
+   * Manager and the S3 URL CloudFormation gives for the response: through NAT, or through the
+   * endpoints of `addVpcEndpoints`.
+   * @default - the rotation's `vpcSubnets` when `privateLink` is taken from it, else the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * With `privateLink`, add a Secrets Manager interface endpoint and an S3 gateway endpoint to the VPC
+   * (once per VPC), so that the registration function reads the secrets and answers CloudFormation
+   * from isolated subnets without NAT.
+   * @default - the rotation's `addVpcEndpoints` when `privateLink` is taken from it, else false
+   */
+  readonly addVpcEndpoints?: boolean;
 }

@@ -1,26 +1,57 @@
+import { createHash } from 'node:crypto';
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { internalFunction, stackSingleton } from '../function/internal-function';
+import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
+import { snowflakeClientSecurityGroup } from '../network/client-security-group';
+import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../secret/acknowledgements';
+import { HOST_ENV } from '../shared/environment';
+
+/** How the registration function reaches Snowflake. */
+export interface RegistrationNetwork {
+  /** Through this PrivateLink endpoint, from its VPC; none: Snowflake's public endpoint. */
+  readonly privateLink?: IPrivateLinkEndpoint;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly addVpcEndpoints?: boolean;
+}
 
 /**
- * The Lambda behind every registration custom resource in a stack: one per stack, shared by the
+ * The Lambda behind the registration custom resources of a stack: one per stack and way to reach
+ * Snowflake (the public endpoint, or each PrivateLink endpoint), shared by the
  * SnowflakeKeyPairSecrets with `registration`. Each secret grants its role read of its own secret
  * and of its administrator's secret, at AWSCURRENT only. Not exported from index.ts.
  */
 export class RegistrationProvider extends Construct {
-  /** Returns the stack's provider, creating it on first use. */
-  public static of(scope: Construct): RegistrationProvider {
-    return stackSingleton(scope, 'SnowflakeUserRegistrationProvider', (stack, id) => new RegistrationProvider(stack, id));
+  /** Returns the stack's provider for this network, creating it on first use. */
+  public static of(scope: Construct, network: RegistrationNetwork = {}): RegistrationProvider {
+    const endpoint = network.privateLink;
+    // One function per endpoint, its id derived from the endpoint's path (stable across machines and runs).
+    const id = endpoint
+      ? `SnowflakeUserRegistrationProvider${createHash('sha256').update(endpoint.node.path).digest('hex').slice(0, 8)}`
+      : 'SnowflakeUserRegistrationProvider';
+    const provider = stackSingleton(scope, id, (stack, newId) => new RegistrationProvider(stack, newId, network));
+    provider.checkSameNetwork(scope, network);
+    return provider;
   }
 
   public readonly role: iam.Role;
   public readonly function: lambda.Function;
+  private readonly subnetIds?: string[];
 
-  private constructor(scope: Construct, id: string) {
+  private constructor(scope: Construct, id: string, network: RegistrationNetwork) {
     super(scope, id);
+    // Through PrivateLink: in the endpoint's VPC, egress to 443 and 80 (OCSP) only.
+    const vpc = network.privateLink?.vpc;
+    const securityGroup = vpc && snowflakeClientSecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'cdk-snowflake-keypair registration function: HTTPS (and OCSP) egress only',
+      httpsDescription: 'HTTPS to Snowflake, Secrets Manager and the CloudFormation response URL (S3)',
+      ocsp: true,
+    });
     const created = internalFunction(this, {
       // The administrator functions share one bundle (assets/rotation).
       asset: 'rotation',
@@ -29,10 +60,35 @@ export class RegistrationProvider extends Construct {
       roleDescription: 'cdk-snowflake-keypair registration custom resource: reads its stack\'s Snowflake secrets and their administrators\' secrets',
       memorySize: 512,
       timeout: Duration.minutes(2),
+      environment: network.privateLink ? { [HOST_ENV]: network.privateLink.accountHost } : undefined,
+      vpc,
+      vpcSubnets: network.vpcSubnets,
+      securityGroups: securityGroup ? [securityGroup] : undefined,
     });
     this.role = created.role;
     this.function = created.function;
-    acknowledge(this.function, 'registrationFunction');
+    acknowledge(this.function, vpc ? 'registrationFunctionInVpc' : 'registrationFunction');
     acknowledge(created.logGroup, 'registrationLogGroup');
+    if (vpc) {
+      this.subnetIds = vpc.selectSubnets(network.vpcSubnets).subnetIds;
+      network.privateLink!.allowFrom(this.function);
+      if (network.addVpcEndpoints) {
+        // Secrets Manager for both secrets; S3 for CloudFormation's pre-signed response URL.
+        for (const endpoint of ensureAwsServiceEndpoints(vpc, network.vpcSubnets, ['secretsmanager', 's3'])) {
+          endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake registration function reads its secrets');
+        }
+      }
+    }
+  }
+
+  /** Registrations through one endpoint share this function, so they must agree on its subnets. */
+  private checkSameNetwork(scope: Construct, network: RegistrationNetwork): void {
+    if (!network.privateLink || !this.subnetIds) return;
+    const asked = network.privateLink.vpc.selectSubnets(network.vpcSubnets).subnetIds;
+    if (asked.join(',') !== this.subnetIds.join(',')) {
+      throw new Error(`[${scope.node.path}] registration.vpcSubnets differs from another registration through the same PrivateLink endpoint `
+        + `(${network.privateLink.node.path}) in this stack: they share one registration function, which runs in one set of subnets. `
+        + 'Give them the same vpcSubnets.');
+    }
   }
 }

@@ -69,7 +69,6 @@ export class RotationFunction extends Construct {
     this.function = created.function;
     acknowledge(this.function, vpc ? 'rotationFunctionInVpc' : 'rotationFunction');
     if (vpc) {
-      acknowledge(this.role, 'connectorVpcAccess');
       props.privateLink!.allowFrom(this.function);
       if (props.addVpcEndpoints) {
         for (const endpoint of ensureAwsServiceEndpoints(vpc, props.vpcSubnets, ['secretsmanager'])) {
@@ -120,7 +119,8 @@ export class RotationFunction extends Construct {
         description: 'Retires the previous Snowflake key once its grace period is over (cdk-snowflake-keypair)',
         schedule: events.Schedule.rate(Duration.hours(1)),
         targets: [new targets.LambdaFunction(this.function, {
-          event: events.RuleTargetInput.fromObject({ action: 'retirePreviousKey', SecretId: props.secretArn }),
+          // The schedule's own time is the check's clock: the grace period is measured against it.
+          event: events.RuleTargetInput.fromObject({ action: 'retirePreviousKey', SecretId: props.secretArn, time: events.EventField.time }),
           retryAttempts: 2,
         })],
       });

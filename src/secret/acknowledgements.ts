@@ -86,6 +86,12 @@ export const ACKNOWLEDGED_RULES = {
       + 'failure to CloudFormation itself and holds no data worth tracing; a VPC, reserved concurrency, a DLQ or X-Ray would '
       + 'add cost and failure modes without protecting anything.',
   },
+  registrationFunctionInVpc: {
+    rules: ADMIN_FUNCTION_RULES.filter((rule) => !rule.endsWith('-LambdaInsideVPC')),
+    reason: 'The registration function, in the VPC to reach Snowflake through PrivateLink, is invoked only by CloudFormation when '
+      + 'a registration changes. It reports every failure to CloudFormation itself and holds no data worth tracing; reserved '
+      + 'concurrency, a DLQ or X-Ray would add cost and failure modes without protecting anything.',
+  },
   rotationFunctionInVpc: {
     rules: ADMIN_FUNCTION_RULES.filter((rule) => !rule.endsWith('-LambdaInsideVPC')),
     reason: 'The rotation function, in the VPC to reach Snowflake through PrivateLink, is invoked by Secrets Manager (which retries '
@@ -137,10 +143,17 @@ export const ACKNOWLEDGED_RULES = {
     reason: 'X-Ray tracing is opt-in (tracing: lambda.Tracing.ACTIVE): it adds cost to every invocation, and the connector '
       + 'logs its own timings (secret read, login, query) as JSON.',
   },
-  connectorVpcAccess: {
-    rules: ['AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]'],
-    reason: 'In a VPC, Lambda needs the execution role to create and delete its network interfaces; AWS maintains exactly those '
-      + 'permissions in AWSLambdaVPCAccessExecutionRole, and its EC2 actions accept no narrower resource than *.',
+  vpcNetworkInterfaces: {
+    rules: [
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+      'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+      'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy',
+    ],
+    reason: 'In a VPC, Lambda creates and deletes the function\'s network interfaces with its execution role, and checks the '
+      + 'permissions when it creates the function. The policy holds just those EC2 actions (not the logs:* on * of '
+      + 'AWSLambdaVPCAccessExecutionRole); they accept no narrower resource than * (DescribeNetworkInterfaces works on * only), '
+      + 'and the inline policy belongs to the one role it is attached to.',
   },
   connectorXray: {
     rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],

@@ -277,7 +277,8 @@ export interface SnowflakeKeyPairSecretProps {
    * administrator, creates the service user if it does not exist (`TYPE = SERVICE`, with this
    * secret's role, warehouse and namespace as defaults), sets the public key in a free key slot and
    * checks its fingerprint with `DESC USER`. Deleting the stack unsets only the key it set.
-   * Needs `KeySource.generate()` (the default).
+   * Needs `KeySource.generate()` (the default). Through PrivateLink with `registration.privateLink`,
+   * or `rotation.privateLink` when only the rotation names an endpoint.
    *
    * @default - no registration: an administrator runs the SQL of the `createUserSql` or
    *   `alterUserSql` attribute (or outputs)
@@ -422,7 +423,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       }));
     }
 
-    const registration = props.registration ? this.register(props.registration) : undefined;
+    const registration = props.registration ? this.register(props.registration, props.rotation) : undefined;
 
     if (props.rotation) {
       const rotation = new RotationFunction(this, 'Rotation', {
@@ -508,13 +509,21 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
   }
 
   /** The registration custom resource: after the key is in the secret, with read of both secrets. */
-  private register(options: KeyRegistrationOptions): CustomResource {
+  private register(options: KeyRegistrationOptions, rotation?: KeyRotationOptions): CustomResource {
+    if (!options.privateLink && (options.vpcSubnets || options.addVpcEndpoints)) {
+      throw new Error(`[${this.node.path}] registration.${options.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without registration.privateLink: `
+        + 'the registration function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too (it may be the '
+        + 'rotation\'s endpoint), or remove it.');
+    }
     if (this.keySource._mode !== 'GENERATE') {
       throw new Error(`[${this.node.path}] registration needs a key generated at deploy time, and keySource is KeySource.bringYourOwn(): `
         + 'the key is pasted in after deployment, so there is nothing to register then. Register your key with the alterUserSql SQL, '
         + 'or use KeySource.generate().');
     }
-    const provider = RegistrationProvider.of(this);
+    // Through PrivateLink when asked, or when the rotation goes through it (the same user signs in from there).
+    const provider = RegistrationProvider.of(this, options.privateLink
+      ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addVpcEndpoints: options.addVpcEndpoints }
+      : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addVpcEndpoints: rotation?.addVpcEndpoints });
     this.grantRead(provider.role, ['AWSCURRENT']);
     options.adminSecret.grantRead(provider.role, ['AWSCURRENT']);
     const resource = new CustomResource(this, 'Registration', {

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ConnectorHandler, PrivateLinkConfig, PrivateLinkEndpoint, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret } from '../../src';
 import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
+import { logicalIdOf, requestsOf, synth } from '../support/iam-simulate';
 import { REPO } from '../support/lambda-process';
 import { nagApp, runNag } from '../support/nag';
 import { CONFIG_JSON } from '../support/privatelink';
@@ -148,6 +149,58 @@ describe('in a VPC', () => {
     });
     expect(functionOf(template).VpcConfig.SubnetIds).toHaveLength(2);
     expect(fn.connections.securityGroups).toHaveLength(1);
+  });
+
+  describe('Lambda can create the function (it checks the role\'s EC2 permissions at CreateFunction)', () => {
+    const ENI = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'];
+    /** The function's role's requests, and whether the function depends on the policy granting the EC2 actions. */
+    function eni(build: (stack: Stack, secret: SnowflakeKeyPairSecret, vpc: ec2.IVpc) => void) {
+      const { stack, secret, vpc } = vpcSetup();
+      build(stack, secret, vpc);
+      const template = synth(stack);
+      const fnId = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::Lambda::Function'
+        && (template.Resources[id].Properties as any)?.Environment?.Variables?.SNOWFLAKE_SECRET_ID)!;
+      const roleId = ((template.Resources[fnId].Properties as any).Role['Fn::GetAtt'] as string[])[0];
+      const granting = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::IAM::Policy'
+        && JSON.stringify(template.Resources[id].Properties?.PolicyDocument).includes('ec2:CreateNetworkInterface'));
+      return { request: requestsOf(template, roleId), dependsOn: ((template.Resources[fnId] as any).DependsOn ?? []) as string[], granting, template };
+    }
+    const inVpc = (role?: iam.IRole) => (stack: Stack, secret: SnowflakeKeyPairSecret, vpc: ec2.IVpc) => {
+      new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, role });
+    };
+
+    test.each(ENI)('%s on *: allowed to the default role, by an inline policy the function depends on', async (action) => {
+      const { request, dependsOn, granting, template } = eni(inVpc());
+      expect(await request(action, '*')).toBe('Allowed');
+      expect(granting).toHaveLength(1);
+      expect(dependsOn).toContain(granting[0]);
+      expect(JSON.stringify(template)).not.toContain('AWSLambdaVPCAccessExecutionRole');
+    });
+
+    test.each(ENI)('%s on *: allowed to a role of yours as well', async (action) => {
+      const { request, dependsOn, granting } = eni((stack, secret, vpc) => {
+        inVpc(new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }))(stack, secret, vpc);
+      });
+      expect(await request(action, '*')).toBe('Allowed');
+      expect(dependsOn).toContain(granting[0]);
+    });
+
+    test('an imported role gets the inline policy too (aws-cdk-lib adds nothing to roles it did not create)', () => {
+      const { stack, secret, vpc } = vpcSetup();
+      inVpc(iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::123456789012:role/loader'))(stack, secret, vpc);
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: ['loader'],
+        PolicyDocument: { Statement: [Match.objectLike({ Action: Match.arrayWith(ENI), Resource: '*' })] },
+      });
+    });
+
+    test.each(ENI)('(failing case) %s: outside a VPC the role is not given it', async (action) => {
+      const { stack, secret } = setup();
+      new SnowflakeConnectorFunction(stack, 'Loader', { secret });
+      const template = synth(stack);
+      expect(await requestsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'LoaderRole'))(action, '*')).toBe('ImplicitlyDenied');
+    });
   });
 
   test('allowOcspEgress: false leaves 443 only', () => {
@@ -318,8 +371,8 @@ describe('cdk-nag acknowledgements follow your choices', () => {
     const result = runNag(app);
     const onFunction = (where: string) => where.startsWith('Chosen/Loader/');
     expect(result.acknowledged.filter((a) => onFunction(a.path) && !/IAMNoInlinePolicy/.test(a.rule)).map((a) => a.rule).sort()).toEqual([
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::*]', // the network interfaces (VpcAccessPolicy)
+      'AwsSolutions-IAM5[Resource::*]', // X-Ray
     ]);
     expect(result.findings.filter((f) => onFunction(f.path))).toEqual([]);
   });

@@ -15,12 +15,54 @@ describe('PrivateLinkConfig.fromJson', () => {
       'ocsp.myorg-myaccount.privatelink.snowflakecomputing.com',
       'app.us-east-1.privatelink.snowflakecomputing.com',
       'app-myorg-myaccount.privatelink.snowflakecomputing.com',
-      'myorg-loaders.privatelink.snowflakecomputing.com',
-      'ocsp.myorg-loaders.privatelink.snowflakecomputing.com',
+      'myorg-loaders.privatelink.snowflakecomputing.com', // "...:443" in the config: the port is not part of the name
+      'ocsp.myorg-loaders.privatelink.snowflakecomputing.com', // "...:80"
+      'xy12345-us-east-1.privatelink.snowflakecomputing.com', // privatelink-dashed-urls-for-duo
     ]);
-    expect(config.ignoredKeys).toEqual([
-      'app-service-privatelink-url', 'privatelink-account-principal', 'privatelink-dashed-urls-for-duo', 'privatelink-internal-stage',
-    ]);
+    expect(config.appServiceHostnames).toEqual(['*.myorg-myaccount.privatelink.snowflake.app']);
+    expect(config.ignoredKeys).toEqual(['privatelink-account-principal', 'privatelink-internal-stage']);
+  });
+
+  test.each([
+    ['myorg-loaders.privatelink.snowflakecomputing.com:443', 'myorg-loaders.privatelink.snowflakecomputing.com'],
+    ['ocsp.myorg-loaders.privatelink.snowflakecomputing.com:80', 'ocsp.myorg-loaders.privatelink.snowflakecomputing.com'],
+    ['https://myorg-loaders.privatelink.snowflakecomputing.com:443/', 'myorg-loaders.privatelink.snowflakecomputing.com'],
+    ['myorg-loaders.privatelink.snowflakecomputing.com.:443', 'myorg-loaders.privatelink.snowflakecomputing.com'],
+  ])('a connection URL with its port, %s, is recorded as %s', (url, host) => {
+    const json = { ...JSON.parse(CONFIG_JSON), 'privatelink-connection-urls': JSON.stringify([url]) };
+    expect(PrivateLinkConfig.fromJson(JSON.stringify(json)).hostnames).toContain(host);
+  });
+
+  test.each([
+    ['a port that is not a number', 'myorg-loaders.privatelink.snowflakecomputing.com:https'],
+    ['port 0', 'myorg-loaders.privatelink.snowflakecomputing.com:0'],
+    ['a port above 65535', 'myorg-loaders.privatelink.snowflakecomputing.com:65536'],
+    ['two ports', 'myorg-loaders.privatelink.snowflakecomputing.com:443:443'],
+    ['a path after the port', 'myorg-loaders.privatelink.snowflakecomputing.com:443/session'],
+    ['a port on a public host', 'myorg-loaders.snowflakecomputing.com:443'],
+  ])('(failing case) refuses %s, naming the key and the form it takes', (_case, url) => {
+    const json = { ...JSON.parse(CONFIG_JSON), 'privatelink-connection-urls': JSON.stringify([url]) };
+    expect(() => PrivateLinkConfig.fromJson(JSON.stringify(json))).toThrow(
+      `PrivateLinkConfig.fromJson: privatelink-connection-urls[0] (connectionUrls) ${JSON.stringify(url)} is not a host name ending in `
+      + '.privatelink.snowflakecomputing.com (with an optional :port from 1 to 65535).');
+  });
+
+  test('the app-service wildcard, and its per-account successor, go in their own zone\'s list', () => {
+    const json = { ...JSON.parse(CONFIG_JSON), 'app-service-privatelink-url-next': '*.myorg-myaccount.us-east-1.aws.privatelink.snowflake.app' };
+    const config = PrivateLinkConfig.fromJson(JSON.stringify(json));
+    expect(config.appServiceHostnames).toEqual(['*.myorg-myaccount.privatelink.snowflake.app', '*.myorg-myaccount.us-east-1.aws.privatelink.snowflake.app']);
+    expect(config.hostnames.filter((h) => h.includes('snowflake.app'))).toEqual([]);
+  });
+
+  test.each([
+    ['no wildcard', 'myorg-myaccount.privatelink.snowflake.app'],
+    ['the zone itself', '*.privatelink.snowflake.app'],
+    ['the other zone', '*.myorg-myaccount.privatelink.snowflakecomputing.com'],
+    ['a wildcard inside', 'a.*.privatelink.snowflake.app'],
+  ])('(failing case) refuses an app-service URL with %s', (_case, url) => {
+    const json = { ...JSON.parse(CONFIG_JSON), 'app-service-privatelink-url': url };
+    expect(() => PrivateLinkConfig.fromJson(JSON.stringify(json))).toThrow(
+      `PrivateLinkConfig.fromJson: app-service-privatelink-url (appServiceUrl) ${JSON.stringify(url)} is not a wildcard host name *.<identifier>.privatelink.snowflake.app.`);
   });
 
   test('accepts the other spelling of the OCSP key', () => {
@@ -74,7 +116,7 @@ describe('PrivateLinkConfig.fromJson', () => {
   ])('(failing case) refuses %s, naming the key', (_case, host) => {
     const json = { ...JSON.parse(CONFIG_JSON), 'regionless-privatelink-ocsp-url': host };
     expect(() => PrivateLinkConfig.fromJson(JSON.stringify(json))).toThrow(
-      `PrivateLinkConfig.fromJson: regionless-privatelink-ocsp-url (regionlessOcspUrl) ${JSON.stringify(host)} is not a host name ending in .privatelink.snowflakecomputing.com.`);
+      `PrivateLinkConfig.fromJson: regionless-privatelink-ocsp-url (regionlessOcspUrl) ${JSON.stringify(host)} is not a host name ending in .privatelink.snowflakecomputing.com (with an optional :port from 1 to 65535). Use the values`);
   });
 
   test.each([

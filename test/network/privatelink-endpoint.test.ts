@@ -43,15 +43,16 @@ describe('Route 53', () => {
     const { template, pl, stack } = endpoint();
     const t = template();
     const dnsName = DNS_NAME(stack.getLogicalId(pl.vpcEndpoint.node.defaultChild as CfnElement));
-    t.resourceCountIs('AWS::Route53::HostedZone', 1);
+    t.resourceCountIs('AWS::Route53::HostedZone', 2);
     t.hasResourceProperties('AWS::Route53::HostedZone', {
       Name: 'privatelink.snowflakecomputing.com.',
       VPCs: [{ VPCId: { Ref: Match.stringLikeRegexp('^Vpc') }, VPCRegion: 'us-east-1' }],
     });
     const records = Object.values<any>(t.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties);
-    expect(records.map((r) => r.Name).sort()).toEqual(config().hostnames.map((h) => `${h}.`).sort());
-    expect(records).toHaveLength(8);
-    for (const record of records) {
+    const main = records.filter((r) => r.Name.endsWith('.privatelink.snowflakecomputing.com.'));
+    expect(main.map((r) => r.Name).sort()).toEqual(config().hostnames.map((h) => `${h}.`).sort());
+    expect(main).toHaveLength(9);
+    for (const record of main) {
       expect(record).toEqual({
         Name: expect.any(String),
         Type: 'CNAME',
@@ -61,7 +62,112 @@ describe('Route 53', () => {
       });
       expect(record.ResourceRecords[0]).toEqual(dnsName);
     }
-    expect(pl.recordedHostnames).toEqual(config().hostnames);
+    expect(pl.recordedHostnames).toEqual([...config().hostnames, ...config().appServiceHostnames]);
+  });
+
+  describe('app services (Streamlit, Notebooks, Snowpark Container Services): privatelink.snowflake.app', () => {
+    test('a private zone of its own for the VPC, with the wildcard CNAME to the same endpoint', () => {
+      const { template, pl, stack } = endpoint();
+      const t = template();
+      t.hasResourceProperties('AWS::Route53::HostedZone', {
+        Name: 'privatelink.snowflake.app.',
+        VPCs: [{ VPCId: { Ref: Match.stringLikeRegexp('^Vpc') }, VPCRegion: 'us-east-1' }],
+      });
+      const zoneId = Object.keys(t.findResources('AWS::Route53::HostedZone', { Properties: { Name: 'privatelink.snowflake.app.' } }))[0];
+      const apps = Object.values<any>(t.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties)
+        .filter((r) => r.Name.endsWith('.snowflake.app.'));
+      expect(apps).toEqual([{
+        Name: '*.myorg-myaccount.privatelink.snowflake.app.',
+        Type: 'CNAME',
+        TTL: '300',
+        HostedZoneId: { Ref: zoneId },
+        ResourceRecords: [DNS_NAME(stack.getLogicalId(pl.vpcEndpoint.node.defaultChild as CfnElement))],
+      }]);
+      expect(pl.appServiceHostedZone).toBeDefined();
+    });
+
+    test('appServiceRecords: false leaves the zone and the record out', () => {
+      const t = endpoint({ appServiceRecords: false }).template();
+      t.resourceCountIs('AWS::Route53::HostedZone', 1);
+      expect(Object.values<any>(t.findResources('AWS::Route53::RecordSet')).filter((r) => r.Properties.Name.includes('snowflake.app'))).toEqual([]);
+    });
+
+    test('a config without app-service-privatelink-url makes no zone for it', () => {
+      const json = JSON.parse(CONFIG_JSON);
+      delete json['app-service-privatelink-url'];
+      const s = setup();
+      const pl = new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: PrivateLinkConfig.fromJson(JSON.stringify(json)) });
+      Template.fromStack(s.stack).resourceCountIs('AWS::Route53::HostedZone', 1);
+      expect(pl.appServiceHostedZone).toBeUndefined();
+    });
+
+    test('an existing zone is used as it is', () => {
+      const s = setup();
+      const zone = route53.PrivateHostedZone.fromHostedZoneAttributes(s.stack, 'AppZone', { hostedZoneId: 'Z0APPS', zoneName: 'privatelink.snowflake.app' });
+      new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), appServiceHostedZone: zone });
+      const t = Template.fromStack(s.stack);
+      t.resourceCountIs('AWS::Route53::HostedZone', 1);
+      t.hasResourceProperties('AWS::Route53::RecordSet', { Name: '*.myorg-myaccount.privatelink.snowflake.app.', HostedZoneId: 'Z0APPS' });
+    });
+
+    test.each([
+      [{ appServiceHostedZone: 'privatelink.snowflakecomputing.com' }, /appServiceHostedZone is privatelink\.snowflakecomputing\.com, but the records belong in the private zone privatelink\.snowflake\.app/],
+      [{ appServiceHostedZone: 'privatelink.snowflake.app', appServiceRecords: false }, /appServiceHostedZone is set, but appServiceRecords is false/],
+    ])('(failing case) %j', (given, message) => {
+      const s = setup();
+      const zone = route53.PrivateHostedZone.fromHostedZoneAttributes(s.stack, 'AppZone', { hostedZoneId: 'Z0APPS', zoneName: given.appServiceHostedZone });
+      expect(() => new PrivateLinkEndpoint(s.stack, 'Snowflake', {
+        vpc: s.vpc, config: config(), appServiceHostedZone: zone, appServiceRecords: (given as any).appServiceRecords,
+      })).toThrow(message);
+    });
+  });
+
+  describe('an imported VPC', () => {
+    const attrs = { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] };
+
+    test('the zones go in the endpoint\'s stack, not under the imported VPC\'s construct', () => {
+      const app = testStack().node.root as any;
+      const network = new Stack(app, 'Network', { env: { account: '123456789012', region: 'us-east-1' } });
+      const vpc = ec2.Vpc.fromVpcAttributes(network, 'Vpc', attrs);
+      const loaders = new Stack(app, 'Loaders', { env: { account: '123456789012', region: 'us-east-1' } });
+      const pl = new PrivateLinkEndpoint(loaders, 'Snowflake', { vpc, config: config() });
+      expect(Stack.of(pl.hostedZone)).toBe(loaders);
+      expect(Stack.of(pl.appServiceHostedZone!)).toBe(loaders);
+      expect(vpc.node.children.filter((c) => c instanceof route53.PrivateHostedZone)).toEqual([]);
+      Template.fromStack(loaders).resourceCountIs('AWS::Route53::HostedZone', 2);
+      Template.fromStack(loaders).allResourcesProperties('AWS::Route53::HostedZone', { VPCs: [{ VPCId: attrs.vpcId, VPCRegion: 'us-east-1' }] });
+    });
+
+    test('two imports of the same VPC in one stack share one zone of each name', () => {
+      const stack = testStack();
+      const one = new PrivateLinkEndpoint(stack, 'Prod', { vpc: ec2.Vpc.fromVpcAttributes(stack, 'VpcA', attrs), config: config() });
+      const two = new PrivateLinkEndpoint(stack, 'Dev', { vpc: ec2.Vpc.fromVpcAttributes(stack, 'VpcB', attrs), config: config() });
+      expect(two.hostedZone).toBe(one.hostedZone);
+      Template.fromStack(stack).resourceCountIs('AWS::Route53::HostedZone', 2);
+    });
+
+    test('(failing case) a second stack importing the same VPC is refused at synth, with the zone to pass', () => {
+      const app = testStack().node.root as any;
+      const first = new Stack(app, 'First', { env: { account: '123456789012', region: 'us-east-1' } });
+      new PrivateLinkEndpoint(first, 'Snowflake', { vpc: ec2.Vpc.fromVpcAttributes(first, 'Vpc', attrs), config: config() });
+      const second = new Stack(app, 'Second', { env: { account: '123456789012', region: 'us-east-1' } });
+      expect(() => new PrivateLinkEndpoint(second, 'Snowflake', { vpc: ec2.Vpc.fromVpcAttributes(second, 'Vpc', attrs), config: config() }))
+        .toThrow(/^\[Second\/Snowflake\] The imported VPC vpc-0123456789abcdef0 already gets a private zone privatelink\.snowflakecomputing\.com from First\/Snowflake in stack First.*Pass that zone: hostedZone: <that endpoint>\.hostedZone/);
+    });
+
+    test('(passing case) the second stack passes the first one\'s zones', () => {
+      const app = testStack().node.root as any;
+      const first = new Stack(app, 'First', { env: { account: '123456789012', region: 'us-east-1' } });
+      const shared = new PrivateLinkEndpoint(first, 'Snowflake', { vpc: ec2.Vpc.fromVpcAttributes(first, 'Vpc', attrs), config: config() });
+      const second = new Stack(app, 'Second', { env: { account: '123456789012', region: 'us-east-1' } });
+      const other = PrivateLinkConfig.fromValues({
+        endpointServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0fedcba9876543210',
+        accountUrl: 'ab98765.us-east-1.privatelink.snowflakecomputing.com',
+      });
+      new PrivateLinkEndpoint(second, 'Snowflake', { vpc: ec2.Vpc.fromVpcAttributes(second, 'Vpc', attrs), config: other, hostedZone: shared.hostedZone });
+      Template.fromStack(second).resourceCountIs('AWS::Route53::HostedZone', 0);
+      Template.fromStack(second).resourceCountIs('AWS::Route53::RecordSet', 1);
+    });
   });
 
   test('the TTL can be set', () => {
@@ -73,9 +179,10 @@ describe('Route 53', () => {
     const zone = route53.PrivateHostedZone.fromHostedZoneAttributes(s.stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'privatelink.snowflakecomputing.com' });
     new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config(), hostedZone: zone });
     const t = Template.fromStack(s.stack);
-    t.resourceCountIs('AWS::Route53::HostedZone', 0);
-    t.resourceCountIs('AWS::Route53::RecordSet', 8);
-    t.allResourcesProperties('AWS::Route53::RecordSet', { HostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+    t.resourceCountIs('AWS::Route53::HostedZone', 1); // privatelink.snowflake.app only
+    const main = Object.values<any>(t.findResources('AWS::Route53::RecordSet')).filter((r) => r.Properties.Name.endsWith('snowflakecomputing.com.'));
+    expect(main).toHaveLength(9);
+    for (const record of main) expect(record.Properties.HostedZoneId).toBe('Z0123456789ABCDEFGHIJ');
   });
 
   test('a zone imported by id only is accepted (its name is not known)', () => {
@@ -95,9 +202,9 @@ describe('Route 53', () => {
     });
     const second = new PrivateLinkEndpoint(s.stack, 'Dev', { vpc: s.vpc, config: other });
     const t = Template.fromStack(s.stack);
-    t.resourceCountIs('AWS::Route53::HostedZone', 1);
+    t.resourceCountIs('AWS::Route53::HostedZone', 2); // one of each name
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
-    t.resourceCountIs('AWS::Route53::RecordSet', 8 + 2);
+    t.resourceCountIs('AWS::Route53::RecordSet', 9 + 1 + 2);
     expect(second.hostedZone).toBe(first.hostedZone);
     expect(second.recordedHostnames).toEqual(['ab98765.us-east-1.privatelink.snowflakecomputing.com', 'ocsp.ab98765.us-east-1.privatelink.snowflakecomputing.com']);
     Annotations.fromStack(s.stack).hasInfo('/Test/Dev', Match.stringLikeRegexp('^app.us-east-1.privatelink.snowflakecomputing.com already has a record in the zone \\(from Test/Prod\\)'));
@@ -143,12 +250,22 @@ describe('warnings and outputs', () => {
     const { stack } = endpoint();
     const warnings = Annotations.fromStack(stack).findWarning('/Test/Snowflake', Match.stringLikeRegexp('keys this construct does not use'));
     expect(warnings).toHaveLength(1);
-    expect(String(warnings[0].entry.data)).toContain('app-service-privatelink-url, privatelink-account-principal, privatelink-dashed-urls-for-duo, privatelink-internal-stage');
+    expect(String(warnings[0].entry.data)).toContain('ignores: privatelink-account-principal, privatelink-internal-stage. Internal stages over PrivateLink');
 
     const s = setup();
     const pl = new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: config() });
     CdkAnnotations.of(pl).acknowledgeWarning('cdk-snowflake-keypair:privateLinkConfigKeysIgnored');
     expect(Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('keys this construct does not use'))).toEqual([]);
+  });
+
+  test('the warning names only the keys the config has: no internal-stage advice without privatelink-internal-stage', () => {
+    const json = JSON.parse(CONFIG_JSON);
+    delete json['privatelink-internal-stage'];
+    const s = setup();
+    new PrivateLinkEndpoint(s.stack, 'Snowflake', { vpc: s.vpc, config: PrivateLinkConfig.fromJson(JSON.stringify(json)) });
+    const [warning] = Annotations.fromStack(s.stack).findWarning('/Test/Snowflake', Match.stringLikeRegexp('keys this construct does not use'));
+    expect(String(warning.entry.data)).toContain('ignores: privatelink-account-principal. Acknowledge');
+    expect(String(warning.entry.data)).not.toContain('internal-stage');
   });
 
   test('(passing case) a config with no unused keys gives no warning', () => {

@@ -3,12 +3,14 @@
  * least-privilege role (evaluated offline), its ordering against the key material and the
  * rotation, cdk-nag, validation.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { KeySource, RegisteredKeyRemoval, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
+import { KeySource, PrivateLinkConfig, PrivateLinkEndpoint, RegisteredKeyRemoval, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
 import { keyArn, logicalIdOf, REGION, requestsOf, secretArnInTemplate, synth } from '../support/iam-simulate';
 import { nagApp, runNag } from '../support/nag';
+import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
 function setup(registration: Partial<NonNullable<SnowflakeKeyPairSecretProps['registration']>> = {}, props: Partial<SnowflakeKeyPairSecretProps> = {}) {
@@ -147,5 +149,112 @@ describe('validation', () => {
 
   test('(passing case) a generated key with another secret as admin is accepted', () => {
     expect(() => setup()).not.toThrow();
+  });
+});
+
+describe('through PrivateLink (an account that allows PrivateLink only)', () => {
+  const ENI = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'];
+
+  function linked(build: (stack: Stack, admin: SnowflakeKeyPairSecret, privateLink: PrivateLinkEndpoint, vpc: ec2.Vpc) => void) {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
+    const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+    build(stack, admin, privateLink, vpc);
+    return { stack, privateLink, template: Template.fromStack(stack) };
+  }
+  const registrationFunctions = (t: Template) => Object.entries<any>(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.registrationHandler' } }));
+
+  test('registration.privateLink: the function runs in the endpoint\'s VPC, signs in by the PrivateLink host, and the endpoint lets it in', () => {
+    const { template, privateLink } = linked((stack, admin, pl) => {
+      new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink: pl } });
+    });
+    const [[fnId, fn]] = registrationFunctions(template);
+    expect(fn.Properties.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
+    expect(fn.Properties.Environment.Variables.SNOWFLAKE_HOST).toBe(privateLink.accountHost);
+    const [sgId] = fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'];
+    const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((p) => p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === sgId).map((p) => p.FromPort).sort();
+    expect(ingress).toEqual([443, 80]);
+    expect(fnId).toMatch(/^SnowflakeUserRegistrationProvider[0-9a-f]{8}/);
+  });
+
+  test('taken from rotation.privateLink when only the rotation names an endpoint, with its subnets and endpoints', () => {
+    const { template, privateLink } = linked((stack, admin, pl) => {
+      new SnowflakeKeyPairSecret(stack, 'Loader', {
+        account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: admin, privateLink: pl, addVpcEndpoints: true },
+      });
+    });
+    const [[, fn]] = registrationFunctions(template);
+    expect(fn.Properties.Environment.Variables.SNOWFLAKE_HOST).toBe(privateLink.accountHost);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }); // S3, for CloudFormation's response URL
+    const [sgId] = fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'];
+    const toSecretsManager = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((p) => p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === sgId && /SecretsManager/.test(JSON.stringify(p.GroupId)));
+    expect(toSecretsManager).toHaveLength(1);
+  });
+
+  test.each(ENI)('%s: allowed to the registration role, by a policy the function depends on (Lambda checks it at CreateFunction)', async (action) => {
+    const { stack } = linked((s, admin, pl) => {
+      new SnowflakeKeyPairSecret(s, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink: pl } });
+    });
+    const template = synth(stack);
+    const fnId = Object.keys(template.Resources).find((id) => (template.Resources[id].Properties as any)?.Handler === 'index.registrationHandler')!;
+    const roleId = ((template.Resources[fnId].Properties as any).Role['Fn::GetAtt'] as string[])[0];
+    expect(await requestsOf(template, roleId)(action, '*')).toBe('Allowed');
+    const granting = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::IAM::Policy'
+      && JSON.stringify(template.Resources[id].Properties?.PolicyDocument).includes('ec2:CreateNetworkInterface'));
+    expect((template.Resources[fnId] as any).DependsOn).toContain(granting[0]);
+  });
+
+  test('(control) without privateLink anywhere, the registration function is not in a VPC and signs in by the public host', () => {
+    const [[, fn]] = registrationFunctions(Template.fromStack(setup().stack));
+    expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(fn.Properties.Environment).toBeUndefined();
+  });
+
+  test('secrets through the same endpoint share one function; the public path keeps its own', () => {
+    const { template } = linked((stack, admin, pl) => {
+      new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink: pl } });
+      new SnowflakeKeyPairSecret(stack, 'Reporter', { account: 'myorg-myaccount', user: 'SVC_REPORTER', registration: { adminSecret: admin, privateLink: pl } });
+      new SnowflakeKeyPairSecret(stack, 'Public', { account: 'myorg-myaccount', user: 'SVC_PUBLIC', registration: { adminSecret: admin } });
+    });
+    const fns = registrationFunctions(template);
+    expect(fns.map(([, fn]) => Boolean(fn.Properties.VpcConfig)).sort()).toEqual([false, true]);
+  });
+
+  test('cdk-nag: nothing unacknowledged, and LambdaInsideVPC is not acknowledged on the registration function (it holds)', () => {
+    const app = nagApp();
+    const stack = new Stack(app, 'Linked', { env: { account: '123456789012', region: 'us-east-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    Validations.of(vpc).acknowledge(...['AwsSolutions::AwsSolutions-VPC7', 'NIST.800.53.R5::NIST.800.53.R5-VPCFlowLogsEnabled',
+      'HIPAA.Security::HIPAA.Security-VPCFlowLogsEnabled', 'PCI.DSS.321::PCI.DSS.321-VPCFlowLogsEnabled',
+      'NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed',
+      'PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed'].map((id) => ({ id, reason: 'the test VPC stands in for yours' })));
+    const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
+    const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN', encryptionKey: key });
+    new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, registration: { adminSecret: admin, privateLink, addVpcEndpoints: true },
+    });
+    const result = runNag(app);
+    expect(result.findings).toEqual([]);
+    expect(result.acknowledged.filter((a) => a.path.startsWith('Linked/SnowflakeUserRegistrationProvider') && /LambdaInsideVPC/.test(a.rule))).toEqual([]);
+  });
+
+  test.each([
+    [{ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, /registration\.vpcSubnets is set without registration\.privateLink/],
+    [{ addVpcEndpoints: true }, /registration\.addVpcEndpoints is set without registration\.privateLink/],
+  ])('(failing case) %j without privateLink', (registration, message) => {
+    expect(() => setup(registration as never)).toThrow(message);
+  });
+
+  test('(failing case) two registrations through one endpoint with different subnets', () => {
+    expect(() => linked((stack, admin, pl, vpc) => {
+      const [a, b] = vpc.isolatedSubnets;
+      new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink: pl, vpcSubnets: { subnets: [a] } } });
+      new SnowflakeKeyPairSecret(stack, 'Reporter', { account: 'myorg-myaccount', user: 'SVC_REPORTER', registration: { adminSecret: admin, privateLink: pl, vpcSubnets: { subnets: [b] } } });
+    })).toThrow(/\[Test\/Reporter\] registration\.vpcSubnets differs from another registration through the same PrivateLink endpoint \(Test\/Snowflake\)/);
   });
 });

@@ -72,10 +72,12 @@ describe('the schedule and the function', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SNOWFLAKE_RETIRE_OLD_KEY: 'after:172800' }) } });
     t.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
-      Targets: [Match.objectLike({ Input: Match.anyValue() })],
+      // The check's clock is the scheduled event's time (an injected clock, not the function's own).
+      Targets: [Match.objectLike({ InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: Match.anyValue() } })],
     });
-    const input = JSON.stringify(Object.values<any>(t.findResources('AWS::Events::Rule'))[0].Properties.Targets[0].Input);
-    expect(input).toContain('\\"action\\":\\"retirePreviousKey\\"');
+    const template = JSON.stringify(Object.values<any>(t.findResources('AWS::Events::Rule'))[0].Properties.Targets[0].InputTransformer.InputTemplate);
+    expect(template).toContain('\\"action\\":\\"retirePreviousKey\\"');
+    expect(template).toContain('\\"time\\":<time>');
     t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RetireOldKey'), 'Arn'] } });
   });
 
@@ -207,6 +209,38 @@ describe('through PrivateLink', () => {
     const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
       .filter((p) => p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === sgId).map((p) => p.FromPort).sort();
     expect(ingress).toEqual([443, 80]);
+  });
+
+  describe('Lambda can create the function in the VPC (it checks the role\'s EC2 permissions at CreateFunction)', () => {
+    const ENI = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'];
+    const eniRequests = (stack: Stack) => {
+      const template = synth(stack);
+      const roleId = logicalIdOf(template, 'AWS::IAM::Role', 'LoaderRotationRole');
+      return { template, request: requestsOf(template, roleId) };
+    };
+
+    test.each(ENI)('%s on *: allowed, by a policy the function depends on', async (action) => {
+      const { stack } = privateLinkSetup();
+      const { template, request } = eniRequests(stack);
+      expect(await request(action, '*')).toBe('Allowed');
+      const [fnId] = rotationFunction(Template.fromStack(stack));
+      const granting = Object.entries(template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.PolicyDocument).includes('ec2:CreateNetworkInterface'))
+        .map(([id]) => id);
+      expect(granting).toHaveLength(1);
+      expect((template.Resources[fnId] as any).DependsOn).toContain(granting[0]);
+    });
+
+    test.each(ENI)('(failing case) %s: without privateLink (no VPC) the role is not given it', async (action) => {
+      const { stack } = setup();
+      expect(await eniRequests(stack).request(action, '*')).toBe('ImplicitlyDenied');
+    });
+
+    test('no AWS managed policy: its logs:* on * is more than the function needs', () => {
+      const { template } = privateLinkSetup();
+      expect(JSON.stringify(template.toJSON())).not.toContain('AWSLambdaVPCAccessExecutionRole');
+    });
   });
 
   test('addVpcEndpoints: a Secrets Manager endpoint that lets the function in', () => {
