@@ -164,7 +164,8 @@ describe('in a VPC', () => {
       const roleId = ((template.Resources[fnId].Properties as any).Role['Fn::GetAtt'] as string[])[0];
       const granting = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::IAM::Policy'
         && JSON.stringify(template.Resources[id].Properties?.PolicyDocument).includes('ec2:CreateNetworkInterface'));
-      return { request: requestsOf(template, roleId), dependsOn: ((template.Resources[fnId] as any).DependsOn ?? []) as string[], granting, template };
+      const dependsOn = ((template.Resources[fnId] as any).DependsOn ?? []) as string[];
+      return { request: requestsOf(template, roleId), dependsOn, granting, template };
     }
     const inVpc = (role?: iam.IRole) => (stack: Stack, secret: SnowflakeKeyPairSecret, vpc: ec2.IVpc) => {
       new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, role });
