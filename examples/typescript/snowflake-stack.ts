@@ -122,7 +122,8 @@ export class SnowflakeExampleStack extends Stack {
 
     // 9. A user created in Snowflake at deploy, whose key rotates itself. Two administrators, each
     //    with its own generated key pair and neither ACCOUNTADMIN: one whose role may create users,
-    //    one whose role may only change the reporting user's keys (docs/rotation.md).
+    //    one whose role may only change the reporting user's keys (docs/rotation.md). Both sign in
+    //    through PrivateLink, from the isolated subnets: registration takes the rotation's endpoint.
     const userAdmin = new SnowflakeKeyPairSecret(this, 'UserAdminSecret', {
       account: 'myorg-myaccount', user: 'SVC_USER_ADMIN', role: 'USER_PROVISIONER', encryptionKey: key,
     });
@@ -136,7 +137,14 @@ export class SnowflakeExampleStack extends Stack {
       warehouse: 'REPORTING_WH',
       encryptionKey: key,
       registration: { adminSecret: userAdmin },
-      rotation: { adminSecret: rotator, schedule: Duration.days(30), retireOldKey: RetireOldKey.after(Duration.days(1)) },
+      rotation: {
+        adminSecret: rotator,
+        schedule: Duration.days(30),
+        retireOldKey: RetireOldKey.after(Duration.days(1)),
+        privateLink,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        addVpcEndpoints: true,
+      },
     });
   }
 }

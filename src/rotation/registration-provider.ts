@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -29,9 +28,9 @@ export class RegistrationProvider extends Construct {
   /** Returns the stack's provider for this network, creating it on first use. */
   public static of(scope: Construct, network: RegistrationNetwork = {}): RegistrationProvider {
     const endpoint = network.privateLink;
-    // One function per endpoint, its id derived from the endpoint's path (stable across machines and runs).
+    // One function per endpoint, named after the endpoint's path in its stack (stable across machines and runs).
     const id = endpoint
-      ? `SnowflakeUserRegistrationProvider${createHash('sha256').update(endpoint.node.path).digest('hex').slice(0, 8)}`
+      ? `SnowflakeUserRegistrationProviderVia${endpoint.node.scopes.slice(Stack.of(endpoint).node.scopes.length).map((c) => c.node.id).join('').replace(/[^A-Za-z0-9]/g, '')}`
       : 'SnowflakeUserRegistrationProvider';
     const provider = stackSingleton(scope, id, (stack, newId) => new RegistrationProvider(stack, newId, network));
     provider.checkSameNetwork(scope, network);
@@ -40,10 +39,12 @@ export class RegistrationProvider extends Construct {
 
   public readonly role: iam.Role;
   public readonly function: lambda.Function;
+  private readonly privateLink?: IPrivateLinkEndpoint;
   private readonly subnetIds?: string[];
 
   private constructor(scope: Construct, id: string, network: RegistrationNetwork) {
     super(scope, id);
+    this.privateLink = network.privateLink;
     // Through PrivateLink: in the endpoint's VPC, egress to 443 and 80 (OCSP) only.
     const vpc = network.privateLink?.vpc;
     const securityGroup = vpc && snowflakeClientSecurityGroup(this, 'SecurityGroup', {
@@ -83,6 +84,11 @@ export class RegistrationProvider extends Construct {
 
   /** Registrations through one endpoint share this function, so they must agree on its subnets. */
   private checkSameNetwork(scope: Construct, network: RegistrationNetwork): void {
+    if (network.privateLink !== this.privateLink) {
+      // Two endpoints with the same path in different stacks: their functions would share an id.
+      throw new Error(`[${scope.node.path}] registration.privateLink ${network.privateLink?.node.path} has the same path in its stack as `
+        + `${this.privateLink?.node.path}, which another registration in this stack goes through. Give the endpoints different ids.`);
+    }
     if (!network.privateLink || !this.subnetIds) return;
     const asked = network.privateLink.vpc.selectSubnets(network.vpcSubnets).subnetIds;
     if (asked.join(',') !== this.subnetIds.join(',')) {

@@ -177,7 +177,7 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
     const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
       .filter((p) => p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === sgId).map((p) => p.FromPort).sort();
     expect(ingress).toEqual([443, 80]);
-    expect(fnId).toMatch(/^SnowflakeUserRegistrationProvider[0-9a-f]{8}/);
+    expect(fnId).toMatch(/^SnowflakeUserRegistrationProviderViaSnowflakeFunction/);
   });
 
   test('taken from rotation.privateLink when only the rotation names an endpoint, with its subnets and endpoints', () => {
