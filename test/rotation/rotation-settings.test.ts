@@ -1,8 +1,9 @@
 /**
- * The rotation function's settings, from the environment the construct sets: each setting has a
- * passing and a failing case.
+ * The rotation function's settings, from the environment the construct sets, and the clock of the
+ * scheduled retirement check, from its event: each has a passing and a failing case.
  */
-import { settingsFromEnvironment } from '../../src/runtime/rotation';
+import { retireClock, settingsFromEnvironment } from '../../src/runtime/rotation';
+import { ConfigurationError } from '../../src/runtime/shared/errors';
 
 const ADMIN = { SNOWFLAKE_ADMIN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rotator-AbCdEf' };
 
@@ -34,4 +35,31 @@ test('through PrivateLink: SNOWFLAKE_HOST becomes every connector\'s host; witho
   expect(settingsFromEnvironment({ ...ADMIN, SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' }).connector)
     .toEqual({ host: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' });
   expect(settingsFromEnvironment(ADMIN).connector).toEqual({});
+});
+
+describe('the retirement check\'s clock', () => {
+  const retire = { action: 'retirePreviousKey' as const, SecretId: ADMIN.SNOWFLAKE_ADMIN_SECRET_ID };
+  const never = () => { throw new Error('the function\'s clock must not be read when the event has a time'); };
+
+  test.each([
+    ['2026-03-01T12:00:00Z', '2026-03-01T12:00:00.000Z'],
+    ['2026-03-01T12:00:00.250Z', '2026-03-01T12:00:00.250Z'],
+    ['2026-03-01T14:00:00+02:00', '2026-03-01T12:00:00.000Z'],
+  ])('the scheduled event\'s time %s is the clock', (time, instant) => {
+    expect(retireClock({ ...retire, time }, never).toISOString()).toBe(instant);
+  });
+
+  test('without a time (a direct invoke), the function\'s clock', () => {
+    const now = new Date('2026-03-01T12:00:00Z');
+    expect(retireClock(retire, () => now)).toBe(now);
+  });
+
+  test.each([
+    [''], ['yesterday'], ['2026-03-01'], ['2026-03-01T12:00:00'], ['2026-02-30T12:00:00Z'], ['2026-13-01T12:00:00Z'], ['2026-03-01T25:00:00Z'], [1772366400000],
+  ])('(failing case) time %j is refused as an invalid event, naming the field and the fix', (time) => {
+    const refuse = () => retireClock({ ...retire, time: time as string }, never);
+    expect(refuse).toThrow(ConfigurationError);
+    expect(refuse).toThrow(`The retirePreviousKey event's time is ${JSON.stringify(time)}; expected an ISO 8601 date-time with a time zone`);
+    expect(refuse).toThrow(/Fix the schedule's input, or leave time out to use the function's clock \(INVALID_EVENT\)$/);
+  });
 });

@@ -7,7 +7,7 @@
  */
 import '../support/local-snowflake/driver-env';
 import { randomUUID } from 'node:crypto';
-import { PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { encryptedPem, rsaKey } from '../support/keys';
 import { LambdaInstance } from '../support/lambda-runtime';
 import { fingerprintOf } from '../support/local-snowflake';
@@ -103,22 +103,67 @@ describe('a rotation, as Secrets Manager runs it', () => {
     expect(await login(world.snowflake, subject.user, current)).toBe('ok');
   });
 
-  test('RetireOldKey.after(grace): the scheduled check changes nothing within the grace period, and retires the key after it', async () => {
-    const subject = await rotationSubject(world.aws, world.snowflake);
-    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:2' });
-    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
-    await rotate(fn, subject.secretId);
-    const retire = { action: 'retirePreviousKey', SecretId: subject.secretId };
+  describe('RetireOldKey.after(grace), by the scheduled event\'s time', () => {
+    /** An hour: far longer than the test, so only the event's time can end it. */
+    const GRACE = 3_600;
 
-    expect((await fn.invoke(retire)).error).toBeUndefined();
-    expect(await login(world.snowflake, subject.user, first)).toBe('ok');
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect((await fn.invoke(retire)).error).toBeUndefined();
-    expect(await login(world.snowflake, subject.user, first)).toBe(REJECTED);
-    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
-    expect(await login(world.snowflake, subject.user, current)).toBe('ok');
-    // Run again: nothing left to retire, and no error.
-    expect((await fn.invoke(retire)).error).toBeUndefined();
+    /** When AWSCURRENT was created, as Secrets Manager reports it (the grace period starts there). */
+    async function currentCreated(secretId: string): Promise<Date> {
+      return (await world.aws.sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }))).CreatedDate!;
+    }
+
+    /** The schedule's event, as its rule target sends it, fired `seconds` after `from`. */
+    function retireEvent(secretId: string, from: Date, seconds: number): { action: string; SecretId: string; time: string } {
+      return { action: 'retirePreviousKey', SecretId: secretId, time: new Date(from.getTime() + seconds * 1_000).toISOString() };
+    }
+
+    /** The function's log lines with this message. */
+    function logged(fn: LambdaInstance, message: string): Record<string, unknown>[] {
+      return fn.output().split('\n').filter((line) => line.startsWith('{"level"')).map((line) => JSON.parse(line)).filter((entry) => entry.message === message);
+    }
+
+    test('within the grace period the check changes nothing; after it, it retires the old key; run again, nothing', async () => {
+      const subject = await rotationSubject(world.aws, world.snowflake);
+      const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: `after:${GRACE}` });
+      const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+      await rotate(fn, subject.secretId);
+      const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+      const created = await currentCreated(subject.secretId);
+
+      // A minute before the period ends: nothing changes.
+      const early = retireEvent(subject.secretId, created, GRACE - 60);
+      expect((await fn.invoke(early)).error).toBeUndefined();
+      expect(logged(fn, 'The previous key is still in its grace period')).toContainEqual(expect.objectContaining({ asOf: early.time, graceSeconds: GRACE }));
+      expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, current.fingerprint]);
+      expect(await login(world.snowflake, subject.user, first)).toBe('ok');
+      // A direct invoke without a time runs by the function's clock: well within the hour.
+      expect((await fn.invoke({ action: 'retirePreviousKey', SecretId: subject.secretId })).error).toBeUndefined();
+      expect(await login(world.snowflake, subject.user, first)).toBe('ok');
+
+      // A minute after: the old key is retired, the current one still signs in.
+      expect((await fn.invoke(retireEvent(subject.secretId, created, GRACE + 60))).error).toBeUndefined();
+      expect(await login(world.snowflake, subject.user, first)).toBe(REJECTED);
+      expect(await login(world.snowflake, subject.user, current)).toBe('ok');
+      expect(slotsOf(world.snowflake, subject.user)).toEqual([undefined, current.fingerprint]);
+
+      // Run again: nothing left to retire, and no error.
+      expect((await fn.invoke(retireEvent(subject.secretId, created, GRACE + 3_660))).error).toBeUndefined();
+      expect(logged(fn, 'No earlier key is registered; nothing to retire')).toHaveLength(1);
+      expect(slotsOf(world.snowflake, subject.user)).toEqual([undefined, current.fingerprint]);
+    });
+
+    test('(failing case) an event whose time is not an ISO 8601 date-time is refused, naming the field and the fix; nothing is retired', async () => {
+      const subject = await rotationSubject(world.aws, world.snowflake);
+      const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: `after:${GRACE}` });
+      const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+      await rotate(fn, subject.secretId);
+
+      const invocation = await fn.invoke({ action: 'retirePreviousKey', SecretId: subject.secretId, time: '<aws.events.event.time>' });
+      expect(invocation.error?.code).toBe('INVALID_EVENT');
+      expect(invocation.error?.errorMessage).toMatch(/^The retirePreviousKey event's time is "<aws\.events\.event\.time>"; expected an ISO 8601 date-time/);
+      expect(invocation.error?.errorMessage).toContain('Fix the schedule\'s input, or leave time out to use the function\'s clock');
+      expect(await login(world.snowflake, subject.user, first)).toBe('ok');
+    });
   });
 
   test('an encrypted key is replaced by an encrypted key with a new passphrase', async () => {

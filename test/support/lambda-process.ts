@@ -1,12 +1,17 @@
 /**
  * Runs a bundled asset's handler in a fresh Node process with a Lambda-like environment:
- * a read-only home directory, a writable /tmp, the working directory set to the asset
+ * a read-only home directory, a writable /tmp, the working directory set to a copy of the asset
  * directory, and only the environment variables Lambda itself would set (plus the test's).
+ *
+ * The process runs from copies staged where it can read them, after a preflight
+ * (lambda-sandbox.ts): it works from any checkout location, and one that cannot start ends its
+ * test at once with the reason.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  endReason, LambdaProcessOptions, pathsIn, spawnLambdaProcess, stageEnvironment, stagedTempDir, stagePath, stagingDir,
+} from './lambda-sandbox';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 
@@ -25,7 +30,10 @@ export interface InvokeResult {
   readonly stderr: string;
   /** What the handler returned (JSON), if it returned. */
   readonly result?: unknown;
-  /** The error it threw, if it threw. */
+  /**
+   * The error it threw, if it threw; or, when the process ended without an answer (it could not
+   * start, or the module threw when loaded), why: the exit code and the end of stderr.
+   */
   readonly error?: string;
 }
 
@@ -47,15 +55,14 @@ Promise.resolve(handler(JSON.parse(eventJson), context)).then(
 );
 `;
 
-let readOnlyHome: string | undefined;
-
-/** A home directory the handler cannot write to (as uid nobody when the tests run as root). */
+/** A home directory the handler cannot write to (as uid nobody when the tests run as root), in the stage. */
 function lambdaHome(): string {
-  if (!readOnlyHome) {
-    readOnlyHome = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-home-'));
-    fs.chmodSync(readOnlyHome, 0o555);
+  const home = path.join(stagingDir(), 'home');
+  if (!fs.existsSync(home)) {
+    fs.mkdirSync(home);
+    fs.chmodSync(home, 0o555);
   }
-  return readOnlyHome;
+  return home;
 }
 
 /** The variables Lambda itself sets (and nothing from the test runner's environment). */
@@ -77,26 +84,45 @@ export function lambdaEnvironment(name: string, taskRoot: string): Record<string
 
 /** Invokes `handler(event, context)` from the asset in a fresh Node process. */
 export async function invokeAsset(name: string, event: unknown, env: Record<string, string>, timeoutMs = 60_000): Promise<InvokeResult> {
-  const dir = assetDir(name);
-  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const resultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-result-'));
+  return invokeTaskRoot(assetDir(name), event, env, timeoutMs);
+}
+
+/**
+ * Invokes `handler(event, context)` from `taskRoot`'s index.js in a fresh Node process, whose
+ * working directory is a read-only copy of `taskRoot`. Resolves with the handler's result or
+ * error; when the process ends without one (it could not start, or the module threw when loaded),
+ * `error` says why, with the exit code and stderr. Rejects at once when the preflight fails.
+ */
+export async function invokeTaskRoot(
+  taskRoot: string,
+  event: unknown,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  options: LambdaProcessOptions = {},
+): Promise<InvokeResult> {
+  const dir = stagePath(taskRoot);
+  const resultDir = stagedTempDir('result-');
   fs.chmodSync(resultDir, 0o777);
   const resultFile = path.join(resultDir, 'result.json');
-  const child = spawn(process.execPath, ['-e', HARNESS, dir, JSON.stringify(event), String(timeoutMs), resultFile], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Root ignores file modes; run as nobody so the read-only home really is read-only.
-    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    env: { ...lambdaEnvironment(name, dir), ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c) => { stdout += String(c); });
-  child.stderr!.on('data', (c) => { stderr += String(c); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5_000);
-  const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  clearTimeout(timer);
-  const message: { result?: unknown; error?: string } = fs.existsSync(resultFile) ? JSON.parse(fs.readFileSync(resultFile, 'utf8')) : {};
-  fs.rmSync(resultDir, { recursive: true, force: true });
-  return { exitCode, stdout, stderr, result: message.result, error: message.error };
+  const testEnv = stageEnvironment(env);
+  try {
+    const child = spawnLambdaProcess(HARNESS, [dir, JSON.stringify(event), String(timeoutMs), resultFile], dir,
+      { ...lambdaEnvironment(path.basename(taskRoot), dir), ...testEnv }, [path.join(dir, 'index.js'), resultDir, ...pathsIn(testEnv)], options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => { stdout += String(c); });
+    child.stderr!.on('data', (c) => { stderr += String(c); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5_000);
+    // 'close' follows a failed spawn too (after 'error'), once the pipes are closed.
+    let spawnError: Error | undefined;
+    child.on('error', (error) => { spawnError = error; });
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])));
+    clearTimeout(timer);
+    const message: { result?: unknown; error?: string } = fs.existsSync(resultFile) ? JSON.parse(fs.readFileSync(resultFile, 'utf8')) : {
+      error: `The Lambda-like process ${endReason({ code: exitCode, signal, error: spawnError }, stderr)}`,
+    };
+    return { exitCode: spawnError ? null : exitCode, stdout, stderr, result: message.result, error: message.error };
+  } finally {
+    fs.rmSync(resultDir, { recursive: true, force: true });
+  }
 }

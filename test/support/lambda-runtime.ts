@@ -6,14 +6,19 @@
  *
  * The process gets a Lambda-like environment (lambda-process.ts): a read-only home (as uid
  * nobody when the tests run as root), a writable /tmp, only Lambda's own variables and the test's.
+ * It runs from copies staged where it can read them, after a preflight (lambda-sandbox.ts). A
+ * process that cannot start, or that exits before it asks for its first invocation, settles every
+ * pending and later invocation at once with the reason (exit code and stderr).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { lambdaEnvironment } from './lambda-process';
+import {
+  endReason, LambdaProcessOptions, makeReadable, pathsIn, spawnLambdaProcess, stageEnvironment, stagedTempDir, stagePath,
+} from './lambda-sandbox';
 
 export interface Invocation {
   /** What the handler returned, if it returned. */
@@ -77,18 +82,24 @@ function call(method, path, body) {
 /**
  * Starts a warm instance of `handlerFile` (a CommonJS file exporting `handlerExport`, `handler` by
  * default, as Lambda's `index.handler`; relative to the task root, or absolute), with
- * LAMBDA_TASK_ROOT and the working directory set to a copy of `taskRoot`.
+ * LAMBDA_TASK_ROOT and the working directory set to a copy of `taskRoot`. An absolute handler file
+ * is staged alone: it reaches other code through LAMBDA_TASK_ROOT or NODE_PATH, as on Lambda.
+ * Rejects at once when the preflight finds that the process could not start.
  */
 export async function startLambdaInstance(
   handlerFile: string,
   taskRoot: string,
   env: Record<string, string>,
   handlerExport = 'handler',
+  options: LambdaProcessOptions = {},
 ): Promise<LambdaInstance> {
   const pending: { id: string; event: string; timeoutMs: number; settle: (i: Invocation) => void }[] = [];
   const waiting: (() => void)[] = [];
   const inFlight = new Map<string, (i: Invocation) => void>();
   let initError: Invocation['error'] | undefined;
+  /** Why the process is gone (it could not start, or it exited), once it is. */
+  let ended: Invocation['error'] | undefined;
+  let asked = false;
   let counter = 0;
 
   const server = http.createServer((req, res) => {
@@ -98,6 +109,7 @@ export async function startLambdaInstance(
       const body = Buffer.concat(chunks).toString('utf8');
       const url = req.url ?? '';
       if (req.method === 'GET' && url.endsWith('/invocation/next')) {
+        asked = true;
         const serve = (r: http.ServerResponse) => {
           const job = pending.shift()!;
           inFlight.set(job.id, job.settle);
@@ -131,54 +143,64 @@ export async function startLambdaInstance(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
 
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-task-'));
-  fs.cpSync(taskRoot, cwd, { recursive: true });
+  const cwd = stagedTempDir('task-');
+  fs.cpSync(taskRoot, cwd, { recursive: true, dereference: true });
+  makeReadable(cwd);
   // Writable by the handler, so that a file the driver should not write (snowflake.log) would show up.
   fs.chmodSync(cwd, 0o777);
-  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   // A relative handler file is the task root's own (a bundled asset's index.js).
-  const handlerPath = path.isAbsolute(handlerFile) ? handlerFile : path.join(cwd, handlerFile);
-  const child: ChildProcess = spawn(process.execPath, ['-e', BOOTSTRAP, handlerPath, handlerExport], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    env: {
+  const handlerPath = path.isAbsolute(handlerFile) ? stagePath(handlerFile) : path.join(cwd, handlerFile);
+  const testEnv = stageEnvironment(env);
+  let child: ChildProcess;
+  try {
+    child = spawnLambdaProcess(BOOTSTRAP, [handlerPath, handlerExport], cwd, {
       ...lambdaEnvironment(path.basename(handlerFile, '.js'), cwd),
       AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
-      ...env,
-    },
-  });
+      ...testEnv,
+    }, [handlerPath, ...pathsIn(testEnv)], options);
+  } catch (error) {
+    server.close();
+    fs.rmSync(cwd, { recursive: true, force: true });
+    throw error;
+  }
   let output = '';
+  let stderr = '';
   child.stdout!.on('data', (c) => { output += String(c); });
-  child.stderr!.on('data', (c) => { output += String(c); });
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-    for (const [, settle] of inFlight) settle({ error: { errorType: 'Runtime.ExitError', errorMessage: `process exited: ${output.slice(-2000)}` } });
-    inFlight.clear();
-    // Invocations not yet handed out (the process died during init): answer them too.
-    for (const queued of pending.splice(0)) {
-      queued.settle(initError ? { error: initError } : { error: { errorType: 'Runtime.ExitError', errorMessage: `process exited: ${output.slice(-2000)}` } });
-    }
+  child.stderr!.on('data', (c) => { output += String(c); stderr += String(c); });
+  const gone = new Promise<void>((resolve) => {
+    const end = (how: { code?: number | null; signal?: NodeJS.Signals | null; error?: Error }) => {
+      if (ended) return;
+      const when = how.error ? '' : asked ? ' during an invocation' : ' before it asked for its first invocation';
+      ended = { errorType: how.error ? 'Runtime.StartError' : 'Runtime.ExitError', errorMessage: `The Lambda-like process${when} ${endReason(how, stderr)}` };
+      settleAll();
+      resolve();
+    };
+    // A process that could not start emits 'error' (then 'close', and no 'exit'). 'close' comes
+    // after the pipes are drained, so the reason holds all of stderr.
+    child.on('error', (error) => end({ error }));
+    child.on('close', (code, signal) => end({ code, signal }));
   });
+  /** Answers every invocation handed out or queued, once the process is gone. */
+  function settleAll(): void {
+    for (const [, settle] of inFlight) settle({ error: ended });
+    inFlight.clear();
+    for (const queued of pending.splice(0)) queued.settle({ error: initError ?? ended });
+  }
 
   return {
     cwd,
     output: () => output,
     invoke: (event, timeoutMs = 60_000) => new Promise<Invocation>((resolve) => {
       if (initError) return resolve({ error: initError });
-      if (exited) return resolve({ error: { errorType: 'Runtime.ExitError', errorMessage: `process exited: ${output.slice(-2000)}` } });
+      if (ended) return resolve({ error: ended });
       const id = `req-${++counter}`;
       const timer = setTimeout(() => resolve({ error: { errorType: 'Sandbox.Timedout', errorMessage: `no answer in ${timeoutMs} ms` } }), timeoutMs + 5_000);
       pending.push({ id, event: JSON.stringify(event), timeoutMs, settle: (i) => { clearTimeout(timer); resolve(i); } });
       waiting.shift()?.();
     }),
     stop: async () => {
-      if (!exited) {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await gone;
-      }
+      if (!ended) child.kill('SIGKILL');
+      await gone;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       fs.rmSync(cwd, { recursive: true, force: true });

@@ -27,6 +27,40 @@ export const OVERWRITE_ENV = 'SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS';
 export interface RetireEvent {
   readonly action: 'retirePreviousKey';
   readonly SecretId: string;
+  /**
+   * When the schedule fired, ISO 8601 (the EventBridge event's time, `<aws.events.event.time>`):
+   * the clock the grace period is measured by. Absent on a direct invoke, which uses the function's clock.
+   */
+  readonly time?: string;
+}
+
+/** An ISO 8601 date-time with seconds and a time zone, as EventBridge writes an event's time. */
+const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The clock a retirement check runs by: the event's `time` when it has one, else `now()`.
+ * A `time` that is not an ISO 8601 date-time is refused (INVALID_EVENT): a broken schedule input
+ * must not retire a key early, nor keep it forever.
+ */
+export function retireClock(event: RetireEvent, now: () => Date = () => new Date()): Date {
+  if (event.time === undefined) return now();
+  const time = isoDateTime(event.time);
+  if (!time) {
+    throw new ConfigurationError('INVALID_EVENT', `The retirePreviousKey event's time is ${JSON.stringify(event.time)}; expected an ISO 8601 `
+      + 'date-time with a time zone, such as 2026-01-31T12:00:00Z (the scheduled event\'s time, <aws.events.event.time>). '
+      + 'Fix the schedule\'s input, or leave time out to use the function\'s clock');
+  }
+  return time;
+}
+
+/** The instant an ISO 8601 date-time names; undefined if it is not one, or names no real day. */
+function isoDateTime(text: unknown): Date | undefined {
+  const match = typeof text === 'string' ? ISO_DATE_TIME.exec(text) : null;
+  if (!match) return undefined;
+  const time = new Date(match[0]);
+  // Date rolls an impossible day over (2026-02-30 becomes March 2nd): the day must read back the same.
+  if (Number.isNaN(time.getTime()) || new Date(`${match[1]}T00:00:00Z`).toISOString().slice(0, 10) !== match[1]) return undefined;
+  return time;
 }
 
 let client: SecretsManagerClient | undefined;
@@ -35,12 +69,17 @@ export async function handler(event: RotationEvent | RetireEvent): Promise<void>
   client ??= new SecretsManagerClient({});
   const rotation = new Rotation(client, settingsFromEnvironment(process.env));
   const step = 'action' in event ? event.action : event.Step;
-  log('INFO', 'Rotation step', { step, secretId: event.SecretId, ...('ClientRequestToken' in event ? { versionId: event.ClientRequestToken } : {}) });
+  log('INFO', 'Rotation step', {
+    step,
+    secretId: event.SecretId,
+    ...('ClientRequestToken' in event ? { versionId: event.ClientRequestToken } : {}),
+    ...('time' in event ? { time: event.time } : {}),
+  });
   const started = Date.now();
   try {
     if ('action' in event) {
       if (event.action !== 'retirePreviousKey') throw new ConfigurationError('INVALID_EVENT', `Unknown action ${JSON.stringify(event.action)}`);
-      await rotation.retirePrevious(event.SecretId);
+      await rotation.retirePrevious(event.SecretId, retireClock(event));
     } else {
       await rotation.run(event);
     }

@@ -238,8 +238,9 @@ export class Rotation {
   /**
    * Unsets the slots holding keys this secret held before (AWSPREVIOUS's, and the secret's
    * previousKeyFingerprints), while the current key is registered; with a grace period, only once
-   * AWSCURRENT is that old. Run on a schedule (and by finishSecret); never while a rotation is
-   * under way (its pending key may be going into one of those slots).
+   * AWSCURRENT is that old at `now` (on a schedule, the scheduled event's time: the check does not
+   * depend on when the function happens to run). Run on a schedule (and by finishSecret); never
+   * while a rotation is under way (its pending key may be going into one of those slots).
    */
   async retirePrevious(secretId: string, now: Date = new Date()): Promise<void> {
     await this.asRotator((admin) => this.retire(admin, secretId, now));
@@ -260,7 +261,9 @@ export class Rotation {
     if (this.settings.retire.kind === 'after') {
       const age = (now.getTime() - (current.createdDate?.getTime() ?? now.getTime())) / 1000;
       if (age < this.settings.retire.seconds) {
-        log('INFO', 'The previous key is still in its grace period', { secretId, ageSeconds: Math.floor(age), graceSeconds: this.settings.retire.seconds });
+        log('INFO', 'The previous key is still in its grace period', {
+          secretId, asOf: now.toISOString(), ageSeconds: Math.floor(age), graceSeconds: this.settings.retire.seconds,
+        });
         return;
       }
     }
