@@ -271,7 +271,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     }
 
     if (vpc && props.addVpcEndpoints) {
-      for (const endpoint of ensureAwsServiceEndpoints(vpc, props.vpcSubnets, ['secretsmanager', 's3'])) {
+      for (const endpoint of ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, ['secretsmanager', 's3']).interfaceEndpoints) {
         endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake connector reads its secret');
       }
     }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Annotations, CfnOutput, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
 import { ensureAwsServiceEndpoints } from './aws-service-endpoints';
 import { APP_SERVICE_ZONE, PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
+import { onePerVpc } from '../private/one-per-vpc';
 import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
 
 /** The SQL that pins a Snowflake user to this endpoint (emitted as a stack output). */
@@ -188,6 +188,12 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
   public readonly networkPolicySql?: string;
 
   private readonly awsEndpoints: ec2.InterfaceVpcEndpoint[] = [];
+  /**
+   * The AWS service endpoints (and security groups) that `addAwsServiceEndpoints` added, which
+   * `allowFrom` opens too: part of a client's network path.
+   * @internal
+   */
+  public readonly _awsServicePath: IConstruct[] = [];
 
   constructor(scope: Construct, id: string, props: PrivateLinkEndpointProps) {
     super(scope, id);
@@ -246,9 +252,9 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
     }
 
     if (props.addAwsServiceEndpoints) {
-      for (const endpoint of ensureAwsServiceEndpoints(props.vpc, props.vpcSubnets, ['secretsmanager', 'sts', 's3'])) {
-        this.awsEndpoints.push(endpoint);
-      }
+      const endpoints = ensureAwsServiceEndpoints(this, props.vpc, props.vpcSubnets, ['secretsmanager', 'sts', 's3']);
+      this.awsEndpoints.push(...endpoints.interfaceEndpoints);
+      this._awsServicePath.push(...endpoints.networkPath);
     }
 
     if (props.networkPolicy) {
@@ -299,42 +305,21 @@ function allowSnowflakePorts(connections: ec2.Connections, peer: ec2.IConnectabl
   connections.allowFrom(peer, ec2.Port.tcp(80), 'OCSP over PrivateLink');
 }
 
-/** Zones created for imported VPCs, per app: `<zone name> <vpc id>` → the zone and who made it. */
-const importedVpcZones = new WeakMap<IConstruct, Map<string, { zone: route53.PrivateHostedZone; by: Construct }>>();
-
 /**
- * The VPC's private zone `zoneName`, created on first use and shared by every endpoint in the VPC.
- * Route 53 lets a VPC be associated with only one private zone of a name, and a second one fails
- * the deployment (ConflictingDomainExists:
- * https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html), so:
- * - a VPC of this app (an `ec2.Vpc`) gets the zone beside it, in its own stack, once;
- * - an imported VPC gets it in the endpoint's stack (never under the imported VPC's construct, which
- *   may be in another stack), once per VPC id in the app; a second stack that imports the same VPC
- *   id is refused here, with the zone to pass instead.
+ * The VPC's private zone `zoneName`, made once per VPC and shared by every endpoint in it
+ * (`onePerVpc`). Route 53 associates a VPC with only one private zone of a name, and a second one
+ * fails the deployment (ConflictingDomainExists:
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html).
  */
 function zoneFor(endpoint: Construct, vpc: ec2.IVpc, zoneName: string, id: string, prop: string): route53.IHostedZone {
   const comment = zoneName === PRIVATELINK_ZONE
     ? 'Snowflake PrivateLink host names (cdk-snowflake-keypair); one zone per VPC, for every Snowflake account'
     : `Snowflake app services over PrivateLink (cdk-snowflake-keypair); one ${zoneName} zone per VPC, for every Snowflake account`;
-  if (vpc.node.defaultChild instanceof ec2.CfnVPC) {
-    const existing = vpc.node.tryFindChild(id);
-    return existing ? existing as route53.PrivateHostedZone : new route53.PrivateHostedZone(vpc, id, { zoneName, vpc, comment });
-  }
-  const stack = Stack.of(endpoint);
-  const vpcKey = Token.isUnresolved(vpc.vpcId) ? vpc.node.path : vpc.vpcId;
-  const perApp = importedVpcZones.get(endpoint.node.root) ?? new Map();
-  importedVpcZones.set(endpoint.node.root, perApp);
-  const made = perApp.get(`${zoneName} ${vpcKey}`);
-  if (made && Stack.of(made.zone) === stack) return made.zone;
-  if (made) {
-    throw new Error(`[${endpoint.node.path}] The imported VPC ${vpcKey} already gets a private zone ${zoneName} from `
-      + `${made.by.node.path} in stack ${Stack.of(made.zone).stackName}, and Route 53 associates a VPC with only one zone of a name: `
-      + `a second one in stack ${stack.stackName} would fail the deployment. Pass that zone: ${prop}: <that endpoint>.${prop} `
-      + '(or import a zone made elsewhere with route53.HostedZone.fromHostedZoneAttributes).');
-  }
-  const zone = new route53.PrivateHostedZone(stack, `${id}${createHash('sha256').update(vpcKey).digest('hex').slice(0, 8)}`, { zoneName, vpc, comment });
-  perApp.set(`${zoneName} ${vpcKey}`, { zone, by: endpoint });
-  return zone;
+  return onePerVpc(endpoint, vpc, id, (scope, zoneId) => new route53.PrivateHostedZone(scope, zoneId, { zoneName, vpc, comment }), {
+    what: `a private zone ${zoneName}`,
+    why: 'Route 53 associates a VPC with only one private zone of a name',
+    fix: `Pass that zone: ${prop}: <that endpoint>.${prop} (or import a zone made elsewhere with route53.HostedZone.fromHostedZoneAttributes).`,
+  });
 }
 
 function networkPolicySql(options: NetworkPolicySqlOptions, endpointId: string): string {

@@ -2,10 +2,11 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { internalFunction, stackSingleton } from '../function/internal-function';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
+import { privateLinkPath } from '../network/network-path';
 import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../secret/acknowledgements';
 import { HOST_ENV } from '../shared/environment';
@@ -39,6 +40,8 @@ export class RegistrationProvider extends Construct {
 
   public readonly role: iam.Role;
   public readonly function: lambda.Function;
+  /** What a custom resource must wait for before CloudFormation invokes the function: its network path in the VPC. */
+  public readonly networkPath: IConstruct[] = [];
   private readonly privateLink?: IPrivateLinkEndpoint;
   private readonly subnetIds?: string[];
 
@@ -73,11 +76,14 @@ export class RegistrationProvider extends Construct {
     if (vpc) {
       this.subnetIds = vpc.selectSubnets(network.vpcSubnets).subnetIds;
       network.privateLink!.allowFrom(this.function);
+      this.networkPath.push(...privateLinkPath(network.privateLink!));
       if (network.addVpcEndpoints) {
         // Secrets Manager for both secrets; S3 for CloudFormation's pre-signed response URL.
-        for (const endpoint of ensureAwsServiceEndpoints(vpc, network.vpcSubnets, ['secretsmanager', 's3'])) {
+        const endpoints = ensureAwsServiceEndpoints(this, vpc, network.vpcSubnets, ['secretsmanager', 's3']);
+        for (const endpoint of endpoints.interfaceEndpoints) {
           endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake registration function reads its secrets');
         }
+        this.networkPath.push(...endpoints.networkPath);
       }
     }
   }

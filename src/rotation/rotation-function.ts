@@ -5,11 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { KeyRotationOptions, RetireOldKey } from './key-rotation';
 import { internalFunction } from '../function/internal-function';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
+import { privateLinkPath } from '../network/network-path';
 import { acknowledge } from '../secret/acknowledgements';
 import { viaSecretsManager } from '../secret/kms-via-secrets-manager';
 import { HOST_ENV } from '../shared/environment';
@@ -28,6 +29,8 @@ export interface RotationFunctionProps extends KeyRotationOptions {
 export class RotationFunction extends Construct {
   public readonly function: lambda.Function;
   public readonly role: iam.Role;
+  /** The rotation schedule: Secrets Manager may invoke the function as soon as it exists. */
+  public readonly schedule: secretsmanager.CfnRotationSchedule;
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -68,12 +71,15 @@ export class RotationFunction extends Construct {
     this.role = created.role;
     this.function = created.function;
     acknowledge(this.function, vpc ? 'rotationFunctionInVpc' : 'rotationFunction');
+    // What the schedule's first invocation (Secrets Manager's test at deploy) must wait for.
+    const networkPath: IConstruct[] = [];
     if (vpc) {
       props.privateLink!.allowFrom(this.function);
+      networkPath.push(...privateLinkPath(props.privateLink!));
       if (props.addVpcEndpoints) {
-        for (const endpoint of ensureAwsServiceEndpoints(vpc, props.vpcSubnets, ['secretsmanager'])) {
-          endpoint.connections.allowDefaultPortFrom(this.function);
-        }
+        const endpoints = ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, ['secretsmanager']);
+        for (const endpoint of endpoints.interfaceEndpoints) endpoint.connections.allowDefaultPortFrom(this.function);
+        networkPath.push(...endpoints.networkPath);
       }
     }
     acknowledge(created.logGroup, 'rotationLogGroup');
@@ -105,7 +111,7 @@ export class RotationFunction extends Construct {
       sourceArn: props.secretArn,
     });
 
-    const rotation = new secretsmanager.CfnRotationSchedule(this, 'Schedule', {
+    const rotation = this.schedule = new secretsmanager.CfnRotationSchedule(this, 'Schedule', {
       secretId: props.secretArn,
       rotationLambdaArn: this.function.functionArn,
       rotationRules: { scheduleExpression: events.Schedule.rate(schedule).expressionString },
@@ -113,6 +119,7 @@ export class RotationFunction extends Construct {
     });
     rotation.node.addDependency(permission);
     rotation.node.addDependency(policy);
+    rotation.node.addDependency(...networkPath);
 
     if (retire._gracePeriod) {
       const retireRule = new events.Rule(this, 'RetireOldKey', {

@@ -436,7 +436,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       // The rotation function rewrites the secret: it starts after the key is in it.
       rotation.node.addDependency(this.keyMaterial);
       // The first rotation may come as soon as the schedule exists: after the key is registered.
-      if (registration) rotation.node.addDependency(registration);
+      // (The schedule only: the registration waits for the network path, which lets the rotation function in.)
+      if (registration) rotation.schedule.node.addDependency(registration);
     } else {
       acknowledge(secret, 'rotation');
     }
@@ -539,8 +540,9 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         Fingerprint: this.keyMaterial.getAttString('PublicKeyFingerprint'),
       },
     });
-    // After the key is in the secret, and after the role may read both secrets.
-    resource.node.addDependency(this.keyMaterial, provider.role);
+    // After the key is in the secret, after the role may read both secrets, and (in a VPC) after
+    // the function's network path exists.
+    resource.node.addDependency(this.keyMaterial, provider.role, ...provider.networkPath);
     return resource;
   }
 
