@@ -62,6 +62,11 @@ function keyId(logicalId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/** An EC2 id (`vpc-`, `sg-`) of 17 hex digits derived from the logical id, as EC2 would give one. */
+function ec2Id(prefix: string, logicalId: string): string {
+  return `${prefix}-${createHash('sha256').update(`${prefix}/${logicalId}`).digest('hex').slice(0, 17)}`;
+}
+
 function resource(template: CfnTemplate, logicalId: string, type?: string): CfnResource {
   const res = template.Resources[logicalId];
   if (res === undefined) {
@@ -122,6 +127,27 @@ const PSEUDO_PARAMETERS: Record<string, string> = {
   'AWS::URLSuffix': URL_SUFFIX,
 };
 
+/** The physical name CloudFormation gives a resource whose name property is absent: here, its logical id. */
+function nameOf(template: CfnTemplate, logicalId: string, type: string, property: string): string {
+  return literalProperty(template, resource(template, logicalId, type), property, logicalId);
+}
+
+function queueArnOf(template: CfnTemplate, logicalId: string): string {
+  return `arn:${PARTITION}:sqs:${REGION}:${ACCOUNT}:${nameOf(template, logicalId, 'AWS::SQS::Queue', 'QueueName')}`;
+}
+
+function topicArnOf(template: CfnTemplate, logicalId: string): string {
+  return `arn:${PARTITION}:sns:${REGION}:${ACCOUNT}:${nameOf(template, logicalId, 'AWS::SNS::Topic', 'TopicName')}`;
+}
+
+function functionArnOf(template: CfnTemplate, logicalId: string): string {
+  return `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:${nameOf(template, logicalId, 'AWS::Lambda::Function', 'FunctionName')}`;
+}
+
+function eventBusArnOf(template: CfnTemplate, logicalId: string): string {
+  return `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:event-bus/${nameOf(template, logicalId, 'AWS::Events::EventBus', 'Name')}`;
+}
+
 function resolveRef(template: CfnTemplate, name: unknown): string {
   if (typeof name !== 'string') {
     throw new Error(`Ref to ${JSON.stringify(name)}: not a name.`);
@@ -133,6 +159,12 @@ function resolveRef(template: CfnTemplate, name: unknown): string {
     case 'AWS::IAM::Role': return roleNameOf(template, name);
     case 'AWS::KMS::Key': return keyId(name);
     case 'AWS::IAM::ManagedPolicy': return managedPolicyArnOf(template, name);
+    case 'AWS::SQS::Queue': return `https://sqs.${REGION}.${URL_SUFFIX}/${ACCOUNT}/${nameOf(template, name, res.Type, 'QueueName')}`;
+    case 'AWS::SNS::Topic': return topicArnOf(template, name);
+    case 'AWS::Lambda::Function': return nameOf(template, name, res.Type, 'FunctionName');
+    case 'AWS::Events::EventBus': return nameOf(template, name, res.Type, 'Name');
+    case 'AWS::Logs::LogGroup': return nameOf(template, name, res.Type, 'LogGroupName');
+    case 'AWS::EC2::VPC': return ec2Id('vpc', name);
     default: throw new Error(`Cannot resolve Ref to ${name} (${res.Type}).`);
   }
 }
@@ -150,6 +182,14 @@ function resolveGetAtt(template: CfnTemplate, args: unknown): string {
     const name = literalProperty(template, res, 'LogGroupName', id);
     return `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`;
   }
+  if (attribute === 'Arn' && res.Type === 'AWS::SQS::Queue') return queueArnOf(template, id);
+  if (attribute === 'QueueName' && res.Type === 'AWS::SQS::Queue') return nameOf(template, id, res.Type, 'QueueName');
+  if (attribute === 'TopicArn' && res.Type === 'AWS::SNS::Topic') return topicArnOf(template, id);
+  if (attribute === 'Arn' && res.Type === 'AWS::Lambda::Function') return functionArnOf(template, id);
+  if (attribute === 'Arn' && res.Type === 'AWS::Events::EventBus') return eventBusArnOf(template, id);
+  if (attribute === 'Name' && res.Type === 'AWS::Events::EventBus') return nameOf(template, id, res.Type, 'Name');
+  if (attribute === 'DefaultSecurityGroup' && res.Type === 'AWS::EC2::VPC') return ec2Id('sg', `${id}.DefaultSecurityGroup`);
+  if (attribute === 'GroupId' && res.Type === 'AWS::EC2::SecurityGroup') return ec2Id('sg', id);
   throw new Error(`Cannot resolve Fn::GetAtt ${id}.${attribute} (${res.Type}).`);
 }
 
@@ -185,6 +225,22 @@ export function resolve(template: CfnTemplate, value: unknown): any {
         }
         return parts.join(args[0]);
       }
+      case 'Fn::Sub': {
+        const [text, vars] = Array.isArray(args) ? args : [args, {}];
+        if (typeof text !== 'string' || vars === null || typeof vars !== 'object') {
+          throw new Error(`Fn::Sub ${JSON.stringify(args)}: expected a string, or [string, { variables }].`);
+        }
+        const local = resolve(template, vars) as Record<string, unknown>;
+        return text.replace(/\$\{([^}]*)\}/g, (_match, inner: string) => {
+          if (inner.startsWith('!')) return `\${${inner.slice(1)}}`;
+          const variable = local[inner];
+          const replaced = variable !== undefined ? variable
+            : inner.includes('.') ? resolveGetAtt(template, [inner.slice(0, inner.indexOf('.')), inner.slice(inner.indexOf('.') + 1)])
+              : resolveRef(template, inner);
+          if (typeof replaced !== 'string') throw new Error(`Fn::Sub \${${inner}} resolved to ${JSON.stringify(replaced)}, not a string.`);
+          return replaced;
+        });
+      }
       default: throw new Error(`Cannot resolve ${name} in ${JSON.stringify(value)}.`);
     }
   }
@@ -203,48 +259,114 @@ function namesRole(template: CfnTemplate, roles: unknown, roleLogicalId: string)
   return roles.some((r) => resolve(template, r) === name);
 }
 
+/**
+ * The documents of the AWS managed policies these helpers know, by the ARN path after
+ * `arn:<partition>:iam::aws:policy/`, as published in the AWS Managed Policy Reference
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/). Opt in with
+ * `rolePolicies(..., { awsManagedPolicies: AWS_MANAGED_POLICIES })`; any other AWS managed policy
+ * still makes the helpers throw.
+ */
+export const AWS_MANAGED_POLICIES: Readonly<Record<string, any>> = {
+  // v3 (default), edited January 5, 2024.
+  'service-role/AWSLambdaVPCAccessExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'AWSLambdaVPCAccessExecutionPermissions',
+      Effect: 'Allow',
+      Action: [
+        'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents',
+        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      ],
+      Resource: '*',
+    }],
+  },
+  // v1 (default).
+  'service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+  },
+};
+
+/** Options of `rolePolicies`. */
+export interface RolePoliciesOptions {
+  /**
+   * Documents of AWS managed policies, by the ARN path after `arn:<partition>:iam::aws:policy/`
+   * (for example `AWS_MANAGED_POLICIES`). Default: none, so any AWS managed policy throws.
+   */
+  readonly awsManagedPolicies?: Readonly<Record<string, any>>;
+}
+
+/**
+ * Where a role's identity policy comes from, which decides when it takes effect during a deploy:
+ * `role` when the role is created with it (inline `Policies`, `ManagedPolicyArns`), otherwise the
+ * logical id of the `AWS::IAM::Policy` or `AWS::IAM::ManagedPolicy` that attaches it.
+ */
+export interface PolicyAttachment {
+  /** The name of the policy in `identityPolicies`. */
+  readonly policyName: string;
+  readonly attachedBy: 'role' | string;
+}
+
 /** What a role can do: its principal ARN and every identity policy attached to it. */
 export interface RolePolicies {
   readonly principalArn: string;
   readonly identityPolicies: SimulationIdentityPolicy[];
+  /** For each identity policy, what attaches it to the role. */
+  readonly attachments?: PolicyAttachment[];
 }
 
 /**
  * Collects a role's identity policies: its inline `Policies`, every `AWS::IAM::Policy` and
  * `AWS::IAM::ManagedPolicy` that lists it in `Roles`, and its `ManagedPolicyArns` when they
- * name managed policies of this template. Throws on managed policies it cannot see (AWS
- * managed or from elsewhere) and on permissions boundaries, which it does not model.
+ * name managed policies of this template (or, with `options.awsManagedPolicies`, AWS managed
+ * policies listed there). Throws on managed policies it cannot see (AWS managed or from
+ * elsewhere) and on permissions boundaries, which it does not model.
  */
-export function rolePolicies(template: CfnTemplate, roleLogicalId: string): RolePolicies {
+export function rolePolicies(template: CfnTemplate, roleLogicalId: string, options: RolePoliciesOptions = {}): RolePolicies {
   const role = resource(template, roleLogicalId, 'AWS::IAM::Role');
   const props = role.Properties ?? {};
   if (props.PermissionsBoundary !== undefined) {
     throw new Error(`${roleLogicalId} has a permissions boundary, which these helpers do not simulate.`);
   }
   const identityPolicies: SimulationIdentityPolicy[] = [];
+  const attachments: PolicyAttachment[] = [];
+  const add = (name: string, policy: any, attachedBy: string) => {
+    identityPolicies.push({ name, policy });
+    attachments.push({ policyName: name, attachedBy });
+  };
   for (const inline of (props.Policies ?? []) as Array<{ PolicyName: unknown; PolicyDocument: unknown }>) {
-    identityPolicies.push({ name: `${roleLogicalId}/${resolve(template, inline.PolicyName)}`, policy: resolve(template, inline.PolicyDocument) });
+    add(`${roleLogicalId}/${resolve(template, inline.PolicyName)}`, resolve(template, inline.PolicyDocument), 'role');
   }
   const attachedManaged = new Set<string>();
+  const awsManagedPrefix = `arn:${PARTITION}:iam::aws:policy/`;
   for (const arnValue of (props.ManagedPolicyArns ?? []) as unknown[]) {
     const ref = (arnValue as { Ref?: unknown }).Ref;
     if (typeof ref === 'string' && template.Resources[ref]?.Type === 'AWS::IAM::ManagedPolicy') {
       attachedManaged.add(ref);
       continue;
     }
-    throw new Error(`${roleLogicalId} has managed policy ${JSON.stringify(resolve(template, arnValue))}, whose document `
+    const arn = resolve(template, arnValue);
+    const known = typeof arn === 'string' && arn.startsWith(awsManagedPrefix)
+      ? options.awsManagedPolicies?.[arn.slice(awsManagedPrefix.length)] : undefined;
+    if (known !== undefined) {
+      add(arn, known, 'role');
+      continue;
+    }
+    throw new Error(`${roleLogicalId} has managed policy ${JSON.stringify(arn)}, whose document `
       + 'is not in the template: these helpers cannot simulate it.');
   }
   for (const [id, res] of Object.entries(template.Resources)) {
     const p = res.Properties ?? {};
     if (res.Type === 'AWS::IAM::Policy' && namesRole(template, p.Roles, roleLogicalId)) {
-      identityPolicies.push({ name: id, policy: resolve(template, p.PolicyDocument) });
+      add(id, resolve(template, p.PolicyDocument), id);
     }
     if (res.Type === 'AWS::IAM::ManagedPolicy' && (attachedManaged.has(id) || namesRole(template, p.Roles, roleLogicalId))) {
-      identityPolicies.push({ name: id, policy: resolve(template, p.PolicyDocument) });
+      // Named in the role's ManagedPolicyArns, it is attached when the role is created (after the policy).
+      add(id, resolve(template, p.PolicyDocument), attachedManaged.has(id) ? 'role' : id);
     }
   }
-  return { principalArn: roleArnOf(template, roleLogicalId), identityPolicies };
+  return { principalArn: roleArnOf(template, roleLogicalId), identityPolicies, attachments };
 }
 
 /** The resolved ARN of a secret in the template. */
@@ -325,8 +447,8 @@ export async function simulate(req: SimulateRequest): Promise<SimulationResult> 
  * Evaluates requests made by one role of the template, in the template's account: `kms:` actions
  * against the policy of the key `keyLogicalId` (if given) as the resource policy.
  */
-export function requestsOf(template: CfnTemplate, roleLogicalId: string, keyLogicalId?: string) {
-  const role = rolePolicies(template, roleLogicalId);
+export function requestsOf(template: CfnTemplate, roleLogicalId: string, keyLogicalId?: string, options: RolePoliciesOptions = {}) {
+  const role = rolePolicies(template, roleLogicalId, options);
   return (action: string, resourceArn: string, context: Record<string, string> = {}): Promise<SimulationResult> => simulate({
     principalArn: role.principalArn,
     identityPolicies: role.identityPolicies,
