@@ -46,6 +46,16 @@ async function failingStep(fn: LambdaInstance, step: Parameters<typeof stepEvent
   return invocation.error!;
 }
 
+/** When AWSCURRENT was created, as Secrets Manager reports it (a grace period starts there). */
+async function currentCreated(secretId: string): Promise<Date> {
+  return (await world.aws.sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }))).CreatedDate!;
+}
+
+/** The retirement schedule's event, as its rule target sends it, fired `seconds` after `from`: the check's clock. */
+function retireEvent(secretId: string, from: Date, seconds: number): { action: string; SecretId: string; time: string } {
+  return { action: 'retirePreviousKey', SecretId: secretId, time: new Date(from.getTime() + seconds * 1_000).toISOString() };
+}
+
 describe('a rotation, as Secrets Manager runs it', () => {
   test('each step retried: the new key signs in, and the old one until the next rotation retires it', async () => {
     const subject = await rotationSubject(world.aws, world.snowflake);
@@ -106,16 +116,6 @@ describe('a rotation, as Secrets Manager runs it', () => {
   describe('RetireOldKey.after(grace), by the scheduled event\'s time', () => {
     /** An hour: far longer than the test, so only the event's time can end it. */
     const GRACE = 3_600;
-
-    /** When AWSCURRENT was created, as Secrets Manager reports it (the grace period starts there). */
-    async function currentCreated(secretId: string): Promise<Date> {
-      return (await world.aws.sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }))).CreatedDate!;
-    }
-
-    /** The schedule's event, as its rule target sends it, fired `seconds` after `from`. */
-    function retireEvent(secretId: string, from: Date, seconds: number): { action: string; SecretId: string; time: string } {
-      return { action: 'retirePreviousKey', SecretId: secretId, time: new Date(from.getTime() + seconds * 1_000).toISOString() };
-    }
 
     /** The function's log lines with this message. */
     function logged(fn: LambdaInstance, message: string): Record<string, unknown>[] {
@@ -234,12 +234,12 @@ describe('writes to the secret between rotations', () => {
 
   test('RetireOldKey.after: a settings update does not hide the old key from the retirement check', async () => {
     const subject = await rotationSubject(world.aws, world.snowflake);
-    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:1' });
+    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:3600' });
     const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
     await rotate(fn, subject.secretId);
     await settingsUpdate(subject, { warehouse: 'OTHER_WH' });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await fn.invoke({ action: 'retirePreviousKey', SecretId: subject.secretId })).error).toBeUndefined();
+    // The schedule fires past the hour, by the settings update's AWSCURRENT (the later of the two).
+    expect((await fn.invoke(retireEvent(subject.secretId, await currentCreated(subject.secretId), 3_660))).error).toBeUndefined();
     expect(await login(world.snowflake, subject.user, first)).toBe(REJECTED);
     const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
     expect(slotsOf(world.snowflake, subject.user)).toEqual([undefined, current.fingerprint]);
@@ -247,13 +247,14 @@ describe('writes to the secret between rotations', () => {
 
   test('the retirement check waits while a rotation is under way', async () => {
     const subject = await rotationSubject(world.aws, world.snowflake);
-    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:1' });
+    const fn = await fnFor(subject, { SNOWFLAKE_RETIRE_OLD_KEY: 'after:3600' });
     const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
     await rotate(fn, subject.secretId);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const created = await currentCreated(subject.secretId);
     const token = randomUUID();
     await runStep(fn, 'createSecret', subject.secretId, token);
-    expect((await fn.invoke({ action: 'retirePreviousKey', SecretId: subject.secretId })).error).toBeUndefined();
+    // Past the grace period by the schedule's clock, so only the rotation under way holds it back.
+    expect((await fn.invoke(retireEvent(subject.secretId, created, 3_660))).error).toBeUndefined();
     expect(fn.output()).toContain('A rotation is under way; the previous key is retired after it');
     expect(await login(world.snowflake, subject.user, first)).toBe('ok');
   });
