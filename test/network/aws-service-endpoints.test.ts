@@ -4,7 +4,7 @@
  * security groups have a plain description in any stack, so scanners (cdk-nag's EC27) can read it
  * and it never changes with the region.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
@@ -50,6 +50,7 @@ describe('once per VPC', () => {
   test('an imported VPC: in the asking stack, never under the imported VPC\'s construct', () => {
     const app = new App();
     const network = new Stack(app, 'Network', { env });
+    new CfnWaitConditionHandle(network, 'Marker'); // a stack of its own, not empty
     const vpc = ec2.Vpc.fromVpcAttributes(network, 'Vpc', attrs);
     const loaders = new Stack(app, 'Loaders', { env });
     loaderIn(loaders, vpc);
@@ -67,7 +68,9 @@ describe('once per VPC', () => {
 
   test('(failing case) a second stack of the app asking for the same imported VPC is refused at synth, with what to do', () => {
     const app = new App();
-    loaderIn(new Stack(app, 'First', { env }), ec2.Vpc.fromVpcAttributes(new Stack(app, 'Network', { env }), 'Vpc', attrs));
+    const network = new Stack(app, 'Network', { env });
+    new CfnWaitConditionHandle(network, 'Marker');
+    loaderIn(new Stack(app, 'First', { env }), ec2.Vpc.fromVpcAttributes(network, 'Vpc', attrs));
     const second = new Stack(app, 'Second', { env });
     expect(() => loaderIn(second, ec2.Vpc.fromVpcAttributes(second, 'Vpc', attrs))).toThrow(
       /^\[Second\/Loader\] The imported VPC vpc-0123456789abcdef0 already gets the secretsmanager interface endpoint from First\/Loader in stack First, and a VPC takes only one secretsmanager interface endpoint with private DNS .* Set addVpcEndpoints \(or addAwsServiceEndpoints\) in one stack only/);

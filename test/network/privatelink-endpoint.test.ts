@@ -1,4 +1,4 @@
-import { Annotations as CdkAnnotations, CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, App, CfnElement, CfnWaitConditionHandle, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -126,8 +126,9 @@ describe('Route 53', () => {
     const attrs = { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] };
 
     test('the zones go in the endpoint\'s stack, not under the imported VPC\'s construct', () => {
-      const app = testStack().node.root as any;
+      const app = new App();
       const network = new Stack(app, 'Network', { env: { account: '123456789012', region: 'us-east-1' } });
+      new CfnWaitConditionHandle(network, 'Marker'); // a stack of its own, not empty
       const vpc = ec2.Vpc.fromVpcAttributes(network, 'Vpc', attrs);
       const loaders = new Stack(app, 'Loaders', { env: { account: '123456789012', region: 'us-east-1' } });
       const pl = new PrivateLinkEndpoint(loaders, 'Snowflake', { vpc, config: config() });
@@ -147,7 +148,7 @@ describe('Route 53', () => {
     });
 
     test('(failing case) a second stack importing the same VPC is refused at synth, with the zone to pass', () => {
-      const app = testStack().node.root as any;
+      const app = new App();
       const first = new Stack(app, 'First', { env: { account: '123456789012', region: 'us-east-1' } });
       new PrivateLinkEndpoint(first, 'Snowflake', { vpc: ec2.Vpc.fromVpcAttributes(first, 'Vpc', attrs), config: config() });
       const second = new Stack(app, 'Second', { env: { account: '123456789012', region: 'us-east-1' } });
@@ -156,7 +157,7 @@ describe('Route 53', () => {
     });
 
     test('(passing case) the second stack passes the first one\'s zones', () => {
-      const app = testStack().node.root as any;
+      const app = new App();
       const first = new Stack(app, 'First', { env: { account: '123456789012', region: 'us-east-1' } });
       const shared = new PrivateLinkEndpoint(first, 'Snowflake', { vpc: ec2.Vpc.fromVpcAttributes(first, 'Vpc', attrs), config: config() });
       const second = new Stack(app, 'Second', { env: { account: '123456789012', region: 'us-east-1' } });

@@ -332,15 +332,25 @@ describe('the driver is set up for Lambda', () => {
 
   test('(control) snowflake-sdk loaded without that setting does call STS, so the check above can fail', async () => {
     const before = stsCalls();
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', 'require("snowflake-sdk"); setTimeout(() => process.exit(0), 1500)'], {
-        cwd: REPO,
-        env: { PATH: process.env.PATH, HOME: '/tmp', ...aws.env(), NODE_PATH: path.join(REPO, 'node_modules') },
-        stdio: 'ignore',
-      });
-      child.on('exit', () => resolve());
-      child.on('error', reject);
+    // Kept alive until its STS call arrives (however slow the machine), then stopped: no fixed wait.
+    const child = spawn(process.execPath, ['-e', 'require("snowflake-sdk"); setInterval(() => {}, 1000)'], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: '/tmp', ...aws.env(), NODE_PATH: path.join(REPO, 'node_modules') },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr!.on('data', (c) => { stderr += String(c); });
+    const exited = new Promise<string>((resolve) => {
+      child.on('error', (error) => resolve(`could not start: ${error.message}`));
+      child.on('exit', (code) => resolve(`exited with ${code} before any STS call: ${stderr.slice(-500)}`));
+    });
+    const called = (async () => {
+      while (stsCalls() === before) await new Promise((r) => setTimeout(r, 50));
+      return 'called';
+    })();
+    const outcome = await Promise.race([called, exited]);
+    child.kill('SIGKILL');
+    expect(outcome).toBe('called');
     expect(stsCalls() - before).toBeGreaterThan(0);
   });
 
