@@ -3,13 +3,13 @@
  * least-privilege role (evaluated offline), its ordering against the key material and the
  * rotation, cdk-nag, validation.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { KeySource, PrivateLinkConfig, PrivateLinkEndpoint, RegisteredKeyRemoval, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
 import { keyArn, logicalIdOf, REGION, requestsOf, secretArnInTemplate, synth } from '../support/iam-simulate';
-import { nagApp, runNag } from '../support/nag';
+import { acknowledgeTestVpc, nagApp, runNag } from '../support/nag';
 import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
@@ -229,10 +229,7 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
     const stack = new Stack(app, 'Linked', { env: { account: '123456789012', region: 'us-east-1' } });
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    Validations.of(vpc).acknowledge(...['AwsSolutions::AwsSolutions-VPC7', 'NIST.800.53.R5::NIST.800.53.R5-VPCFlowLogsEnabled',
-      'HIPAA.Security::HIPAA.Security-VPCFlowLogsEnabled', 'PCI.DSS.321::PCI.DSS.321-VPCFlowLogsEnabled',
-      'NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed',
-      'PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed'].map((id) => ({ id, reason: 'the test VPC stands in for yours' })));
+    acknowledgeTestVpc(vpc);
     const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
     const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN', encryptionKey: key });
     new SnowflakeKeyPairSecret(stack, 'Loader', {

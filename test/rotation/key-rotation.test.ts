@@ -2,14 +2,14 @@
  * `rotation` on SnowflakeKeyPairSecret: the schedule, the rotation function's least-privilege
  * role (evaluated offline), Secrets Manager's permission to invoke it, cdk-nag, validation.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { PrivateLinkConfig, PrivateLinkEndpoint, RetireOldKey, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
 import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
 import { keyArn, logicalIdOf, REGION, requestsOf, rolePolicies, secretArnInTemplate, synth } from '../support/iam-simulate';
-import { nagApp, runNag } from '../support/nag';
+import { acknowledgeTestVpc, nagApp, runNag } from '../support/nag';
 import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
@@ -265,10 +265,7 @@ describe('through PrivateLink', () => {
     const stack = new Stack(app, 'Linked', { env: { account: '123456789012', region: 'us-east-1' } });
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    Validations.of(vpc).acknowledge(...['AwsSolutions::AwsSolutions-VPC7', 'NIST.800.53.R5::NIST.800.53.R5-VPCFlowLogsEnabled',
-      'HIPAA.Security::HIPAA.Security-VPCFlowLogsEnabled', 'PCI.DSS.321::PCI.DSS.321-VPCFlowLogsEnabled',
-      'NIST.800.53.R5::NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security::HIPAA.Security-VPCDefaultSecurityGroupClosed',
-      'PCI.DSS.321::PCI.DSS.321-VPCDefaultSecurityGroupClosed'].map((id) => ({ id, reason: 'the test VPC stands in for yours' })));
+    acknowledgeTestVpc(vpc);
     const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
     const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR', encryptionKey: key });
     new SnowflakeKeyPairSecret(stack, 'Loader', {
