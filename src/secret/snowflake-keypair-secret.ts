@@ -149,43 +149,55 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
 /** Properties of a `SnowflakeKeyPairSecret`. */
 export interface SnowflakeKeyPairSecretProps {
   /**
-   * The Snowflake account identifier: `orgname-accountname` (preferred), or a legacy account
-   * locator with optional region and cloud (`xy12345`, `xy12345.us-east-2.aws`).
+   * The Snowflake account identifier: `orgname-accountname` (preferred, for example
+   * `myorg-my_account`), or a legacy account locator with optional region and cloud, in any case
+   * (`xy12345`, `xy12345.us-east-2.aws`, `XY12345.US-EAST-1`).
    *
-   * Not a URL, and without `.snowflakecomputing.com`. For PrivateLink, set `host` as well.
+   * Not a URL, and without `.snowflakecomputing.com`. The connector reaches the account at
+   * `<account>.snowflakecomputing.com` with underscores written as hyphens, as Snowflake asks
+   * for host names. For PrivateLink, set `host` as well.
    */
   readonly account: string;
 
   /**
-   * The Snowflake service user that authenticates with this key pair, for example `SVC_LOADER`.
+   * The login name of the Snowflake service user that authenticates with this key pair, for
+   * example `SVC_LOADER` or `svc.loader@example.com`.
    *
-   * An unquoted Snowflake identifier; generated SQL quotes it upper-cased, as Snowflake stores it.
+   * Any login name Snowflake accepts: dots, hyphens, `@` and lower case included (login names
+   * are compared without regard to case). Not accepted: leading or trailing spaces, control
+   * characters, surrounding quotes, more than 255 characters. Generated SQL names the user by it,
+   * quoted: `svc_loader` is the user `"SVC_LOADER"`, `svc.loader@example.com` the user
+   * `"svc.loader@example.com"`.
    */
   readonly user: string;
 
   /**
    * Role for the session.
    *
+   * Resolved as Snowflake resolves identifiers: `loader` is the role `LOADER`; a name that is not
+   * a plain identifier (`Data Loader`) is used exactly as written; write a case-sensitive plain
+   * name in double quotes (`"loader"`). The role must be granted to the user.
+   *
    * @default - the user's default role
    */
   readonly role?: string;
 
   /**
-   * Warehouse for the session.
+   * Warehouse for the session, resolved like `role`.
    *
    * @default - the user's default warehouse
    */
   readonly warehouse?: string;
 
   /**
-   * Database for the session.
+   * Database for the session, resolved like `role`.
    *
    * @default - the user's default namespace
    */
   readonly database?: string;
 
   /**
-   * Schema for the session. Requires `database`.
+   * Schema for the session, resolved like `role`. Requires `database`.
    *
    * @default - the user's default namespace
    */

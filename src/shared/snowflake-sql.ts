@@ -6,7 +6,15 @@
  */
 import { quoteIdentifier, quoteLiteral } from './snowflake-identifiers';
 
-/** What the SQL needs. `publicKey` is one line of SPKI base64, or a token for it. */
+/**
+ * What the SQL needs. `publicKey` is one line of SPKI base64, or a token for it.
+ *
+ * `user` is the secret's `user`: the login name the connector signs in with. The SQL names the
+ * user by it, quoted ({@link quoteIdentifier}): `svc_loader` is the user `SVC_LOADER`, and
+ * `svc.loader@example.com` the user of exactly that name, whose login name defaults to it. A user
+ * created with a LOGIN_NAME different from its name cannot be found by it: rotation and
+ * registration need the user's name and login name to match (docs/secret-format.md).
+ */
 export interface RegistrationSqlInput {
   readonly user: string;
   readonly publicKey: string;
@@ -27,6 +35,10 @@ export function createUserSql(input: RegistrationSqlInput): string {
       : quoteIdentifier(input.database);
     parts.push(`DEFAULT_NAMESPACE = ${quoteLiteral(namespace)}`);
   }
+  // Sessions act with the named role only. Since Snowflake's 2024_08 behaviour bundle, a user
+  // without DEFAULT_SECONDARY_ROLES gets ('ALL'): every role granted to it would act at once
+  // (docs: CREATE USER, DEFAULT_SECONDARY_ROLES; "Secondary roles ... bundle 2024_08").
+  parts.push('DEFAULT_SECONDARY_ROLES = ()');
   parts.push(`RSA_PUBLIC_KEY = '${input.publicKey}';`);
   return parts.join(' ');
 }

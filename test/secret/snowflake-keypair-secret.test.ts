@@ -131,6 +131,8 @@ describe('validation at synth', () => {
     ['xy12345.us-east-2.aws'],
     ['xy12345.eu-west-1'],
     ['ab12345.us-central1.gcp'],
+    ['XY12345.US-EAST-1'],
+    ['myorg-my_account'],
   ])('account %s is accepted', (account) => {
     expect(() => synth({ account })).not.toThrow();
   });
@@ -150,14 +152,24 @@ describe('validation at synth', () => {
     expect(() => synth({ account: 'x.snowflakecomputing.com' })).toThrow(/^\[Test\/Secret\] account "x.snowflakecomputing.com" is not valid/);
   });
 
-  test.each([['SVC_LOADER'], ['svc_loader'], ['_svc$1']])('user %s is accepted', (user) => {
-    expect(() => synth({ user })).not.toThrow();
+  test.each([['SVC_LOADER'], ['svc_loader'], ['_svc$1'], ['svc-loader.prod'], ['svc.loader'], ['svc.loader@example.com'], ['1SVC']])(
+    'user (a login name) %s is accepted', (user) => {
+      expect(() => synth({ user })).not.toThrow();
+    });
+
+  test('a login name is the quoted user name in the SQL the secret offers', () => {
+    const stack = new Stack();
+    const secret = new SnowflakeKeyPairSecret(stack, 'S', { account: 'myorg-myaccount', user: 'svc.loader@example.com', role: 'Data Loader' });
+    expect(stack.resolve(secret.createUserSql)).toEqual(expect.objectContaining({
+      'Fn::Join': ['', expect.arrayContaining([expect.stringContaining('CREATE USER IF NOT EXISTS "svc.loader@example.com" TYPE = SERVICE DEFAULT_ROLE = "Data Loader"')])],
+    }));
   });
 
   test.each([
     ['', /user "" is not valid: it is empty/],
-    ['svc-loader', /user "svc-loader" is not valid: it must start with a letter or underscore and contain only/],
-    ['1SVC', /user "1SVC" is not valid/],
+    ['svc.loader ', /user "svc.loader " is not valid: it ends with a trailing space.*Write `svc.loader`/],
+    [' svc.loader', /leading space/],
+    ['"SVC_LOADER"', /wrapped in quotes/],
     ['A'.repeat(256), /it is 256 characters long; Snowflake allows at most 255/],
   ])('user %j is rejected', (user, message) => {
     expect(() => synth({ user })).toThrow(message);
@@ -214,7 +226,7 @@ describe('attributes and outputs', () => {
     const create = stack.resolve(secret.createUserSql);
     expect(create['Fn::Join'][1][0]).toBe(
       'CREATE USER IF NOT EXISTS "SVC_LOADER" TYPE = SERVICE DEFAULT_ROLE = "LOADER" DEFAULT_WAREHOUSE = "My WH" '
-      + 'DEFAULT_NAMESPACE = \'"RAW"."EVENTS"\' RSA_PUBLIC_KEY = \'');
+      + 'DEFAULT_NAMESPACE = \'"RAW"."EVENTS"\' DEFAULT_SECONDARY_ROLES = () RSA_PUBLIC_KEY = \'');
     expect(create['Fn::Join'][1][2]).toBe('\';');
     expect(stack.resolve(secret.alterUserSql)['Fn::Join'][1][0]).toBe('ALTER USER "SVC_LOADER" SET RSA_PUBLIC_KEY = \'');
     expect(secret.describeUserSql).toBe('DESC USER "SVC_LOADER";');

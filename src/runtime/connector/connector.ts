@@ -24,6 +24,7 @@ import {
   isTransientDriverError,
   loadDriver,
   networkCode,
+  ROLE_NOT_GRANTED_CODES,
   SESSION_GONE_CODES,
 } from './driver';
 import { putMetric } from './metrics';
@@ -31,6 +32,8 @@ import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from '
 import { AuthenticationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
 import { log } from '../shared/log';
 import { errorMessage, redact } from '../shared/redact';
+import { accountHostname, quoteIdentifier, sessionIdentifier } from '../../shared/snowflake-identifiers';
+import { describeUserSql } from '../../shared/snowflake-sql';
 
 /** A value bound to a `?` or `:n` placeholder. */
 export type Bind = string | number | boolean | null;
@@ -502,7 +505,7 @@ export class SnowflakeConnector {
     const code = driverCode(error);
     const text = errorMessage((error as Error)?.message ?? String(error)).replace(/^[A-Za-z]*Error: /, '');
     const host = this.options.host ?? s.host;
-    const where = this.options.endpointUrl ?? (host ? `https://${host}` : `the account URL of ${s.account}`);
+    const where = this.options.endpointUrl ?? `https://${host ?? accountHostname(s.account)}`;
     if (isTransientDriverError(error)) {
       return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake (${where}) did not accept a login after ${attempts} attempt(s) `
         + `(last: ${describeDriverError(error)}). Check Snowflake's status page and the network path: NAT or the PrivateLink endpoint, `
@@ -516,12 +519,19 @@ export class SnowflakeConnector {
     if (code && AUTH_REJECTED_CODES.has(code)) {
       const detail = auth.kind === 'keyPair'
         ? `Snowflake rejected the key-pair login of user "${s.user}" in account "${s.account}" (${code}: ${text}). `
-          + `The secret's key has fingerprint ${auth.fingerprint}: run DESC USER "${s.user.toUpperCase()}" and compare RSA_PUBLIC_KEY_FP and `
+          + `The secret's key has fingerprint ${auth.fingerprint}: run ${describeUserSql(s.user)} and compare RSA_PUBLIC_KEY_FP and `
           + 'RSA_PUBLIC_KEY_2_FP. If neither matches, register the public key (ALTER USER ... SET RSA_PUBLIC_KEY, see the '
           + 'secret\'s alterUserSql); if the user or account is wrong, fix "user" or "account" in the secret.'
         : `Snowflake rejected the password login of user "${s.user}" in account "${s.account}" (${code}: ${text}). Check the password, `
           + 'or better, move the user to key-pair authentication.';
       return new RejectedLogin(detail, code, error);
+    }
+    if (code && ROLE_NOT_GRANTED_CODES.has(code) && s.role) {
+      // A role that exists but was not granted to the user, or does not exist: Snowflake refuses the
+      // login rather than fall back (docs: CREATE USER, "setting DEFAULT_ROLE does not grant the role").
+      return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the role `
+        + `${sessionIdentifier(s.role)} (${code}: ${text}). Grant it (GRANT ROLE ${quoteIdentifier(s.role)} TO USER ${quoteIdentifier(s.user)}), `
+        + 'or fix "role" in the secret: a case-sensitive name is written in double quotes (docs/secret-format.md)', code, { cause: error });
     }
     if (code && /^390\d{3}$/.test(code)) {
       return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the session `

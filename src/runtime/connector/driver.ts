@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as Snowflake from 'snowflake-sdk';
 import type { Credentials } from './credentials';
+import { accountHostname, sessionIdentifier } from '../../shared/snowflake-identifiers';
 import { log } from '../shared/log';
 
 export type SnowflakeSdk = typeof Snowflake;
@@ -63,17 +64,22 @@ export interface DriverSettings {
 export function connectionOptions(credentials: Credentials, settings: DriverSettings): DriverConnectionOptions {
   const s = credentials.settings;
   const auth = credentials.authentication;
-  // The JWT names the account from `account`, whatever host the requests go to (snowflake-sdk 3.x).
-  const host = settings.host ?? s.host;
-  const url = settings.endpointUrl ?? (host ? `https://${host}` : undefined);
+  // The JWT names the account from `account`, whatever host the requests go to (snowflake-sdk 3.x
+  // takes the part before the first dot and upper-cases it, as snowflake-connector-python does):
+  // `myorg-my_account` signs as MYORG-MY_ACCOUNT, `xy12345.us-east-1` as XY12345. The host is
+  // built here, with hyphens for underscores (snowflake-sdk would keep the underscore).
+  const host = settings.host ?? s.host ?? accountHostname(s.account);
+  const url = settings.endpointUrl ?? `https://${host}`;
   const options: Record<string, unknown> = {
     account: s.account,
     username: s.user,
-    ...(url ? { accessUrl: url, host: new URL(url).hostname } : {}),
-    ...(s.role ? { role: s.role } : {}),
-    ...(s.warehouse ? { warehouse: s.warehouse } : {}),
-    ...(s.database ? { database: s.database } : {}),
-    ...(s.schema ? { schema: s.schema } : {}),
+    accessUrl: url,
+    host: new URL(url).hostname,
+    // Session names are resolved as identifiers: a case-sensitive name must arrive quoted.
+    ...(s.role ? { role: sessionIdentifier(s.role) } : {}),
+    ...(s.warehouse ? { warehouse: sessionIdentifier(s.warehouse) } : {}),
+    ...(s.database ? { database: sessionIdentifier(s.database) } : {}),
+    ...(s.schema ? { schema: sessionIdentifier(s.schema) } : {}),
     ...(auth.kind === 'keyPair'
       ? { authenticator: 'SNOWFLAKE_JWT', privateKey: auth.pkcs8Pem }
       : { authenticator: 'SNOWFLAKE', password: auth.password }),
@@ -118,6 +124,14 @@ export const AUTH_REJECTED_CODES = new Set([
   '390102', // User is disabled
   '390103', // User is locked
 ]);
+
+/**
+ * Snowflake's login codes for "the role in the connect string is not granted to this user" (the
+ * message is "Role 'X' specified in the connect string is not granted to this user. Contact your
+ * local system administrator, or attempt to login with another role, e.g. PUBLIC."). 390186 is
+ * the form older deployments return; 390189 adds "or is not permitted for the credentials being used".
+ */
+export const ROLE_NOT_GRANTED_CODES = new Set(['390186', '390189']);
 
 /** Codes that mean the session is gone and a new login is needed. */
 export const SESSION_GONE_CODES = new Set([

@@ -10,7 +10,15 @@ import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowfla
 const key = rsaKey();
 const SETTINGS = { requestTimeoutMs: 60_000, application: 'cdk-snowflake-keypair' };
 
-function credentials(settings: Record<string, string>, password?: string): Credentials {
+/** The host snowflake-sdk builds from `account` alone: its own function, called as its ConnectionConfig calls it. */
+function sdkHostFor(account: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const util = require('snowflake-sdk/dist/lib/util') as { constructHostname(region: string | undefined, account: string): string };
+  const dot = account.indexOf('.');
+  return dot > 0 ? util.constructHostname(account.slice(dot + 1), account.slice(0, dot)) : util.constructHostname(undefined, account);
+}
+
+function credentials(settings: Record<string, string> = {}, password?: string): Credentials {
   return {
     secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf',
     versionId: 'v1',
@@ -33,8 +41,36 @@ test('key pair: SNOWFLAKE_JWT with the account, session settings passed explicit
     sfRetryMaxLoginRetries: 0,
     clientStoreTemporaryCredential: false,
   }));
-  expect(options).not.toHaveProperty('accessUrl');
+  // Without a host, the account's own host name (snowflake-sdk would build the same one here).
+  expect(options).toEqual(expect.objectContaining({ accessUrl: 'https://testorg-testaccount.snowflakecomputing.com' }));
   expect(options).not.toHaveProperty('password');
+});
+
+test.each([
+  // [account, the host the connector builds, the host snowflake-sdk alone would build]
+  ['myorg-my_account', 'myorg-my-account.snowflakecomputing.com', 'myorg-my_account.snowflakecomputing.com'],
+  ['XY12345.US-EAST-1', 'xy12345.us-east-1.snowflakecomputing.com', 'XY12345.US-EAST-1.snowflakecomputing.com'],
+  ['xy12345.us-east-2.aws', 'xy12345.us-east-2.aws.snowflakecomputing.com', 'xy12345.us-east-2.aws.snowflakecomputing.com'],
+  ['xy12345.us-west-2', 'xy12345.snowflakecomputing.com', 'xy12345.snowflakecomputing.com'],
+  ['xy12345.cn-north-1.aws', 'xy12345.cn-north-1.aws.snowflakecomputing.cn', 'xy12345.cn-north-1.aws.snowflakecomputing.cn'],
+])('account %s: host %s (the sdk alone: %s), and the account passed unchanged for the JWT', (account, host, sdkHost) => {
+  const creds = { ...credentials(), settings: { account, user: 'SVC_PL' } };
+  const options = connectionOptions(creds, SETTINGS) as Record<string, unknown>;
+  expect(options).toEqual(expect.objectContaining({ account, accessUrl: `https://${host}`, host }));
+  // (control) what snowflake-sdk builds from the account alone: only underscores differ.
+  expect(sdkHostFor(account).toLowerCase()).toBe(sdkHost.toLowerCase());
+});
+
+test.each([
+  // [as written in the secret, as sent at login]
+  ['LOADER', 'LOADER'],
+  ['loader', 'loader'], // Snowflake upper-cases it: LOADER
+  ['Data Loader', '"Data Loader"'],
+  ['"loader"', '"loader"'], // already quoted: the lower-case role
+  ['a"b c', '"a""b c"'],
+])('session name %j is sent as %j', (written, sent) => {
+  const options = connectionOptions(credentials({ role: written, warehouse: written, database: written, schema: written }), SETTINGS) as Record<string, unknown>;
+  expect([options.role, options.warehouse, options.database, options.schema]).toEqual([sent, sent, sent, sent]);
 });
 
 test('a PrivateLink host becomes the access URL, and the account stays the account', () => {
