@@ -22,7 +22,7 @@ test.each([
   [JSON.stringify({ user: 'SVC', privateKey: KEY }), /field "account": is missing/],
   [JSON.stringify({ account: 'https://x.snowflakecomputing.com', user: 'SVC', privateKey: KEY }), /field "account": "https:.*it is a URL/],
   [JSON.stringify({ account: 'a-b', privateKey: KEY }), /field "user": is missing/],
-  [JSON.stringify({ account: 'a-b', user: 'svc-x', privateKey: KEY }), /field "user": "svc-x" is not valid/],
+  [JSON.stringify({ account: 'a-b', user: 'svc-x ', privateKey: KEY }), /field "user": "svc-x " is not valid: it ends with a trailing space/],
   [JSON.stringify({ account: 'a-b', user: 'SVC', privateKey: 42 }), /field "privateKey": must be a string, not number/],
   [JSON.stringify({ account: 'a-b', user: 'SVC', privateKey: KEY, host: 'x.example.com' }), /field "host"/],
 ])('%j is rejected by field', (value, message) => {

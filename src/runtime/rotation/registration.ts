@@ -17,6 +17,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AdminSession } from './admin-session';
 import { RotationError, SLOTS, slotHolding, UserKeys } from './user-keys';
+import { quoteIdentifier } from '../../shared/snowflake-identifiers';
 import { KeySlot } from '../../shared/snowflake-sql';
 import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
 import type { CustomResourceResult } from '../shared/cfn-response';
@@ -99,15 +100,16 @@ export class KeyRegistration {
       let keys: UserKeys;
       if (before === undefined) {
         if (!props.createUser) {
-          throw new RotationError('ROTATION_REFUSED', `User ${value.user} does not exist (or the administrator's role cannot see it), and createUser is off. `
-            + 'Create the user in Snowflake, or turn createUser on and grant the administrator\'s role CREATE USER');
+          throw new RotationError('ROTATION_REFUSED', `User ${quoteIdentifier(value.user)} does not exist (or the administrator's role cannot see it), and createUser is off. `
+            + 'Create the user in Snowflake, or turn createUser on and grant the administrator\'s role CREATE USER. The SQL names the user by the '
+            + 'secret\'s "user" (its login name): a user whose LOGIN_NAME differs from its name is registered by hand (docs/secret-format.md)');
         }
         const { user, role, warehouse, database, schema } = value;
         await admin.createUser({ user, role, warehouse, database, schema, publicKey: key.spkiBase64 });
         const after = await admin.keysOf(value.user);
         if (after === undefined) {
           // CREATE USER IF NOT EXISTS did nothing: the user exists, and this role may not see it.
-          throw new RotationError('ROTATION_REFUSED', `User ${value.user} exists, but the administrator's role cannot see it (DESC USER fails), `
+          throw new RotationError('ROTATION_REFUSED', `User ${quoteIdentifier(value.user)} exists, but the administrator's role cannot see it (DESC USER fails), `
             + 'so its keys cannot be checked. Grant the role MODIFY PROGRAMMATIC AUTHENTICATION METHODS on the user (or ownership); nothing was changed');
         }
         keys = after;
@@ -121,14 +123,14 @@ export class KeyRegistration {
       if (!slot) {
         slot = SLOTS.find((s) => keys![s] === undefined);
         if (!slot) {
-          throw new RotationError('ROTATION_REFUSED', `Both key slots of user ${value.user} hold other keys (RSA_PUBLIC_KEY_FP ${keys.RSA_PUBLIC_KEY}, `
+          throw new RotationError('ROTATION_REFUSED', `Both key slots of user ${quoteIdentifier(value.user)} hold other keys (RSA_PUBLIC_KEY_FP ${keys.RSA_PUBLIC_KEY}, `
             + `RSA_PUBLIC_KEY_2_FP ${keys.RSA_PUBLIC_KEY_2}); registration never overwrites a key. Unset the one no longer used `
             + '(ALTER USER ... UNSET RSA_PUBLIC_KEY_2), then deploy again; nothing was changed');
         }
         await admin.setKey(value.user, key.spkiBase64, slot);
         const after = await admin.keysOf(value.user);
         if (after?.[slot] !== key.fingerprint) {
-          throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${value.user} SET ${slot}, DESC USER shows `
+          throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${quoteIdentifier(value.user)} SET ${slot}, DESC USER shows `
             + `${after?.[slot] ?? 'an empty slot'} instead of ${key.fingerprint}`);
         }
       }

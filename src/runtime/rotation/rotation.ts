@@ -21,6 +21,7 @@ import {
 import { AdminSession } from './admin-session';
 import { chooseSlot, RotationError, SLOTS, slotHolding, UserKeys } from './user-keys';
 import { PREVIOUS_KEYS_FIELD } from '../../shared/secret-format';
+import { quoteIdentifier } from '../../shared/snowflake-identifiers';
 import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
 import { SnowflakeConnectorError } from '../shared/errors';
 import { generateRsaKeyPair } from '../shared/keys';
@@ -296,8 +297,9 @@ export class Rotation {
   private async keysOf(admin: AdminSession, user: string): Promise<UserKeys> {
     const keys = await admin.keysOf(user);
     if (!keys) {
-      throw new RotationError('ROTATION_REFUSED', `User ${user} does not exist, or the rotator's role cannot see it (DESC USER answers 002003). `
-        + 'Check the secret\'s user and the rotator\'s grants; nothing was changed');
+      throw new RotationError('ROTATION_REFUSED', `User ${quoteIdentifier(user)} does not exist, or the rotator's role cannot see it (DESC USER answers 002003). `
+        + 'Check the secret\'s user and the rotator\'s grants (the SQL names the user by the secret\'s "user", its login name: a user whose '
+        + 'LOGIN_NAME differs from its name cannot be rotated by it, see docs/secret-format.md); nothing was changed');
     }
     return keys;
   }

@@ -2,6 +2,7 @@
  * A Snowflake user's two key slots, as `DESC USER` shows them, and the choice of the slot a new
  * key goes into.
  */
+import { quoteIdentifier } from '../../shared/snowflake-identifiers';
 import { KeySlot } from '../../shared/snowflake-sql';
 import { SnowflakeConnectorError } from '../shared/errors';
 
@@ -48,7 +49,7 @@ export interface SlotChoice {
 export function chooseSlot(user: string, keys: UserKeys, current: string, earlier: readonly string[], overwriteUnknown: boolean): SlotChoice {
   const currentSlot = slotHolding(keys, current);
   if (!currentSlot) {
-    throw new RotationError('ROTATION_REFUSED', `The current key (${current}) is in neither key slot of user ${user} `
+    throw new RotationError('ROTATION_REFUSED', `The current key (${current}) is in neither key slot of user ${quoteIdentifier(user)} `
       + `(RSA_PUBLIC_KEY_FP ${keys.RSA_PUBLIC_KEY ?? 'empty'}, RSA_PUBLIC_KEY_2_FP ${keys.RSA_PUBLIC_KEY_2 ?? 'empty'}), so the `
       + 'functions using this secret cannot be signing in with it. Register it first (the secret\'s AlterUserSql output, '
       + 'or registration at deploy), then rotate; nothing was changed');
@@ -56,7 +57,7 @@ export function chooseSlot(user: string, keys: UserKeys, current: string, earlie
   const slot = SLOTS.find((s) => s !== currentSlot)!;
   const held = keys[slot];
   if (held !== undefined && !earlier.includes(held) && !overwriteUnknown) {
-    throw new RotationError('ROTATION_REFUSED', `${slot} of user ${user} holds ${held}, which is neither the current key nor `
+    throw new RotationError('ROTATION_REFUSED', `${slot} of user ${quoteIdentifier(user)} holds ${held}, which is neither the current key nor `
       + 'one this secret held before; overwriting it could lock out whoever uses it. Unset it (ALTER USER ... UNSET '
       + `${slot}) or set overwriteUnknownKeys on the rotation, then rotate again; nothing was changed`);
   }
