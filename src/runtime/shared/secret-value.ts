@@ -80,22 +80,26 @@ const READ_FIELDS = new Set<string>([...CONNECTION_FIELDS, 'username', ...KEY_FI
  * ignored): `private_key`, `PrivateKey`, `pass_phrase`, `Account`, `user_name`... A secret written
  * for another tool often uses one; reading it as absent would say "missing" about a field that is there.
  */
-const NEAR_MISSES: Record<string, string> = {
-  account: 'account', accountname: 'account', accountidentifier: 'account', accountid: 'account',
-  user: 'user', username: 'user', userid: 'user',
-  role: 'role', warehouse: 'warehouse', database: 'database', schema: 'schema', host: 'host', hostname: 'host',
-  privatekey: 'privateKey', privatekeypem: 'privateKey', rsaprivatekey: 'privateKey', privatekeycontent: 'privateKey',
-  passphrase: 'passphrase', privatekeypassphrase: 'passphrase', privatekeypass: 'passphrase', privatekeypwd: 'passphrase',
-  privatekeypassword: 'passphrase', keypassphrase: 'passphrase',
-  password: 'password',
-};
+const NEAR_MISS_NAMES: ReadonlyArray<[string, string[]]> = [
+  ['account', ['account', 'accountname', 'accountidentifier', 'accountid']],
+  ['user', ['user', 'username', 'userid']],
+  ['role', ['role']],
+  ['warehouse', ['warehouse']],
+  ['database', ['database']],
+  ['schema', ['schema']],
+  ['host', ['host', 'hostname']],
+  ['privateKey', ['privatekey', 'privatekeypem', 'rsaprivatekey', 'privatekeycontent']],
+  ['passphrase', ['passphrase', 'privatekeypassphrase', 'privatekeypass', 'privatekeypwd', 'privatekeypassword', 'keypassphrase']],
+  ['password', ['password']],
+];
+const NEAR_MISSES = new Map(NEAR_MISS_NAMES.flatMap(([expected, names]) => names.map((name) => [name, expected] as const)));
 
 /** For each name this library reads that is absent, the near miss the secret holds instead. */
 function misnamedFields(value: Record<string, unknown>): Map<string, string> {
   const found = new Map<string, string>();
   for (const name of Object.keys(value)) {
     if (READ_FIELDS.has(name)) continue;
-    const expected = NEAR_MISSES[name.toLowerCase().replace(/[^a-z]/g, '')];
+    const expected = NEAR_MISSES.get(name.toLowerCase().replace(/[^a-z]/g, ''));
     if (!expected || found.has(expected)) continue;
     const present = (field: string) => value[field] !== undefined && value[field] !== null && value[field] !== '';
     if (present(expected) || (expected === 'user' && present('username'))) continue;

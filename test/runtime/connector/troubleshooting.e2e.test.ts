@@ -10,9 +10,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { base64OfPemFile, opensshPrivateKey, SELF_SIGNED_CERTIFICATE_PEM } from '../../fixtures/key-forms';
 import { AwsSide, FAST_RETRIES, leaks, startConnectorInstance } from '../../support/connector-fixture';
 import { ecPem, encryptedPem, rsaKey, TestKey } from '../../support/keys';
-import { base64OfPemFile, opensshPrivateKey, SELF_SIGNED_CERTIFICATE_PEM } from '../../fixtures/key-forms';
 import { REPO } from '../../support/lambda-process';
 import { Invocation, LambdaInstance } from '../../support/lambda-runtime';
 import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
