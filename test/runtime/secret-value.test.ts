@@ -75,6 +75,12 @@ test('missing and invalid fields together, of different kinds', () => {
   expect(error.message).toMatch(/must be a string, not number/);
 });
 
+test('a field of the wrong type is named once', () => {
+  const error = errorOf(JSON.stringify({ account: 'a-b', user: 42, privateKey: KEY }));
+  expect(error.fields).toEqual(['user']);
+  expect(error.message).toMatch(/field "user": must be a string, not number/);
+});
+
 test('one problem keeps the one-field message, and `fields` holds it', () => {
   const error = errorOf(JSON.stringify({ user: 'SVC', privateKey: KEY }));
   expect(error.message).toMatch(/^Secret .*, field "account": is missing/);

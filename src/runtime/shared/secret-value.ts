@@ -192,7 +192,7 @@ export function parseAnySecretValue(secretId: string, secretString: string | und
       ? missing('account', 'SECRET_FIELD_MISSING', 'is missing; add the account identifier, for example "myorg-myaccount"') : undefined)
     : setting('account', accountText, accountIdentifierProblem);
 
-  const userField = text('user') !== undefined || value.user !== undefined ? 'user' : 'username';
+  const userField = value.user !== undefined && value.user !== null && value.user !== '' ? 'user' : 'username';
   const userText = text(userField);
   const user = userText === undefined
     ? (problems.some((p) => p.field === userField) ? undefined : missing('user', 'SECRET_FIELD_MISSING', 'is missing; add the Snowflake service user\'s name'))
