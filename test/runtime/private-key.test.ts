@@ -1,5 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { KeyFormatCode, KeyFormatError, normalisePrivateKey } from '../../src/runtime/shared/private-key';
+import { redact } from '../../src/runtime/shared/redact';
+import { opensshPrivateKey, SELF_SIGNED_CERTIFICATE_PEM } from '../fixtures/key-forms';
 import { scanText } from '../support/secret-scan';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -64,5 +66,73 @@ describe('rejected keys get a specific code and message, never the key or passph
     expect((error as KeyFormatError).field).toBe('privateKey');
     expect((error as Error).message).toMatch(message);
     expect(scanText(`${(error as Error).message} ${(error as Error).stack}`, 'error', [...secrets, raw.trim().split('\n')[1] ?? raw])).toEqual([]);
+  });
+});
+
+describe('forms that are not a PKCS#8 key get a diagnosis of their own', () => {
+  test('a certificate: "a certificate, not a private key"', () => {
+    const error = (() => { try { normalisePrivateKey(SELF_SIGNED_CERTIFICATE_PEM); } catch (e) { return e; } return undefined; })();
+    expect(error).toBeInstanceOf(KeyFormatError);
+    expect((error as KeyFormatError).code).toBe('KEY_IS_CERTIFICATE');
+    expect((error as Error).message).toMatch(/a certificate, not a private key/);
+  });
+
+  test('an OpenSSH key: says so, and gives the conversion command', () => {
+    const openssh = opensshPrivateKey();
+    const error = (() => { try { normalisePrivateKey(openssh); } catch (e) { return e; } return undefined; })();
+    expect((error as KeyFormatError).code).toBe('KEY_IS_OPENSSH');
+    expect((error as Error).message).toMatch(/OpenSSH private key/);
+    expect((error as Error).message).toContain('`ssh-keygen -p -m PKCS8 -f <file>`');
+    expect(scanText((error as Error).message, 'error', [openssh.split('\n')[1]])).toEqual([]);
+  });
+
+  test('base64 of a PEM file is decoded and used, with a warning', () => {
+    const key = normalisePrivateKey(Buffer.from(pkcs8).toString('base64'));
+    expect(key.pkcs8Pem).toBe(pkcs8);
+    expect(key.warnings).toEqual([expect.stringMatching(/^privateKey holds base64 of a PEM file, not the PEM itself/)]);
+    const encrypted = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }) as string;
+    expect(normalisePrivateKey(Buffer.from(encrypted).toString('base64'), PASSPHRASE).pkcs8Pem).toBe(pkcs8);
+  });
+
+  test('base64 of a certificate PEM file gets the certificate diagnosis', () => {
+    expect(() => normalisePrivateKey(Buffer.from(SELF_SIGNED_CERTIFICATE_PEM).toString('base64'))).toThrow(/a certificate, not a private key/);
+  });
+
+  test('a PEM key gives no warning', () => {
+    expect(normalisePrivateKey(pkcs8).warnings).toEqual([]);
+  });
+});
+
+describe('every form of a read key is registered for redaction, fragments included', () => {
+  const { privateKey: other } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const shortPassphrase = 'abcd';
+  const encrypted = other.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: shortPassphrase }) as string;
+  normalisePrivateKey(encrypted, shortPassphrase);
+  const decrypted = other.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const forms: Array<[string, string]> = [
+    ['the stored (encrypted) PEM body', encrypted.split('\n').slice(1, -2).join('')],
+    ['the decrypted PKCS#8 body', decrypted.split('\n').slice(1, -2).join('')],
+    ['the PKCS#1 body', (other.export({ type: 'pkcs1', format: 'pem' }) as string).split('\n').slice(1, -2).join('')],
+    ['the DER base64', other.export({ type: 'pkcs8', format: 'der' }).toString('base64')],
+    ['base64 of the PEM file', Buffer.from(decrypted).toString('base64')],
+  ];
+  test.each(forms)('%s: any 12 characters of it are redacted', (_name, base64) => {
+    for (const at of [0, 100, 700, base64.length - 20]) {
+      const fragment = base64.slice(at, at + 12);
+      expect(redact(`value "${fragment}" is not valid`)).toBe('value "[REDACTED]" is not valid');
+      // Inside a longer run, the whole run goes.
+      expect(redact(`x${fragment}yz`)).toBe('[REDACTED]');
+    }
+  });
+
+  test('a passphrase shorter than 8 characters is redacted where it stands alone', () => {
+    expect(redact(`passphrase ${shortPassphrase}.`)).toBe('passphrase [REDACTED].');
+    // Not inside other words, which would garble every message.
+    expect(redact('abcdefgh')).toBe('abcdefgh');
+  });
+
+  test('text with no key in it is left alone', () => {
+    const text = 'SnowflakeConnectorError: SECRET_FIELD_INVALID SHA256:TNBwaa7Fuf27tHKXE/q9nkA65KngYc3fIzBb3YrGqoU=';
+    expect(redact(text)).toBe(text);
   });
 });

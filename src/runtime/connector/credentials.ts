@@ -139,6 +139,7 @@ export class SecretReader {
       } catch (error) {
         throw error instanceof KeyFormatError ? error.within(`Secret ${this.secretId}, field "privateKey"`) : error;
       }
+      for (const warning of key.warnings) log('WARN', warning, { secretId: this.secretId, field: 'privateKey' });
       authentication = { kind: 'keyPair', pkcs8Pem: key.pkcs8Pem, fingerprint: key.publicKey.fingerprint, bits: key.bits };
     } else {
       log('WARN', 'The secret holds a password, not a key pair. Snowflake is blocking single-factor password sign-in for '
@@ -173,13 +174,30 @@ export class SecretReader {
       return new SecretAccessError('SECRET_NOT_FOUND', `Secret ${id} was not found${regionOfSecretArn(id) ? '' : ` in region ${process.env.AWS_REGION ?? '(unset)'}`}, `
         + 'or it has no AWSCURRENT version. Check SNOWFLAKE_SECRET_ID: give the full secret ARN (a name is looked up in the function\'s own region)', { cause: error });
     }
-    if (name === 'DecryptionFailure' || (name === 'AccessDeniedException' && /kms/i.test(message))) {
-      return new SecretAccessError('SECRET_DECRYPT_DENIED', `Secret ${id} is encrypted with a KMS key the function may not use (${name}). `
-        + 'Grant kms:Decrypt through Secrets Manager: secret.grantRead(fn) does it, and the key policy must allow the account', { cause: error });
+    // KMS refusals reach GetSecretValue as AccessDeniedException with KMS's own message, for example
+    // "Access to KMS is not allowed" or "The ciphertext refers to a customer master key that does not exist, does
+    // not exist in this region, or you are not allowed to access." (KMS's wording for a key it will not use:
+    // https://github.com/aws/aws-encryption-sdk-javascript/issues/1005, https://github.com/kubernetes-sigs/aws-encryption-provider/pull/91),
+    // or as DecryptionFailure (the GetSecretValue API reference's error list).
+    if (name === 'DecryptionFailure' || (name === 'AccessDeniedException' && /kms|customer master key|ciphertext|decrypt/i.test(message))) {
+      return new SecretAccessError('SECRET_DECRYPT_DENIED', `Secret ${id} is encrypted with a KMS key the function may not use (${name}: `
+        + `${errorMessage(message)}). This is about the KMS key, not secretsmanager:GetSecretValue. Grant kms:Decrypt through Secrets Manager `
+        + 'on the key (kms:ViaService secretsmanager.<region>.amazonaws.com): secret.grantRead(fn) does it. The key policy must '
+        + 'allow the account (or the role), and the key must exist and be enabled in the secret\'s region', { cause: error });
     }
     if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name === 'ExpiredTokenException') {
       return new SecretAccessError('SECRET_ACCESS_DENIED', `The function may not read secret ${id} (${name}). Grant secretsmanager:GetSecretValue `
         + 'on exactly this secret: secret.grantRead(fn), or run the function with a SecretReaderRole', { cause: error });
+    }
+    // GetSecretValue answers InvalidRequestException for a secret scheduled for deletion: "A parameter value is not
+    // valid for the current state of the resource. Possible causes: The secret is scheduled for deletion."
+    // (https://docs.aws.amazon.com/botocore/latest/reference/services/secretsmanager/client/exceptions/InvalidRequestException.html).
+    // AWS's message: "You can't perform this operation on the secret because it was marked for deletion."; moto's:
+    // "You tried to perform the operation on a secret that's currently marked deleted."
+    if (name === 'InvalidRequestException' && /marked (for )?delet|scheduled for deletion/i.test(message)) {
+      return new SecretAccessError('SECRET_MARKED_FOR_DELETION', `Secret ${id} is scheduled for deletion, so it cannot be read `
+        + `(${name}). Restore it within its recovery window: \`aws secretsmanager restore-secret --secret-id ${id}\`; `
+        + 'or point SNOWFLAKE_SECRET_ID at the secret that replaced it', { cause: error });
     }
     if (name === 'InvalidRequestException') {
       return new SecretAccessError('SECRET_NOT_FOUND', `Secret ${id} cannot be read now (${name}: ${errorMessage(message)}). `

@@ -15,6 +15,7 @@ export type ConnectorErrorCode =
   | 'SECRET_NOT_FOUND'
   | 'SECRET_ACCESS_DENIED'
   | 'SECRET_DECRYPT_DENIED'
+  | 'SECRET_MARKED_FOR_DELETION'
   | 'SECRET_UNAVAILABLE'
   | 'SECRET_READ_FAILED'
   // The secret's content (see also KeyFormatError's codes).
@@ -23,6 +24,7 @@ export type ConnectorErrorCode =
   | 'SECRET_NOT_OBJECT'
   | 'SECRET_FIELD_MISSING'
   | 'SECRET_FIELD_INVALID'
+  | 'SECRET_FIELD_MISNAMED'
   | 'SECRET_UNFILLED'
   // Logging in.
   | 'AUTH_REJECTED'
@@ -71,8 +73,12 @@ export class SecretAccessError extends SnowflakeConnectorError {}
 
 /** The secret was read, and its JSON does not follow docs/secret-format.md. */
 export class SecretFormatError extends SnowflakeConnectorError {
-  constructor(code: ConnectorErrorCode, public readonly field: string | undefined, message: string) {
+  /** Every field found wrong (the first is `field`); empty when the whole value is wrong. */
+  public readonly fields: string[];
+
+  constructor(code: ConnectorErrorCode, public readonly field: string | undefined, message: string, fields?: string[]) {
     super(code, message);
+    this.fields = fields ?? (field === undefined ? [] : [field]);
   }
 }
 

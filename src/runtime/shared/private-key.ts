@@ -5,17 +5,22 @@
  *
  * Accepted: PEM with LF or CRLF newlines, with literal `\n` escapes, or flattened onto one line;
  * bare base64 DER (PKCS#8, or PKCS#1); PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`); encrypted PKCS#8
- * with `passphrase`. Rejected with a specific message: a public key, a non-RSA key, a truncated
- * or damaged key, a missing or wrong passphrase. No message contains the key or the passphrase.
+ * with `passphrase`; base64 of a whole PEM file (decoded, with a warning). Rejected with a
+ * specific message: a public key, a certificate, an OpenSSH key, a non-RSA key, a truncated or
+ * damaged key, a missing or wrong passphrase. No message contains the key or the passphrase:
+ * every form of the key is registered with the redaction point before anything can quote it.
  */
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { SnowflakeConnectorError } from './errors';
 import { describePublicKey, PublicKeyInfo } from './keys';
+import { registerKeyMaterial, registerSecret } from './redact';
 
 /** Why a key cannot be used. `code` is stable across releases. */
 export type KeyFormatCode =
   | 'KEY_EMPTY'
   | 'KEY_IS_PUBLIC'
+  | 'KEY_IS_CERTIFICATE'
+  | 'KEY_IS_OPENSSH'
   | 'KEY_NOT_RSA'
   | 'KEY_TOO_SMALL'
   | 'KEY_UNREADABLE'
@@ -47,12 +52,17 @@ export interface NormalisedKey {
   readonly publicKey: PublicKeyInfo;
   /** Modulus length in bits. */
   readonly bits: number;
+  /** What the caller should log as WARN: the key was read, but not stored the way it should be. Never key material. */
+  readonly warnings: string[];
 }
 
 const ARMOUR = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/;
 
 /** Normalises a stored key (and its passphrase, if encrypted). */
 export function normalisePrivateKey(raw: string, passphrase?: string): NormalisedKey {
+  // Before anything can quote them: the key as stored, each of its lines and fragments, and the passphrase.
+  registerKeyMaterial(raw);
+  registerSecret(passphrase);
   const text = raw.replace(/\\r\\n|\\n|\\r/g, '\n').replace(/\r\n?/g, '\n').trim();
   if (text.length === 0) {
     throw new KeyFormatError('KEY_EMPTY', 'privateKey is empty. Store the PKCS#8 private key (BEGIN PRIVATE KEY) in it');
@@ -61,6 +71,16 @@ export function normalisePrivateKey(raw: string, passphrase?: string): Normalise
   let key: KeyObject;
   if (armoured) {
     const label = armoured[1];
+    if (/CERTIFICATE/.test(label)) {
+      throw new KeyFormatError('KEY_IS_CERTIFICATE', `privateKey holds a certificate, not a private key (BEGIN ${label}). Store the `
+        + 'private key itself (BEGIN PRIVATE KEY): Snowflake key-pair authentication uses no certificate, only the key pair');
+    }
+    if (label === 'OPENSSH PRIVATE KEY') {
+      throw new KeyFormatError('KEY_IS_OPENSSH', 'privateKey is an OpenSSH private key (BEGIN OPENSSH PRIVATE KEY), a format '
+        + 'Snowflake drivers cannot read. Convert a copy of the key file to PKCS#8 with `ssh-keygen -p -m PKCS8 -f <file>` '
+        + '(it rewrites the file in place, keeping its passphrase; give an empty one to store it unencrypted), then store the '
+        + 'new BEGIN PRIVATE KEY text');
+    }
     if (/PUBLIC KEY/.test(label)) {
       throw new KeyFormatError('KEY_IS_PUBLIC', `privateKey holds a public key (BEGIN ${label}). Store the private half of the key pair; `
         + 'the public key belongs in Snowflake (ALTER USER ... SET RSA_PUBLIC_KEY)');
@@ -75,6 +95,16 @@ export function normalisePrivateKey(raw: string, passphrase?: string): Normalise
       + 'from -----BEGIN to -----END');
   } else if (/^[A-Za-z0-9+/=\s]+$/.test(text)) {
     const der = Buffer.from(text.replace(/\s+/g, ''), 'base64');
+    const decoded = der.toString('utf8');
+    if (/^\s*-----BEGIN [A-Z0-9 ]+-----/.test(decoded)) {
+      // base64 of a whole PEM file (`base64 -w0 key.p8`): read what it decodes to.
+      const inner = normalisePrivateKey(decoded, passphrase);
+      return {
+        ...inner,
+        warnings: [...inner.warnings, 'privateKey holds base64 of a PEM file, not the PEM itself; it was decoded and used. '
+          + 'Store the PEM text (-----BEGIN PRIVATE KEY----- ...) instead'],
+      };
+    }
     key = parseDer(der, passphrase);
   } else {
     throw new KeyFormatError('KEY_UNREADABLE', 'privateKey is neither PEM nor base64. Store the PKCS#8 private key (BEGIN PRIVATE KEY)');
@@ -87,11 +117,12 @@ export function normalisePrivateKey(raw: string, passphrase?: string): Normalise
   if (bits < 2048) {
     throw new KeyFormatError('KEY_TOO_SMALL', `privateKey is a ${bits}-bit RSA key. Snowflake needs at least 2048 bits`);
   }
-  return {
-    pkcs8Pem: key.export({ type: 'pkcs8', format: 'pem' }) as string,
-    publicKey: describePublicKey(key),
-    bits,
-  };
+  const pkcs8Pem = key.export({ type: 'pkcs8', format: 'pem' }) as string;
+  // The forms the key takes from here on (decrypted, re-armoured), and those an administrator may hold.
+  registerKeyMaterial(pkcs8Pem);
+  registerKeyMaterial(key.export({ type: 'pkcs1', format: 'pem' }) as string);
+  registerKeyMaterial(Buffer.from(pkcs8Pem).toString('base64'));
+  return { pkcs8Pem, publicKey: describePublicKey(key), bits, warnings: [] };
 }
 
 function parseDer(der: Buffer, passphrase?: string): KeyObject {

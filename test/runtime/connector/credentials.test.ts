@@ -149,3 +149,51 @@ test('a legacy password secret is read, with a warning about single-factor passw
   expect(out).toMatch(/"level":"WARN".*blocking single-factor password sign-in for service users/);
   expect(out).not.toContain('hunter2-hunter2');
 });
+
+test.each([
+  ['The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.'],
+  ['Access to KMS is not allowed'],
+])('AccessDeniedException about the KMS key (%s) gets KMS advice, not GetSecretValue advice', async (message) => {
+  sm.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException', message));
+  const error = await reader().get().catch((e) => e);
+  expect(error).toBeInstanceOf(SecretAccessError);
+  expect(error.code).toBe('SECRET_DECRYPT_DENIED');
+  expect(error.message).toMatch(/kms:Decrypt through Secrets Manager/);
+  expect(error.message).toMatch(/key policy/);
+  expect(error.message).not.toMatch(/Grant secretsmanager:GetSecretValue/);
+});
+
+test('AccessDeniedException about the secret itself still gets GetSecretValue advice', async () => {
+  sm.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: secretsmanager:GetSecretValue'));
+  const error = await reader().get().catch((e) => e);
+  expect(error.code).toBe('SECRET_ACCESS_DENIED');
+});
+
+test.each([
+  // AWS's wording, and moto's.
+  ['You can\'t perform this operation on the secret because it was marked for deletion.'],
+  ['You tried to perform the operation on a secret that\'s currently marked deleted.'],
+])('a secret scheduled for deletion (%s) says so, and how to restore it', async (message) => {
+  sm.on(GetSecretValueCommand).rejects(awsError('InvalidRequestException', message));
+  const error = await reader().get().catch((e) => e);
+  expect(error).toBeInstanceOf(SecretAccessError);
+  expect(error.code).toBe('SECRET_MARKED_FOR_DELETION');
+  expect(error.message).toContain(`\`aws secretsmanager restore-secret --secret-id ${ARN}\``);
+});
+
+test('another InvalidRequestException keeps its code', async () => {
+  sm.on(GetSecretValueCommand).rejects(awsError('InvalidRequestException', 'The secret is managed by another service'));
+  const error = await reader().get().catch((e) => e);
+  expect(error.code).toBe('SECRET_NOT_FOUND');
+});
+
+test('base64 of a PEM file is read, with a warning that carries nothing of the key', async () => {
+  const encoded = Buffer.from(key.pkcs8Pem).toString('base64');
+  sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ account: 'myorg-myaccount', user: 'SVC', privateKey: encoded }), VersionId: 'v1' });
+  const credentials = await reader().get();
+  expect(credentials.authentication).toEqual(expect.objectContaining({ kind: 'keyPair', fingerprint: key.fingerprint }));
+  const out = writes.join('');
+  expect(out).toMatch(/"level":"WARN","message":"privateKey holds base64 of a PEM file/);
+  expect(out).not.toContain(encoded.slice(100, 112));
+  expect(out).not.toContain(key.pkcs8Pem.split('\n')[1].slice(0, 12));
+});

@@ -9,6 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { base64OfPemFile, opensshPrivateKey, SELF_SIGNED_CERTIFICATE_PEM } from '../../fixtures/key-forms';
 import { AwsSide, FAST_RETRIES, leaks, startConnectorInstance } from '../../support/connector-fixture';
 import { ecPem, encryptedPem, rsaKey, TestKey } from '../../support/keys';
 import { REPO } from '../../support/lambda-process';
@@ -82,6 +84,13 @@ function expectFailure(invocation: Invocation, expected: Expected): void {
   expect(errorMessage).toMatch(new RegExp(`\\(${expected.code}\\)$`));
 }
 
+/** Runs `invoke`, and returns what the process wrote meanwhile. */
+async function outputOf(invoke: () => Promise<Invocation>): Promise<{ invocation: Invocation; written: string }> {
+  const before = instance.output().length;
+  const invocation = await invoke();
+  return { invocation, written: instance.output().slice(before) };
+}
+
 /** Declares one catalogue row; `id` is the row's anchor in docs/troubleshooting.md. */
 function row(id: string, title: string, run: () => Promise<void>): void {
   tested.add(id);
@@ -145,6 +154,50 @@ row('secret-unfilled', 'a bring-your-own-key secret still unfilled', async () =>
   expectFailure(await invokeFresh(id), { type: 'SecretFormatError', code: 'SECRET_UNFILLED', says: [/field "privateKey": is not set yet/, /still unfilled/, /must paste the PKCS#8 private key/] });
 });
 
+row('secret-fields-several', 'several fields missing at once: all are named', async () => {
+  const id = await aws.createSecret('{}');
+  expectFailure(await invokeFresh(id), {
+    type: 'SecretFormatError',
+    code: 'SECRET_FIELD_MISSING',
+    says: [/3 fields are wrong \("account", "user", "privateKey"\)/, /Field "account": is missing/, /Field "user": is missing/, /Field "privateKey": is not set yet/],
+  });
+});
+
+row('field-misnamed', 'a field under a near-miss name (private_key)', async () => {
+  const id = await aws.createSecret(secretFor({ privateKey: undefined, private_key: key.pkcs8Pem }));
+  expectFailure(await invokeFresh(id), {
+    type: 'SecretFormatError',
+    code: 'SECRET_FIELD_MISNAMED',
+    says: [/field "privateKey": is missing: found "private_key"; the expected name is "privateKey"/, /Rename "private_key" to "privateKey"/],
+  });
+});
+
+row('field-wrong-case', 'a field whose name differs only in case (Account)', async () => {
+  const id = await aws.createSecret(secretFor({ account: undefined, Account: ACCOUNT }));
+  expectFailure(await invokeFresh(id), {
+    type: 'SecretFormatError',
+    code: 'SECRET_FIELD_MISNAMED',
+    says: [/field "account": is missing: found "Account"; the expected name is "account"/, /names are case-sensitive/],
+  });
+});
+
+row('key-in-wrong-field', 'a key pasted into another field (account)', async () => {
+  const body = key.pkcs8Pem.split('\n').filter((line) => line && !line.startsWith('-----')).join('\n');
+  const id = await aws.createSecret(secretFor({ account: body }));
+  const invocation = await invokeFresh(id);
+  expectFailure(invocation, { type: 'SecretFormatError', code: 'SECRET_FIELD_INVALID', says: [/field "account": holds key material/, /belongs in "privateKey" only/] });
+  // Not one line of the key is quoted, not even its first characters.
+  for (const line of body.split('\n')) expect(invocation.error!.errorMessage).not.toContain(line.slice(0, 12));
+});
+
+row('secret-bom', 'a byte-order mark before the JSON (ignored, with a warning)', async () => {
+  const id = await aws.createSecret(`\uFEFF${JSON.stringify(secretFor())}`);
+  const { invocation, written } = await outputOf(() => invokeFresh(id));
+  expect(invocation.error).toBeUndefined();
+  expect(invocation.result).toEqual([{ ONE: 1 }]);
+  expect(written).toMatch(/"level":"WARN","message":"The secret's value starts with a byte-order mark \(U\+FEFF\); it was ignored/);
+});
+
 // --- The key ------------------------------------------------------------------------------------
 
 row('key-is-public', 'a public key where the private key belongs', async () => {
@@ -198,6 +251,28 @@ row('passphrase-wrong', 'an encrypted key with the wrong passphrase', async () =
   expectFailure(await invokeFresh(id), { type: 'KeyFormatError', code: 'KEY_PASSPHRASE_WRONG', says: [/could not be decrypted with the stored passphrase/, /Store the passphrase the key was encrypted with/] });
 });
 
+row('key-is-certificate', 'a certificate where the private key belongs', async () => {
+  const id = await aws.createSecret(secretFor({ privateKey: SELF_SIGNED_CERTIFICATE_PEM }));
+  expectFailure(await invokeFresh(id), { type: 'KeyFormatError', code: 'KEY_IS_CERTIFICATE', says: [/a certificate, not a private key/, /Store the private key itself/] });
+});
+
+row('key-is-openssh', 'an OpenSSH private key', async () => {
+  const openssh = opensshPrivateKey();
+  aws.remember(openssh);
+  const id = await aws.createSecret(secretFor({ privateKey: openssh }));
+  expectFailure(await invokeFresh(id), { type: 'KeyFormatError', code: 'KEY_IS_OPENSSH', says: [/is an OpenSSH private key/, /`ssh-keygen -p -m PKCS8 -f <file>`/] });
+});
+
+row('key-base64-of-pem', 'base64 of a whole PEM file (decoded, with a warning)', async () => {
+  const encoded = base64OfPemFile(key.pkcs8Pem);
+  aws.remember(encoded);
+  const id = await aws.createSecret(secretFor({ privateKey: encoded }));
+  const { invocation, written } = await outputOf(() => invokeFresh(id));
+  expect(invocation.error).toBeUndefined();
+  expect(invocation.result).toEqual([{ ONE: 1 }]);
+  expect(written).toMatch(/"level":"WARN","message":"privateKey holds base64 of a PEM file, not the PEM itself; it was decoded and used/);
+});
+
 // --- Reading the secret -------------------------------------------------------------------------
 
 row('secret-not-found', 'a secret that does not exist', async () => {
@@ -215,6 +290,28 @@ row('secret-kms-denied', 'the secret\'s KMS key may not be used', async () => {
   const id = await aws.createSecret(secretFor());
   aws.proxy.inject('secretsmanager.GetSecretValue', { status: 400, type: 'AccessDeniedException', message: 'Access to KMS is not allowed' });
   expectFailure(await invokeFresh(id), { type: 'SecretAccessError', code: 'SECRET_DECRYPT_DENIED', says: [/KMS key/, /kms:Decrypt through Secrets Manager/] });
+});
+
+row('secret-kms-key-unusable', 'KMS refuses the secret\'s key (customer master key message)', async () => {
+  const id = await aws.createSecret(secretFor());
+  aws.proxy.inject('secretsmanager.GetSecretValue', {
+    status: 400,
+    type: 'AccessDeniedException',
+    message: 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+  });
+  const invocation = await invokeFresh(id);
+  expectFailure(invocation, { type: 'SecretAccessError', code: 'SECRET_DECRYPT_DENIED', says: [/KMS key/, /not secretsmanager:GetSecretValue/, /kms:ViaService/, /key policy/, /region/] });
+  expect(invocation.error!.errorMessage).not.toMatch(/Grant secretsmanager:GetSecretValue/);
+});
+
+row('secret-marked-for-deletion', 'a secret scheduled for deletion', async () => {
+  const id = await aws.createSecret(secretFor());
+  await aws.sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
+  expectFailure(await invokeFresh(id), {
+    type: 'SecretAccessError',
+    code: 'SECRET_MARKED_FOR_DELETION',
+    says: [/is scheduled for deletion/, new RegExp(`\`aws secretsmanager restore-secret --secret-id ${id.replace(/[/+]/g, '\\$&')}\``)],
+  });
 });
 
 row('secret-throttled', 'Secrets Manager throttles every attempt', async () => {
