@@ -108,12 +108,16 @@ describe('DESC USER', () => {
   });
 
   test('the rotator\'s role acts only when granted to its user', async () => {
-    // ROGUE logs in with ROTATOR_ROLE (the endpoint accepts any role), but the role is not its.
-    const rogue = await login('ROGUE', { role: 'ROTATOR_ROLE' });
+    // A login with a role not granted is refused (390189, see login-context.test.ts) …
+    await expect(login('ROGUE', { role: 'ROTATOR_ROLE' })).rejects.toMatchObject({ code: '390189' });
+    await expect(login('ROTATOR', { role: 'ACCOUNTADMIN' })).rejects.toMatchObject({ code: '390189' });
+    // … and a role taken with USE ROLE (which the endpoint accepts) holds nothing unless granted.
+    const rogue = await login('ROGUE');
+    await execute(rogue, 'USE ROLE ROTATOR_ROLE');
     await expect(execute(rogue, 'SELECT CURRENT_ROLE() AS r')).resolves.toMatchObject({ rows: [{ R: 'ROTATOR_ROLE' }] });
     await expect(executeError(rogue, 'DESC USER "SVC"')).resolves.toMatchObject({ code: '003001' });
-    // Nor does an admin role the user was not granted.
-    const posing = await login('ROTATOR', { role: 'ACCOUNTADMIN' });
+    const posing = await login('ROTATOR');
+    await execute(posing, 'USE ROLE ACCOUNTADMIN');
     await expect(executeError(posing, 'DESC USER "OTHER_SVC"')).resolves.toMatchObject({ code: '003001' });
   });
 });
@@ -165,7 +169,8 @@ describe('ALTER USER … SET/UNSET RSA_PUBLIC_KEY[_2]', () => {
   });
 
   test('a role not granted to the session\'s user holds nothing', async () => {
-    const rogue = await login('ROGUE', { role: 'ROTATOR_ROLE' });
+    const rogue = await login('ROGUE');
+    await execute(rogue, 'USE ROLE "ROTATOR_ROLE"');
     await expect(executeError(rogue, `ALTER USER "SVC" SET RSA_PUBLIC_KEY_2 = '${keys.EXTRA.publicKeyBase64}'`)).resolves.toMatchObject({ code: '003001' });
     await expect(executeError(rogue, 'ALTER USER "SVC" UNSET RSA_PUBLIC_KEY')).resolves.toMatchObject({ code: '003001' });
     expect(endpoint.describeUser('SVC')?.rsaPublicKeyFp).toBe(keys.SVC.fingerprint);
