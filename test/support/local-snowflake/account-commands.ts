@@ -323,6 +323,23 @@ function change(a: Assignment, unset: boolean): (u: StoredUser) => void {
     const key = unset ? undefined : rsaKey(a);
     return (u) => { u.keys[slot - 1] = key; };
   }
+  if (a.property === 'DEFAULT_SECONDARY_ROLES') {
+    const roles = unset ? undefined : secondaryRolesOf(a);
+    return (u) => { u.defaultSecondaryRoles = roles; };
+  }
+  if (a.property === 'DEFAULT_NAMESPACE') {
+    const [database, schema] = unset ? [] : namespaceOf(a);
+    return (u) => {
+      u.defaultDatabase = database;
+      u.defaultSchema = schema;
+    };
+  }
+  if (a.property === 'DEFAULT_ROLE' || a.property === 'DEFAULT_WAREHOUSE') {
+    // Identifiers: unquoted → upper case, "quoted" → exact (a string holds one the same way).
+    // Source: https://docs.snowflake.com/en/sql-reference/identifiers-syntax
+    const name = identifierValue(a, unset);
+    return a.property === 'DEFAULT_ROLE' ? (u) => { u.defaultRole = name; } : (u) => { u.defaultWarehouse = name; };
+  }
   const text = unset ? undefined : valueText(a);
   switch (a.property) {
     case 'PASSWORD': return (u) => { u.password = text; };
@@ -331,19 +348,6 @@ function change(a: Assignment, unset: boolean): (u: StoredUser) => void {
     // LOGIN_NAME: any string, case-insensitive (stored upper case); unset → the name again.
     // Source: https://docs.snowflake.com/en/sql-reference/sql/create-user (LOGIN_NAME).
     case 'LOGIN_NAME': return (u) => { u.loginName = storedLoginName(text ?? u.name); };
-    case 'DEFAULT_SECONDARY_ROLES': {
-      const roles = unset ? undefined : secondaryRolesOf(a);
-      return (u) => { u.defaultSecondaryRoles = roles; };
-    }
-    case 'DEFAULT_ROLE': return (u) => { u.defaultRole = identifierValue(a, unset); };
-    case 'DEFAULT_WAREHOUSE': return (u) => { u.defaultWarehouse = identifierValue(a, unset); };
-    case 'DEFAULT_NAMESPACE': {
-      const [database, schema] = unset ? [] : namespaceOf(a);
-      return (u) => {
-        u.defaultDatabase = database;
-        u.defaultSchema = schema;
-      };
-    }
     case 'TYPE': {
       const type = unset ? 'PERSON' : (text ?? '').toUpperCase();
       if (type !== 'NULL' && !USER_TYPES.includes(type as UserType)) throw syntaxError(a.value[0]);

@@ -163,10 +163,10 @@ export class Users {
       rsaPublicKeyFp: u.keys[0]?.fingerprint,
       rsaPublicKey2Fp: u.keys[1]?.fingerprint,
       hasPassword: u.password !== undefined,
-      defaultRole: identifierOrUndefined(u.defaultRole),
-      defaultWarehouse: identifierOrUndefined(u.defaultWarehouse),
-      defaultDatabase: identifierOrUndefined(u.defaultDatabase),
-      defaultSchema: identifierOrUndefined(u.defaultSchema),
+      defaultRole: u.defaultRole,
+      defaultWarehouse: u.defaultWarehouse,
+      defaultDatabase: u.defaultDatabase,
+      defaultSchema: u.defaultSchema,
       defaultSecondaryRoles: u.defaultSecondaryRoles,
     };
   }
