@@ -7,8 +7,8 @@
 import '../support/local-snowflake/driver-env';
 import * as snowflake from 'snowflake-sdk';
 import { driverOptionsFor, DriverLogin, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { normaliseIdentifier } from '../support/local-snowflake/sql-lexer';
 import { connect, destroy, execute, executeError } from '../support/local-snowflake/promisified';
+import { normaliseIdentifier } from '../support/local-snowflake/sql-lexer';
 import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });

@@ -29,8 +29,15 @@ test('the library\'s CREATE USER, with every name quoted and DEFAULT_SECONDARY_R
     + `DEFAULT_NAMESPACE = '"RAW"."EVENTS"' DEFAULT_SECONDARY_ROLES = () RSA_PUBLIC_KEY = '${key.publicKeyBase64}';`;
   await expect(endpoint.sql(sql)).resolves.toEqual([{ status: 'User svc.loader@example.com successfully created.' }]);
   expect(endpoint.describeUser('"svc.loader@example.com"')).toMatchObject({
-    name: 'svc.loader@example.com', loginName: 'SVC.LOADER@EXAMPLE.COM', type: 'SERVICE', defaultRole: 'LOADER',
-    defaultWarehouse: 'LOAD_WH', defaultDatabase: 'RAW', defaultSchema: 'EVENTS', defaultSecondaryRoles: [], rsaPublicKeyFp: key.fingerprint,
+    name: 'svc.loader@example.com',
+    loginName: 'SVC.LOADER@EXAMPLE.COM',
+    type: 'SERVICE',
+    defaultRole: 'LOADER',
+    defaultWarehouse: 'LOAD_WH',
+    defaultDatabase: 'RAW',
+    defaultSchema: 'EVENTS',
+    defaultSecondaryRoles: [],
+    rsaPublicKeyFp: key.fingerprint,
   });
   await expect(secondaryRoles('"svc.loader@example.com"')).resolves.toMatchObject({ value: '[]', default: '["ALL"]' });
   await expect(endpoint.sql(sql)).resolves.toEqual([{ status: 'svc.loader@example.com already exists, statement succeeded.' }]);

@@ -65,7 +65,12 @@ export interface LoginContext {
 export type WarehouseCheck = ((name: string) => boolean) | undefined;
 
 /** Resolves a login's context, or the error that refuses the login. */
-export function resolveLoginContext(user: StoredUser, asked: RequestedContext, grants: Grants, warehouseExists: WarehouseCheck): LoginContext | SnowflakeError {
+export function resolveLoginContext(
+  user: StoredUser,
+  asked: RequestedContext,
+  grants: Grants,
+  warehouseExists: WarehouseCheck,
+): LoginContext | SnowflakeError {
   const identifier = (value: string | null | undefined): string | undefined => (value ? normaliseIdentifier(value) : undefined);
   const mayUse = (role: string): boolean => role === PUBLIC_ROLE || grants.isGranted(role, user.name);
 

@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { AccountNames, namesAccount } from './accounts';
 import { Engine, sleep } from './engine';
 import {
   badRequest, GS, incorrectUsernameOrPassword, jwtTokenInvalid, SnowflakeError,
 } from './errors';
-import { AccountNames, namesAccount } from './accounts';
 import { Faults, RequestKind } from './faults';
 import { Grants } from './grants';
 import { JWT_FAILURES, JwtFailure, verifyLoginJwt } from './jwt';
