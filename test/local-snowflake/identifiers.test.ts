@@ -88,6 +88,9 @@ describe('roles', () => {
       await expect(current(conn, 'ROLE')).resolves.toBe('DATA_LOADER');
       await execute(conn, 'USE ROLE "say ""hi"""');
       await expect(current(conn, 'ROLE')).resolves.toBe('say "hi"');
+      // "data_loader" (quoted, lower case) is not DATA_LOADER: not granted, so refused.
+      await expect(executeError(conn, 'USE ROLE "data_loader"')).resolves.toMatchObject({ code: '003013', message: expect.stringContaining('\'data_loader\'') });
+      await expect(current(conn, 'ROLE')).resolves.toBe('say "hi"');
     });
   });
 

@@ -40,7 +40,7 @@ async function context(login: Omit<DriverLogin, 'privateKeyPem'>): Promise<unkno
   }
 }
 
-async function refused(login: Omit<DriverLogin, 'privateKeyPem'>): Promise<{ code: unknown; message: string }> {
+async function refused(login: Omit<DriverLogin, 'privateKeyPem'>): ReturnType<typeof connectError> {
   return connectError(snowflake.createConnection(driverOptionsFor(endpoint, { ...login, privateKeyPem: key.privateKeyPem })));
 }
 

@@ -5,9 +5,10 @@
  * - Built-in roles ACCOUNTADMIN, SECURITYADMIN and USERADMIN hold every privilege on every user
  *   and CREATE USER, and alone may CREATE ROLE, GRANT and REVOKE. PUBLIC holds what is granted
  *   to it (nothing at first) and is every user's.
- * - A session acts with its current role only if that role is granted to its user. A login refuses
- *   a role not granted (390189, login-context.ts); USE ROLE still accepts any role, which then
- *   holds nothing beyond PUBLIC. The endpoint's own session (`endpoint.sql()`) is trusted.
+ * - A session acts with its current role only while that role is granted to its user. A login
+ *   refuses a role not granted (390189, login-context.ts), and so does USE ROLE (003013,
+ *   commands.ts); a role revoked after it was taken holds nothing beyond PUBLIC. The endpoint's
+ *   own session (`endpoint.sql()`) is trusted.
  * - OWNERSHIP of a user is the user's `owner` (users.ts): granting it transfers it.
  * - No role hierarchy (roles granted to roles), no future grants, no grants on other objects.
  */
