@@ -117,7 +117,7 @@ export interface LocalSnowflake {
   createWarehouse(name: string): void;
   /** Registers or (with undefined) unsets RSA_PUBLIC_KEY (slot 1) or RSA_PUBLIC_KEY_2. */
   setPublicKey(user: string, slot: 1 | 2, key: string | undefined): void;
-  /** By login name (case-insensitive). */
+  /** By name (an identifier: `svc` → SVC, `"Svc"` exact) or else by login name (case-insensitive). */
   describeUser(name: string): UserDescription | undefined;
   /** CREATE ROLE IF NOT EXISTS. */
   createRole(role: string): void;
