@@ -17,7 +17,9 @@ let conn: snowflake.Connection;
 beforeAll(async () => {
   endpoint = await startLocalSnowflake();
   const key = newKeyPair();
-  endpoint.addUser({ name: 'loader', publicKeys: [key.publicKeyPem], defaultRole: 'LOADER', defaultWarehouse: 'LOAD_WH', defaultDatabase: 'RAW' });
+  endpoint.addUser({
+    name: 'loader', publicKeys: [key.publicKeyPem], defaultRole: 'LOADER', grantedRoles: ['LOADER', 'SYSADMIN'], defaultWarehouse: 'LOAD_WH', defaultDatabase: 'RAW',
+  });
   conn = await connect(snowflake.createConnection(driverOptionsFor(endpoint, { user: 'loader', privateKeyPem: key.privateKeyPem })));
   await execute(conn, `CREATE OR REPLACE TABLE events (
     id NUMBER, name STRING, score FLOAT, ok BOOLEAN, created TIMESTAMP_NTZ, day DATE, amount NUMBER(10,2), payload VARIANT)`);

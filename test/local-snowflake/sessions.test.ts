@@ -17,7 +17,7 @@ beforeAll(async () => {
   endpoint = await startLocalSnowflake();
   key = newKeyPair();
   endpoint.addUser({ name: 'svc', publicKeys: [key.publicKeyPem] });
-  endpoint.addUser({ name: 'pw', password: 'session-test-password' });
+  endpoint.addUser({ name: 'pw', password: 'session-test-password', grantedRoles: ['"MixedRole"'] });
 });
 
 afterAll(async () => {

@@ -108,13 +108,19 @@ describe('DESC USER', () => {
   });
 
   test('the rotator\'s role acts only when granted to its user', async () => {
-    // ROGUE logs in with ROTATOR_ROLE (the endpoint accepts any role), but the role is not its.
-    const rogue = await login('ROGUE', { role: 'ROTATOR_ROLE' });
-    await expect(execute(rogue, 'SELECT CURRENT_ROLE() AS r')).resolves.toMatchObject({ rows: [{ R: 'ROTATOR_ROLE' }] });
+    // A login with a role not granted is refused (390189, see login-context.test.ts) …
+    await expect(login('ROGUE', { role: 'ROTATOR_ROLE' })).rejects.toMatchObject({ code: '390189' });
+    await expect(login('ROTATOR', { role: 'ACCOUNTADMIN' })).rejects.toMatchObject({ code: '390189' });
+    // … and so is USE ROLE (003013).
+    const rogue = await login('ROGUE');
+    await expect(executeError(rogue, 'USE ROLE ROTATOR_ROLE')).resolves.toMatchObject({
+      code: '003013', sqlState: '42501', message: 'SQL access control error:\nRequested role \'ROTATOR_ROLE\' is not assigned to the executing user.  Specify another role to activate.',
+    });
+    await expect(execute(rogue, 'SELECT CURRENT_ROLE() AS r')).resolves.toMatchObject({ rows: [{ R: 'PUBLIC' }] });
     await expect(executeError(rogue, 'DESC USER "SVC"')).resolves.toMatchObject({ code: '003001' });
-    // Nor does an admin role the user was not granted.
-    const posing = await login('ROTATOR', { role: 'ACCOUNTADMIN' });
-    await expect(executeError(posing, 'DESC USER "OTHER_SVC"')).resolves.toMatchObject({ code: '003001' });
+    const rotating = await login('ROTATOR');
+    await expect(executeError(rotating, 'USE ROLE ACCOUNTADMIN')).resolves.toMatchObject({ code: '003013' });
+    await expect(execute(rotating, 'USE ROLE rotator_role')).resolves.toMatchObject({ rows: [{ status: 'Statement executed successfully.' }] });
   });
 });
 
@@ -164,10 +170,15 @@ describe('ALTER USER … SET/UNSET RSA_PUBLIC_KEY[_2]', () => {
     expect(endpoint.describeUser('OTHER_SVC')?.rsaPublicKey2Fp).toBeUndefined();
   });
 
-  test('a role not granted to the session\'s user holds nothing', async () => {
-    const rogue = await login('ROGUE', { role: 'ROTATOR_ROLE' });
-    await expect(executeError(rogue, `ALTER USER "SVC" SET RSA_PUBLIC_KEY_2 = '${keys.EXTRA.publicKeyBase64}'`)).resolves.toMatchObject({ code: '003001' });
-    await expect(executeError(rogue, 'ALTER USER "SVC" UNSET RSA_PUBLIC_KEY')).resolves.toMatchObject({ code: '003001' });
+  test('a role revoked from the session\'s user holds nothing, even in a session that took it before', async () => {
+    const session = await login('ROTATOR', { role: 'ROTATOR_ROLE' });
+    endpoint.revokeRole('ROTATOR_ROLE', 'ROTATOR');
+    try {
+      await expect(executeError(session, `ALTER USER "SVC" SET RSA_PUBLIC_KEY_2 = '${keys.EXTRA.publicKeyBase64}'`)).resolves.toMatchObject({ code: '003001' });
+      await expect(executeError(session, 'ALTER USER "SVC" UNSET RSA_PUBLIC_KEY')).resolves.toMatchObject({ code: '003001' });
+    } finally {
+      endpoint.grantRole('ROTATOR_ROLE', 'ROTATOR');
+    }
     expect(endpoint.describeUser('SVC')?.rsaPublicKeyFp).toBe(keys.SVC.fingerprint);
   });
 

@@ -14,7 +14,7 @@ import { publicKeyFrom, RegisteredKey, registeredKey } from './jwt';
 import { column, StatementResult, statusResult } from './results';
 import { STATEMENT_TYPE } from './sql';
 import { identifierName, keyword, lex, normaliseIdentifier, Token } from './sql-lexer';
-import { StoredUser, UserType, Users } from './users';
+import { StoredUser, storedLoginName, UserType, Users } from './users';
 
 const OK = 'Statement executed successfully.';
 const KEY_SLOTS: Record<string, 1 | 2> = { RSA_PUBLIC_KEY: 1, RSA_PUBLIC_KEY_2: 2 };
@@ -23,7 +23,7 @@ const USER_TYPES: readonly UserType[] = ['PERSON', 'SERVICE', 'LEGACY_SERVICE'];
 /** User properties the endpoint stores; any other name is a syntax error. */
 const PROPERTIES = [
   'RSA_PUBLIC_KEY', 'RSA_PUBLIC_KEY_2', 'PASSWORD', 'TYPE', 'LOGIN_NAME', 'DISPLAY_NAME', 'COMMENT',
-  'DEFAULT_ROLE', 'DEFAULT_WAREHOUSE', 'DEFAULT_NAMESPACE',
+  'DEFAULT_ROLE', 'DEFAULT_WAREHOUSE', 'DEFAULT_NAMESPACE', 'DEFAULT_SECONDARY_ROLES',
 ] as const;
 type Property = (typeof PROPERTIES)[number];
 
@@ -105,7 +105,7 @@ const createUser: Command = {
     if (existing && !ctx.grants.privilegesOn(principal, existing).has('OWNERSHIP')) throw insufficientPrivileges('user', name);
     const user: StoredUser = {
       name,
-      loginName: name.toUpperCase(),
+      loginName: storedLoginName(name),
       displayName: name,
       type: 'PERSON',
       owner: ctx.grants.creatingRole(principal),
@@ -282,6 +282,7 @@ function describeResult(u: StoredUser): StatementResult {
     ['DEFAULT_WAREHOUSE', u.defaultWarehouse, 'null', 'Default warehouse for the user'],
     ['DEFAULT_NAMESPACE', namespaceText(u), 'null', 'Default database namespace prefix for the user'],
     ['DEFAULT_ROLE', u.defaultRole, 'null', 'Primary principal of user session will be set to this role'],
+    ['DEFAULT_SECONDARY_ROLES', secondaryRolesText(u.defaultSecondaryRoles ?? ['ALL']), '["ALL"]', 'The secondary roles that are active by default for the user\'s session upon login.'],
     ['RSA_PUBLIC_KEY', keyBody(u.keys[0]), 'null', 'RSA public key of the user'],
     ['RSA_PUBLIC_KEY_FP', u.keys[0]?.fingerprint, 'null', 'Fingerprint of user\'s RSA public key.'],
     ['RSA_PUBLIC_KEY_2', keyBody(u.keys[1]), 'null', 'Second RSA public key of the user'],
@@ -294,6 +295,16 @@ function describeResult(u: StoredUser): StatementResult {
     rowtype: ['property', 'value', 'default', 'description'].map((name) => column(name, 'text')),
     rowset: rows.map(([property, value, def, description]) => [property, value ?? 'null', def, description]),
   };
+}
+
+/**
+ * DEFAULT_SECONDARY_ROLES as DESC USER shows it: a JSON list, `[]` for `()`, `["ALL"]` for
+ * ('ALL') and for a user without the property, which means ALL since bundle 2024_08
+ * (https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_08/bcr-1692; the JSON text is
+ * what SHOW USERS prints, our assumption for DESC USER).
+ */
+function secondaryRolesText(roles: readonly string[]): string {
+  return JSON.stringify(roles);
 }
 
 function namespaceText(u: StoredUser): string | undefined {
@@ -312,21 +323,31 @@ function change(a: Assignment, unset: boolean): (u: StoredUser) => void {
     const key = unset ? undefined : rsaKey(a);
     return (u) => { u.keys[slot - 1] = key; };
   }
+  if (a.property === 'DEFAULT_SECONDARY_ROLES') {
+    const roles = unset ? undefined : secondaryRolesOf(a);
+    return (u) => { u.defaultSecondaryRoles = roles; };
+  }
+  if (a.property === 'DEFAULT_NAMESPACE') {
+    const [database, schema] = unset ? [] : namespaceOf(a);
+    return (u) => {
+      u.defaultDatabase = database;
+      u.defaultSchema = schema;
+    };
+  }
+  if (a.property === 'DEFAULT_ROLE' || a.property === 'DEFAULT_WAREHOUSE') {
+    // Identifiers: unquoted → upper case, "quoted" → exact (a string holds one the same way).
+    // Source: https://docs.snowflake.com/en/sql-reference/identifiers-syntax
+    const name = identifierValue(a, unset);
+    return a.property === 'DEFAULT_ROLE' ? (u) => { u.defaultRole = name; } : (u) => { u.defaultWarehouse = name; };
+  }
   const text = unset ? undefined : valueText(a);
   switch (a.property) {
     case 'PASSWORD': return (u) => { u.password = text; };
     case 'COMMENT': return (u) => { u.comment = text; };
     case 'DISPLAY_NAME': return (u) => { u.displayName = text ?? u.name; };
-    case 'LOGIN_NAME': return (u) => { u.loginName = (text ?? u.name).toUpperCase(); };
-    case 'DEFAULT_ROLE': return (u) => { u.defaultRole = identifierValue(a, unset); };
-    case 'DEFAULT_WAREHOUSE': return (u) => { u.defaultWarehouse = identifierValue(a, unset); };
-    case 'DEFAULT_NAMESPACE': {
-      const [database, schema] = unset ? [] : namespaceOf(a);
-      return (u) => {
-        u.defaultDatabase = database;
-        u.defaultSchema = schema;
-      };
-    }
+    // LOGIN_NAME: any string, case-insensitive (stored upper case); unset → the name again.
+    // Source: https://docs.snowflake.com/en/sql-reference/sql/create-user (LOGIN_NAME).
+    case 'LOGIN_NAME': return (u) => { u.loginName = storedLoginName(text ?? u.name); };
     case 'TYPE': {
       const type = unset ? 'PERSON' : (text ?? '').toUpperCase();
       if (type !== 'NULL' && !USER_TYPES.includes(type as UserType)) throw syntaxError(a.value[0]);
@@ -347,6 +368,21 @@ function rsaKey(a: Assignment): RegisteredKey {
   } catch {
     throw invalidPublicKey(a.property);
   }
+}
+
+/**
+ * DEFAULT_SECONDARY_ROLES = ( 'ALL' ) | ( ): the only two forms CREATE/ALTER USER accept.
+ * Source: https://docs.snowflake.com/en/sql-reference/sql/create-user (objectProperties).
+ */
+function secondaryRolesOf(a: Assignment): string[] {
+  const [open, ...rest] = a.value;
+  if (open?.text !== '(') throw syntaxError(open);
+  if (rest.length === 1 && rest[0].text === ')') return [];
+  const [all, close, ...extra] = rest;
+  if (all?.kind !== 'string' || stringContent(all).toUpperCase() !== 'ALL') throw syntaxError(all);
+  if (close?.text !== ')') throw syntaxError(close);
+  if (extra.length > 0) throw syntaxError(extra[0]);
+  return ['ALL'];
 }
 
 function valueText(a: Assignment): string {
@@ -393,7 +429,7 @@ function parseAssignments(c: Cursor): Assignment[] {
     const at = c.peek();
     const property = c.property();
     c.expect('=');
-    out.push({ property, at: at as Token, value: c.value() });
+    out.push({ property, at: at as Token, value: property === 'DEFAULT_SECONDARY_ROLES' ? c.parenthesised() : c.value() });
   }
   return out;
 }
@@ -472,6 +508,19 @@ class Cursor {
       this.i += 2;
     }
     return out;
+  }
+
+  /** `( … )`: the tokens from the opening to the closing parenthesis, both included. */
+  parenthesised(): Token[] {
+    const first = this.peek();
+    if (first?.text !== '(') throw syntaxError(first);
+    const out: Token[] = [];
+    while (!this.done()) {
+      const t = this.sig[this.i++];
+      out.push(t);
+      if (t.text === ')') return out;
+    }
+    throw syntaxError(undefined);
   }
 
   /** Privilege names before ON, comma-separated, multi-word ones joined by one space (upper case). */

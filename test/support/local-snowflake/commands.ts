@@ -4,9 +4,9 @@
  * command is a small object: add a new one to COMMANDS.
  */
 import { ACCOUNT_COMMANDS } from './account-commands';
-import { syntaxErrorAt as syntaxError } from './errors';
+import { roleNotAssigned, syntaxErrorAt as syntaxError } from './errors';
 import type { Faults } from './faults';
-import { Grants } from './grants';
+import { Grants, PUBLIC_ROLE } from './grants';
 import { StatementResult, statusResult } from './results';
 import { ParamValue, Session } from './sessions';
 import { Statement, STATEMENT_TYPE } from './sql';
@@ -61,17 +61,27 @@ const alterSession: Command = {
   },
 };
 
-/** USE [ROLE|WAREHOUSE|DATABASE|SCHEMA] name, USE db[.schema]. Accepted without checking the object exists. */
+/**
+ * USE [ROLE|WAREHOUSE|DATABASE|SCHEMA] name, USE db[.schema]. Names are identifiers (unquoted →
+ * upper case, "quoted" → exact; https://docs.snowflake.com/en/sql-reference/identifiers-syntax).
+ * USE ROLE needs the role granted to the session's user, or PUBLIC (003013 otherwise,
+ * https://docs.snowflake.com/en/sql-reference/sql/use-role); warehouses, databases and schemas are
+ * accepted without checking they exist.
+ */
 const use: Command = {
   name: 'USE',
   matches: (sig) => keyword(sig[0]) === 'USE',
-  run({ session, sig }) {
+  run({ session, sig, grants }) {
     const what = keyword(sig[1]);
     const names = (from: number): string[] => sig.slice(from).filter((t) => t.kind === 'word' || t.kind === 'qident').map(identifierName);
     switch (what) {
-      case 'ROLE':
-        session.role = names(2)[0] ?? session.role;
+      case 'ROLE': {
+        const role = names(2)[0];
+        if (role === undefined) throw syntaxError(sig[2]);
+        if (!session.internal && role !== PUBLIC_ROLE && !grants.isGranted(role, session.user)) throw roleNotAssigned(role);
+        session.role = role;
         return statusResult(STATEMENT_TYPE.USE, OK);
+      }
       case 'SECONDARY':
         return statusResult(STATEMENT_TYPE.USE, OK);
       case 'WAREHOUSE':

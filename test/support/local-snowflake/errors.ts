@@ -130,6 +130,22 @@ export function insufficientPrivileges(on: 'user' | 'role' | 'account', name: st
 }
 
 /**
+ * 003013: USE ROLE with a role not granted to the session's user. Code, SQLSTATE and text (two
+ * spaces before "Specify") as SnowSQL prints Snowflake's answer in public transcripts, e.g.
+ * `003013 (42501): SQL access control error:\nRequested role 'WORKROLE' is not assigned to the
+ * executing user.  Specify another role to activate.`; not in Snowflake's documentation.
+ */
+export function roleNotAssigned(role: string): SnowflakeError {
+  return new SnowflakeError(
+    '003013',
+    `SQL access control error:\nRequested role '${role}' is not assigned to the executing user.  Specify another role to activate.`,
+    '42501',
+    200,
+    { type: 'ACCESS_CONTROL' },
+  );
+}
+
+/**
  * A value for RSA_PUBLIC_KEY[_2] that is not an RSA public key. The text is what Snowflake is
  * reported to answer; the code (100000, a generic execution error) is our choice, not verified.
  * The value itself is never echoed.

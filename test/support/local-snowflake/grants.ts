@@ -5,9 +5,10 @@
  * - Built-in roles ACCOUNTADMIN, SECURITYADMIN and USERADMIN hold every privilege on every user
  *   and CREATE USER, and alone may CREATE ROLE, GRANT and REVOKE. PUBLIC holds what is granted
  *   to it (nothing at first) and is every user's.
- * - A session acts with its current role only if that role is granted to its user; the endpoint
- *   accepts any role at login and in USE ROLE (older tests rely on that), so an ungranted role
- *   simply holds nothing beyond PUBLIC. The endpoint's own session (`endpoint.sql()`) is trusted.
+ * - A session acts with its current role only while that role is granted to its user. A login
+ *   refuses a role not granted (390189, login-context.ts), and so does USE ROLE (003013,
+ *   commands.ts); a role revoked after it was taken holds nothing beyond PUBLIC. The endpoint's
+ *   own session (`endpoint.sql()`) is trusted.
  * - OWNERSHIP of a user is the user's `owner` (users.ts): granting it transfers it.
  * - No role hierarchy (roles granted to roles), no future grants, no grants on other objects.
  */
@@ -65,6 +66,11 @@ export class Grants {
     const roles = this.rolesOfUser.get(user) ?? new Set<string>();
     roles.add(role);
     this.rolesOfUser.set(user, roles);
+  }
+
+  /** True when the role is granted to the user (by exact names). */
+  isGranted(role: string, user: string): boolean {
+    return this.rolesOfUser.get(user)?.has(role) ?? false;
   }
 
   revokeRole(role: string, user: string): void {

@@ -13,9 +13,10 @@
  *
  * API
  * - `startLocalSnowflake(opts?)` → `LocalSnowflake`:
- *   - `url`, `host`, `port`, `account` (upper case);
- *   - `addUser(u)` (name, keys, password, defaults, `type`, `owner`), `setPublicKey(user, 1|2, pem|base64|undefined)`,
- *     `describeUser(name)`;
+ *   - `url`, `host`, `port`, `account` (the account name, upper case), `locator`;
+ *   - `addUser(u)` (name, loginName, keys, password, defaults, grantedRoles, defaultSecondaryRoles,
+ *     `type`, `owner`), `setPublicKey(user, 1|2, pem|base64|undefined)`, `describeUser(name)`;
+ *   - `createWarehouse(name)` (with the `warehouses` option: the warehouses that exist);
  *   - grants (see grants.ts): `createRole(role)`, `grantRole(role, user)` / `revokeRole`,
  *     `grantOnUser(role, privilege, user)` / `revokeOnUser`, `grantCreateUser(role)` /
  *     `revokeCreateUser`; names are identifiers (unquoted → upper case, `"quoted"` exact);
@@ -29,16 +30,19 @@
  *   - `stop()`.
  * - `driverOptionsFor(endpoint, login, extra?)`: the snowflake-sdk ConnectionOptions to use.
  * - `fingerprintOf(key)`, `signJwt(privateKey, payload, header?)`: for tests that post tokens.
+ * - `accountNameOf(accountIdentifier)`: the account part of the JWT a driver signs for an `account`
+ *   option; `accountHostOf(accountIdentifier)`: the account's host name (underscores as hyphens).
  *
  * Import `./driver-env` before `snowflake-sdk` in a test file (see README.md).
  * What is and is not emulated: README.md in this folder.
  */
 import type { ConnectionOptions } from 'snowflake-sdk';
+import { AccountNames, accountNameOf } from './accounts';
 import { findCommand } from './commands';
 import { Engine } from './engine';
 import { snowflakeName } from './errors';
 import { Faults } from './faults';
-import { Grants, UserPrivilege } from './grants';
+import { Grants, PUBLIC_ROLE, UserPrivilege } from './grants';
 import { Counters, emptyCounters, LoggedRequest } from './observe';
 import { Queries } from './queries';
 import { EndpointServer, LoginFailureDetails } from './server';
@@ -55,10 +59,24 @@ export type { LocalUser, UserDescription, UserType } from './users';
 export type { UserPrivilege } from './grants';
 export { ADMIN_ROLES, USER_PRIVILEGES } from './grants';
 export { fingerprintOf, JWT_FAILURES, signJwt } from './jwt';
+export { accountHostOf, accountNameOf } from './accounts';
+export { ROLE_NOT_GRANTED } from './login-context';
 
 export interface LocalSnowflakeOptions {
-  /** The one account this endpoint serves; default 'TESTORG-TESTACCOUNT'. Compared upper case. */
+  /**
+   * The one account this endpoint serves, as a driver's `account` option names it; default
+   * 'TESTORG-TESTACCOUNT'. Kept as `accountNameOf()` gives it: `myorg-my_account` →
+   * MYORG-MY_ACCOUNT, `xy12345.us-east-1` → XY12345 (a locator; the region is dropped).
+   */
   readonly account?: string;
+  /** The account's locator besides its name (e.g. 'XY12345'): a JWT may name either. */
+  readonly locator?: string;
+  /**
+   * The warehouses that exist (identifiers). Default: every warehouse name exists. When given, a
+   * login naming another warehouse (or a default warehouse that is not there) opens a session
+   * without a current warehouse, as Snowflake does (login-context.ts).
+   */
+  readonly warehouses?: readonly string[];
   /** Session token validity; default 3600. */
   readonly sessionValiditySeconds?: number;
   /** Master token validity; default 14400. */
@@ -79,18 +97,27 @@ export interface LocalSnowflake {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  /** The account name, upper case. */
+  /** The account name, upper case (as a JWT names it: no region, underscores kept). */
   readonly account: string;
+  /** The account locator, when configured. */
+  readonly locator?: string;
   /** A snapshot of the counters. */
   readonly counters: Counters;
   /** A snapshot of the request log, oldest first. */
   readonly requests: readonly LoggedRequest[];
   /** The fault switches. */
   readonly faults: Faults;
+  /**
+   * Adds a user. `name` is an identifier; `loginName` (default: the name) what the driver's
+   * `username` must match, case-insensitively. The roles in `grantedRoles` (default: the
+   * `defaultRole`, if any) are created if missing and granted to the user.
+   */
   addUser(user: LocalUser): void;
+  /** Makes a warehouse exist (only meaningful with the `warehouses` option). */
+  createWarehouse(name: string): void;
   /** Registers or (with undefined) unsets RSA_PUBLIC_KEY (slot 1) or RSA_PUBLIC_KEY_2. */
   setPublicKey(user: string, slot: 1 | 2, key: string | undefined): void;
-  /** By login name (case-insensitive). */
+  /** By name (an identifier: `svc` → SVC, `"Svc"` exact) or else by login name (case-insensitive). */
   describeUser(name: string): UserDescription | undefined;
   /** CREATE ROLE IF NOT EXISTS. */
   createRole(role: string): void;
@@ -124,7 +151,12 @@ export interface LocalSnowflake {
 }
 
 export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Promise<LocalSnowflake> {
-  const account = (opts.account ?? 'TESTORG-TESTACCOUNT').toUpperCase();
+  const accountNames: AccountNames = {
+    name: accountNameOf(opts.account ?? 'TESTORG-TESTACCOUNT'),
+    ...(opts.locator !== undefined ? { locator: accountNameOf(opts.locator) } : {}),
+  };
+  const account = accountNames.name;
+  const warehouses = opts.warehouses ? new Set(opts.warehouses.map(normaliseIdentifier)) : undefined;
   const engine = await Engine.start();
   const users = new Users();
   const grants = new Grants();
@@ -138,8 +170,10 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
   const queries = new Queries(engine, users, grants, account, () => { counters.queries++; }, faults);
   const loginFailures = new Map<string, LoginFailureDetails>();
   const state = {
-    account,
+    account: accountNames,
     users,
+    grants,
+    warehouseExists: warehouses ? (name: string) => warehouses.has(name) : undefined,
     sessions,
     queries,
     engine,
@@ -169,10 +203,18 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
     host: address.host,
     port: address.port,
     account,
+    ...(accountNames.locator !== undefined ? { locator: accountNames.locator } : {}),
     addUser: (u) => {
       if (u.owner !== undefined && !grants.hasRole(u.owner)) throw new Error(`local-snowflake: no role ${u.owner} to own user ${u.name}; createRole() it first`);
-      users.add(u);
+      const user = users.add(u);
+      grants.forgetUser(user.name);
+      const granted = u.grantedRoles ?? (u.defaultRole !== undefined ? [u.defaultRole] : []);
+      for (const role of granted.map(normaliseIdentifier)) {
+        grants.createRole(role);
+        if (role !== PUBLIC_ROLE) grants.grantRole(role, user.name);
+      }
     },
+    createWarehouse: (name) => { warehouses?.add(normaliseIdentifier(name)); },
     setPublicKey: (user, slot, key) => users.setPublicKey(user, slot, key),
     describeUser: (name) => users.describe(name),
     createRole: (role) => { grants.createRole(normaliseIdentifier(role)); },

@@ -8,6 +8,7 @@
  * We accept both: a value above 1e11 is read as milliseconds.
  */
 import { createHash, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
+import { AccountNames, namesAccount } from './accounts';
 
 /** A failed check: the client sees 390144; `code`/`error` are what SYSTEM$GET_LOGIN_FAILURE_DETAILS would say. */
 export interface JwtFailure {
@@ -31,11 +32,11 @@ export const JWT_FAILURES = {
 
 /** What a login request is checked against. */
 export interface JwtExpectations {
-  /** The endpoint's account, upper case. */
-  readonly account: string;
+  /** The endpoint's account: the forms a token may name it by (see accounts.ts). */
+  readonly account: AccountNames;
   /** LOGIN_NAME from the request body, upper case. */
   readonly loginName: string;
-  /** Looks a user up by upper-case name: its key slots, undefined when there is no such user. */
+  /** Looks a user up by LOGIN_NAME (upper case): its key slots, undefined when there is no such user. */
   readonly keysOf: (user: string) => readonly [RegisteredKey?, RegisteredKey?] | undefined;
   /** Fingerprints refused by the `rejectKey` fault switch. */
   readonly rejected: ReadonlySet<string>;
@@ -98,9 +99,13 @@ export function verifyLoginJwt(token: string, expect: JwtExpectations): JwtResul
     return fail(JWT_FAILURES.INVALID, `iss is not '${sub}.SHA256:<fingerprint>'`, user);
   }
   const fingerprint = iss.slice(issPrefix.length);
-  // The driver upper-cases both parts; Snowflake compares them with the account in the URL and the user.
-  if (account !== expect.account) {
-    return fail(JWT_FAILURES.ACCOUNT_MISMATCH, `token account '${account}' is not this account '${expect.account}'`, user);
+  // The drivers upper-case both parts (auth_keypair.js, keypair.py, SessionUtilKeyPair.java) and the
+  // docs require it (https://docs.snowflake.com/en/developer-guide/sql-api/authenticating): the account
+  // part must be this account's name or locator as accountNameOf() gives it; the user part is the
+  // LOGIN_NAME upper-cased (dots, @ and hyphens included: the account part ends at the first dot).
+  if (!namesAccount(account, expect.account)) {
+    const names = [expect.account.name, expect.account.locator].filter(Boolean).join("' or '");
+    return fail(JWT_FAILURES.ACCOUNT_MISMATCH, `token account '${account}' is not this account '${names}'`, user);
   }
   if (user !== expect.loginName) {
     return fail(JWT_FAILURES.INVALID_USER_IN_ISSUER, `token user '${user}' is not LOGIN_NAME '${expect.loginName}'`, user);

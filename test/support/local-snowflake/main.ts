@@ -3,7 +3,8 @@
  *
  *   npx ts-node --project test/tsconfig.json test/support/local-snowflake/main.ts \
  *     --port 8085 --user APP --public-key-file app.pub.pem [--public-key-file-2 new.pub.pem] \
- *     [--password secret] [--account TESTORG-TESTACCOUNT] [--role R] [--warehouse W] [--database D]
+ *     [--login-name svc.app@example.com] [--password secret] [--account TESTORG-TESTACCOUNT]
+ *     [--locator XY12345] [--role R] [--warehouse W] [--database D]
  *
  * Prints the URL and the driver options to use, then serves until Ctrl-C. `--user` may repeat;
  * the key, password and default options apply to the user named just before them.
@@ -14,6 +15,7 @@ import { startLocalSnowflake } from './index';
 
 interface UserArgs {
   name: string;
+  loginName?: string;
   publicKeys: [string?, string?];
   password?: string;
   defaultRole?: string;
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
       'port': { type: 'string' },
       'host': { type: 'string' },
       'account': { type: 'string' },
+      'locator': { type: 'string' },
+      'login-name': { type: 'string', multiple: true },
       'in-progress-after-ms': { type: 'string' },
       'user': { type: 'string', multiple: true },
       'public-key-file': { type: 'string', multiple: true },
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
       case 'user': users.push({ name: token.value, publicKeys: [] }); break;
       case 'public-key-file': needUser().publicKeys[0] = readFileSync(token.value, 'utf8'); break;
       case 'public-key-file-2': needUser().publicKeys[1] = readFileSync(token.value, 'utf8'); break;
+      case 'login-name': needUser().loginName = token.value; break;
       case 'password': needUser().password = token.value; break;
       case 'role': needUser().defaultRole = token.value; break;
       case 'warehouse': needUser().defaultWarehouse = token.value; break;
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
     port: settings.port ? Number(settings.port) : 0,
     host: settings.host,
     account: settings.account,
+    locator: settings.locator,
     inProgressAfterMs: settings['in-progress-after-ms'] ? Number(settings['in-progress-after-ms']) : undefined,
   });
   for (const u of users) endpoint.addUser(u);
@@ -71,7 +77,8 @@ async function main(): Promise<void> {
   process.stdout.write(`local Snowflake endpoint: ${endpoint.url}\naccount: ${endpoint.account}\n`);
   for (const u of users) {
     const auth = u.publicKeys.some(Boolean) ? 'authenticator: \'SNOWFLAKE_JWT\', privateKey: <PEM>' : 'authenticator: \'SNOWFLAKE\', password: <password>';
-    process.stdout.write(`snowflake-sdk options for ${u.name.toUpperCase()}: { accessUrl: '${endpoint.url}', account: '${endpoint.account}', username: '${u.name}', ${auth} }\n`);
+    const username = u.loginName ?? u.name;
+    process.stdout.write(`snowflake-sdk options for ${u.name}: { accessUrl: '${endpoint.url}', account: '${endpoint.account}', username: '${username}', ${auth} }\n`);
   }
   process.stdout.write('Ctrl-C to stop.\n');
 

@@ -7,17 +7,19 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { AccountNames, namesAccount } from './accounts';
 import { Engine, sleep } from './engine';
 import {
   badRequest, GS, incorrectUsernameOrPassword, jwtTokenInvalid, SnowflakeError,
 } from './errors';
 import { Faults, RequestKind } from './faults';
+import { Grants } from './grants';
 import { JWT_FAILURES, JwtFailure, verifyLoginJwt } from './jwt';
+import { resolveLoginContext, WarehouseCheck } from './login-context';
 import { Counters, LoggedRequest, redactSql } from './observe';
 import { QueryRecord, Queries, QueryRequestBody, sessionParameters } from './queries';
 import { ParamValue, Session, Sessions } from './sessions';
-import { normaliseIdentifier } from './sql-lexer';
-import { Users } from './users';
+import { storedLoginName, Users } from './users';
 
 /** What SYSTEM$GET_LOGIN_FAILURE_DETAILS would return for a failed login, plus our reason. */
 export interface LoginFailureDetails {
@@ -31,8 +33,12 @@ export interface LoginFailureDetails {
 }
 
 export interface ServerState {
-  readonly account: string;
+  /** The account's name and locator, upper case. */
+  readonly account: AccountNames;
   readonly users: Users;
+  readonly grants: Grants;
+  /** Whether a warehouse exists; undefined: any name does. */
+  readonly warehouseExists: WarehouseCheck;
   readonly sessions: Sessions;
   readonly queries: Queries;
   readonly engine: Engine;
@@ -220,12 +226,14 @@ export class EndpointServer {
   }
 
   private login(url: URL, body: unknown, entry: LoggedRequest): Answer {
-    const { account, users, sessions, counters, faults, loginFailures } = this.state;
+    const { account, users, grants, sessions, counters, faults, loginFailures } = this.state;
     const data = (body as { data?: Record<string, unknown> } | undefined)?.data;
     if (!data || typeof data !== 'object') return errorAnswer(badRequest('Login request has no data.'));
-    const loginName = String(data.LOGIN_NAME ?? '').toUpperCase();
+    // LOGIN_NAME as the driver sends it (options.username, lib/services/sf.js); case-insensitive.
+    const loginName = storedLoginName(String(data.LOGIN_NAME ?? ''));
     const accountName = String(data.ACCOUNT_NAME ?? '').toUpperCase();
     const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
+    const accountText = [account.name, account.locator].filter(Boolean).join(' / ');
     entry.user = loginName;
 
     const fail = (failure: JwtFailure, error: SnowflakeError, id: string): Answer => {
@@ -243,42 +251,46 @@ export class EndpointServer {
       return errorAnswer(error);
     };
 
-    let user = users.get(loginName);
+    let user = users.byLoginName(loginName);
     if (authenticator === 'SNOWFLAKE_JWT') {
       const id = randomUUID();
-      if (accountName !== account) {
-        return fail({ ...JWT_FAILURES.ACCOUNT_MISMATCH, reason: `ACCOUNT_NAME '${accountName}' is not this account '${account}'` }, jwtTokenInvalid(id), id);
+      if (!namesAccount(accountName, account)) {
+        return fail({ ...JWT_FAILURES.ACCOUNT_MISMATCH, reason: `ACCOUNT_NAME '${accountName}' is not this account '${accountText}'` }, jwtTokenInvalid(id), id);
       }
       entry.jwtClaims = claimsOf(String(data.TOKEN ?? ''));
       const result = verifyLoginJwt(String(data.TOKEN ?? ''), {
         account,
         loginName,
-        keysOf: (name) => users.get(name)?.keys,
+        keysOf: (name) => users.byLoginName(name)?.keys,
         rejected: faults.rejected,
         now: Date.now() / 1000,
       });
       if (!result.ok) return fail(result.failure, jwtTokenInvalid(id), id);
     } else if (authenticator === 'SNOWFLAKE') {
       const id = randomUUID();
-      if (accountName !== account) {
-        return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'ACCOUNT_MISMATCH', reason: `ACCOUNT_NAME '${accountName}' is not this account '${account}'` }, incorrectUsernameOrPassword(), id);
+      if (!namesAccount(accountName, account)) {
+        return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'ACCOUNT_MISMATCH', reason: `ACCOUNT_NAME '${accountName}' is not this account '${accountText}'` }, incorrectUsernameOrPassword(), id);
       }
       if (!user || !users.passwordMatches(user, data.PASSWORD)) {
-        const reason = !user ? `no user '${loginName}'` : user.password === undefined ? 'user has no password' : 'wrong password';
+        const reason = !user ? `no user with LOGIN_NAME '${loginName}'` : user.password === undefined ? 'user has no password' : 'wrong password';
         return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'INCORRECT_USERNAME_PASSWORD', reason }, incorrectUsernameOrPassword(), id);
       }
     } else {
       const id = randomUUID();
       return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'UNSUPPORTED_AUTHENTICATOR', reason: `authenticator ${authenticator} is not emulated` }, incorrectUsernameOrPassword(), id);
     }
-    user = users.get(loginName);
+    user = users.byLoginName(loginName);
     if (!user) return errorAnswer(incorrectUsernameOrPassword());
 
-    const fromQuery = (name: string): string | undefined => {
-      const value = url.searchParams.get(name);
-      return value ? normaliseIdentifier(value) : undefined;
-    };
-    const database = fromQuery('databaseName') ?? user.defaultDatabase;
+    const q = url.searchParams;
+    const context = resolveLoginContext(user, {
+      roleName: q.get('roleName'), warehouse: q.get('warehouse'), databaseName: q.get('databaseName'), schemaName: q.get('schemaName'),
+    }, grants, this.state.warehouseExists);
+    if (context instanceof SnowflakeError) {
+      counters.failedLogins++;
+      entry.loginFailure = { code: context.code, error: 'ROLE_NOT_GRANTED', reason: context.message };
+      return errorAnswer(context);
+    }
     const params = new Map<string, ParamValue>();
     const requested = data.SESSION_PARAMETERS;
     if (requested && typeof requested === 'object') {
@@ -286,14 +298,7 @@ export class EndpointServer {
         if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') params.set(name.toUpperCase(), value);
       }
     }
-    const session = sessions.create({
-      user: user.name,
-      role: fromQuery('roleName') ?? user.defaultRole ?? 'PUBLIC',
-      warehouse: fromQuery('warehouse') ?? user.defaultWarehouse,
-      database,
-      schema: fromQuery('schemaName') ?? user.defaultSchema ?? (database ? 'PUBLIC' : undefined),
-      params,
-    });
+    const session = sessions.create({ user: user.name, ...context, params });
     counters.logins++;
     const validity = sessions.validitySeconds();
     return ok({

@@ -4,20 +4,29 @@
  * DESC USER, ALTER USER, CREATE USER and DROP USER (commands.ts) read and write, and what a
  * login is checked against.
  *
- * Names are Snowflake identifiers: an unquoted name is stored upper case, a quoted one exactly as
- * written, so `"svc"` and `SVC` are two users while `"SVC"` meets `svc`. `add()` (the TypeScript
- * API) takes unquoted names. Login names are case-insensitive: a login finds the user whose name
- * is the upper-cased login name, or else the one whose LOGIN_NAME it is.
+ * A user has a NAME and a LOGIN_NAME, two different things:
+ * - NAME is an identifier: unquoted → upper case, quoted → exact, so `"svc"` and `SVC` are two
+ *   users while `"SVC"` meets `svc`. SQL (DESC/ALTER/DROP USER, GRANT … TO USER) names users by it.
+ *   Source: https://docs.snowflake.com/en/sql-reference/identifiers-syntax
+ * - LOGIN_NAME is a string ('svc.loader@example.com', 'svc-loader.prod', spaces allowed), "the name
+ *   the user enters to log into the system"; it defaults to the NAME, and login names "are always
+ *   case insensitive": we store them upper-cased, as DESC USER shows them. A login looks users up
+ *   by LOGIN_NAME only, never by NAME.
+ *   Source: https://docs.snowflake.com/en/sql-reference/sql/create-user (NAME note, LOGIN_NAME).
+ * `add()` (the TypeScript API) takes the name as an identifier (`svc` → SVC, `"Svc"` → Svc).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { RegisteredKey, registeredKey } from './jwt';
+import { normaliseIdentifier } from './sql-lexer';
 
 /** Snowflake's user TYPE (PERSON when not set). */
 export type UserType = 'PERSON' | 'SERVICE' | 'LEGACY_SERVICE';
 
 export interface LocalUser {
-  /** Login name; case-insensitive (stored upper case, as an unquoted identifier). */
+  /** NAME, an identifier: unquoted → upper case (`svc` → SVC), `"quoted"` → exact. */
   readonly name: string;
+  /** LOGIN_NAME, any string (case-insensitive, stored upper case); default: the name. */
+  readonly loginName?: string;
   /** RSA_PUBLIC_KEY and RSA_PUBLIC_KEY_2: PEM (SPKI) or the bare base64 body Snowflake accepts. */
   readonly publicKeys?: readonly [string?, string?];
   /** Enables password login (AUTHENTICATOR absent or SNOWFLAKE). */
@@ -30,6 +39,14 @@ export interface LocalUser {
   readonly type?: UserType;
   /** The role holding OWNERSHIP of the user; default none (only the admin roles may change it). */
   readonly owner?: string;
+  /**
+   * Roles granted to the user (identifiers). Default: the default role, if any, so that older
+   * tests keep logging in with it; give `[]` (or a list without it) for a default role that is
+   * not granted.
+   */
+  readonly grantedRoles?: readonly string[];
+  /** DEFAULT_SECONDARY_ROLES: `[]` for `()`, `['ALL']`; default unset (which means ALL). */
+  readonly defaultSecondaryRoles?: readonly string[];
 }
 
 /** What DESC USER shows about keys, and a little more. */
@@ -46,6 +63,8 @@ export interface UserDescription {
   readonly defaultWarehouse?: string;
   readonly defaultDatabase?: string;
   readonly defaultSchema?: string;
+  /** DEFAULT_SECONDARY_ROLES as stored; undefined when unset (Snowflake then applies ALL). */
+  readonly defaultSecondaryRoles?: readonly string[];
 }
 
 export interface StoredUser {
@@ -62,27 +81,41 @@ export interface StoredUser {
   defaultWarehouse?: string;
   defaultDatabase?: string;
   defaultSchema?: string;
+  /** DEFAULT_SECONDARY_ROLES: undefined when unset; `[]` for `()`; `['ALL']`. */
+  defaultSecondaryRoles?: string[];
+}
+
+/** LOGIN_NAME as stored: upper case (login names are case-insensitive). */
+export function storedLoginName(loginName: string): string {
+  return loginName.toUpperCase();
+}
+
+function identifierOrUndefined(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : normaliseIdentifier(text);
 }
 
 export class Users {
   private readonly byName = new Map<string, StoredUser>();
 
-  /** Adds (or replaces) a user; the name is upper-cased. */
-  add(u: LocalUser): void {
-    const name = u.name.toUpperCase();
-    this.put({
+  /** Adds (or replaces) a user; the name is an identifier, the login name defaults to it. */
+  add(u: LocalUser): StoredUser {
+    const name = normaliseIdentifier(u.name);
+    const user: StoredUser = {
       name,
-      loginName: name,
+      loginName: storedLoginName(u.loginName ?? name),
       displayName: name,
       type: u.type ?? 'PERSON',
       owner: u.owner,
       keys: [u.publicKeys?.[0] ? registeredKey(u.publicKeys[0]) : undefined, u.publicKeys?.[1] ? registeredKey(u.publicKeys[1]) : undefined],
       password: u.password,
-      defaultRole: u.defaultRole,
-      defaultWarehouse: u.defaultWarehouse,
-      defaultDatabase: u.defaultDatabase,
-      defaultSchema: u.defaultSchema,
-    });
+      defaultRole: identifierOrUndefined(u.defaultRole),
+      defaultWarehouse: identifierOrUndefined(u.defaultWarehouse),
+      defaultDatabase: identifierOrUndefined(u.defaultDatabase),
+      defaultSchema: identifierOrUndefined(u.defaultSchema),
+      defaultSecondaryRoles: u.defaultSecondaryRoles ? [...u.defaultSecondaryRoles] : undefined,
+    };
+    this.put(user);
+    return user;
   }
 
   /** Stores a user under its exact name (CREATE USER). */
@@ -95,10 +128,15 @@ export class Users {
     return this.byName.delete(name);
   }
 
-  /** Case-insensitive lookup, as a login name: the user named NAME (upper case), or else the one whose LOGIN_NAME it is. */
+  /** A login's lookup: the user whose LOGIN_NAME this is, case-insensitively (never by NAME). */
+  byLoginName(loginName: string): StoredUser | undefined {
+    const stored = storedLoginName(loginName);
+    return [...this.byName.values()].find((u) => u.loginName === stored);
+  }
+
+  /** For the TypeScript API: the user NAMEd so (as an identifier), or else the one with this LOGIN_NAME. */
   get(name: string): StoredUser | undefined {
-    const upper = name.toUpperCase();
-    return this.byName.get(upper) ?? [...this.byName.values()].find((u) => u.loginName === upper);
+    return this.byName.get(normaliseIdentifier(name)) ?? this.byLoginName(name);
   }
 
   /** Exact lookup by Snowflake name (as an identifier in SQL resolves: unquoted already upper-cased). */
@@ -109,11 +147,11 @@ export class Users {
   /** Registers (PEM or base64) or, with undefined, unsets RSA_PUBLIC_KEY (slot 1) or RSA_PUBLIC_KEY_2. */
   setPublicKey(user: string, slot: 1 | 2, key: string | undefined): void {
     const stored = this.get(user);
-    if (!stored) throw new Error(`local-snowflake: no user ${user.toUpperCase()}; addUser() it first`);
+    if (!stored) throw new Error(`local-snowflake: no user ${normaliseIdentifier(user)}; addUser() it first`);
     stored.keys[slot - 1] = key === undefined ? undefined : registeredKey(key);
   }
 
-  /** By login name (case-insensitive), as `get`. */
+  /** By name (identifier) or login name (case-insensitive), as `get`. */
   describe(name: string): UserDescription | undefined {
     const u = this.get(name);
     if (!u) return undefined;
@@ -129,6 +167,7 @@ export class Users {
       defaultWarehouse: u.defaultWarehouse,
       defaultDatabase: u.defaultDatabase,
       defaultSchema: u.defaultSchema,
+      defaultSecondaryRoles: u.defaultSecondaryRoles,
     };
   }
 
