@@ -125,6 +125,32 @@ test('create: a new service user with the generated key, which then signs in; de
   expect(await login(snowflake, user, { privateKeyPem: key.pkcs8Pem })).toBe('390144');
 });
 
+test('a login name as user: the user is created under that exact name, acts with its role only, and signs in with the name', async () => {
+  const { secretId: adminSecretId } = await admin();
+  const key = rsaKey();
+  const user = `svc.loader-${++counter}@example.com`;
+  const { secretId } = await serviceSecret(key, user);
+
+  const created = await send('Create', { secretId, adminSecretId });
+  expect(created.Status).toBe('SUCCESS');
+  // CREATE USER "svc.loader-N@example.com": the name exactly as written, the login name defaulting to it.
+  const described = snowflake.describeUser(`"${user}"`)!;
+  expect(described).toEqual(expect.objectContaining({
+    name: user,
+    loginName: user.toUpperCase(),
+    rsaPublicKeyFp: fingerprintOf(key.publicPem),
+    defaultRole: 'LOADER',
+    defaultSecondaryRoles: [],
+  }));
+  // (control) unquoted, the name would have been upper-cased: no such user.
+  expect(snowflake.describeUser(user.toUpperCase().replace(/[.@-]/g, '_'))).toBeUndefined();
+  expect(await login(snowflake, user, { privateKeyPem: key.pkcs8Pem })).toBe('ok');
+
+  const deleted = await send('Delete', { secretId, adminSecretId }, created.PhysicalResourceId);
+  expect(deleted.Status).toBe('SUCCESS');
+  expect(slotsOf(snowflake, `"${user}"`)).toEqual([undefined, undefined]);
+});
+
 test('an existing user: the key goes into the free slot; a key registered before the deployment is never removed', async () => {
   const { secretId: adminSecretId, role } = await admin();
   const [theirs, ours] = [rsaKey(), rsaKey()];
@@ -187,7 +213,7 @@ describe('failures: a clear reason, and nothing changed', () => {
     await snowflake.sql(`GRANT OWNERSHIP ON USER "${user}" TO ROLE "${role}"`);
     const answer = await send('Create', { secretId, adminSecretId });
     expect(answer.Status).toBe('FAILED');
-    expect(answer.Reason).toMatch(new RegExp(`Both key slots of user ${user} hold other keys .*registration never overwrites a key`));
+    expect(answer.Reason).toMatch(new RegExp(`Both key slots of user "${user}" hold other keys .*registration never overwrites a key`));
     expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(a.publicPem), fingerprintOf(b.publicPem)]);
     // A failed Create's clean-up Delete succeeds and touches nothing.
     expect((await send('Delete', { secretId, adminSecretId }, answer.PhysicalResourceId)).Status).toBe('SUCCESS');
@@ -219,7 +245,7 @@ describe('failures: a clear reason, and nothing changed', () => {
     const { user, secretId } = await serviceSecret(rsaKey());
     const answer = await send('Create', { secretId, adminSecretId, createUser: false });
     expect(answer.Status).toBe('FAILED');
-    expect(answer.Reason).toContain(`User ${user} does not exist (or the administrator's role cannot see it), and createUser is off`);
+    expect(answer.Reason).toContain(`User "${user}" does not exist (or the administrator's role cannot see it), and createUser is off`);
     expect(snowflake.describeUser(user)).toBeUndefined();
   });
 });
