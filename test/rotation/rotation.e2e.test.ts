@@ -343,7 +343,7 @@ describe('fault cases: each ends with AWSCURRENT still working and a clear error
     await runStep(fn, 'createSecret', subject.secretId, token);
     const error = await failingStep(fn, 'setSecret', subject.secretId, token);
     expect(error.code).toBe('ROTATION_REFUSED');
-    expect(error.errorMessage).toContain(`RSA_PUBLIC_KEY_2 of user ${subject.user} holds ${strangerFp}`);
+    expect(error.errorMessage).toContain(`RSA_PUBLIC_KEY_2 of user "${subject.user}" holds ${strangerFp}`);
     expect(error.errorMessage).toMatch(/overwriteUnknownKeys/);
     expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, strangerFp]);
     await currentStillWorks(subject, first.versionId);
