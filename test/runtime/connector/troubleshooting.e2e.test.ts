@@ -35,6 +35,7 @@ beforeAll(async () => {
   aws.rememberKey(unregistered);
   snowflake.addUser({ name: USER, publicKeys: [key.publicPem], defaultRole: 'LOADER', defaultWarehouse: 'LOAD_WH' });
   snowflake.addUser({ name: 'LEGACY_USER', password: 'legacy-password-123', defaultRole: 'LOADER' });
+  snowflake.addUser({ name: 'SVC_CASED', publicKeys: [key.publicPem], grantedRoles: ['"loader"'] });
   aws.remember('legacy-password-123', 'wrong-password-456', 'the-passphrase-789', 'not-the-passphrase');
   instance = await startConnectorInstance({ ...aws.env(), SNOWFLAKE_ENDPOINT_URL: snowflake.url });
 });
@@ -370,6 +371,30 @@ row('login-wrong-account', 'the secret names another account', async () => {
 row('login-unknown-user', 'the user does not exist', async () => {
   const id = await aws.createSecret(secretFor({ user: 'NO_SUCH_USER' }));
   expectFailure(await invokeFresh(id), { type: 'AuthenticationError', code: 'AUTH_REJECTED', says: [/login of user "NO_SUCH_USER"/, /fix "user" or "account"/] });
+});
+
+row('login-role-not-granted', 'a role the user was not granted', async () => {
+  const id = await aws.createSecret(secretFor({ role: 'ANALYST' }));
+  expectFailure(await invokeFresh(id), {
+    type: 'AuthenticationError',
+    code: 'AUTH_SESSION_SETTING',
+    says: [/refused the role ANALYST \(390189/, /GRANT ROLE "ANALYST" TO USER "SVC_LOADER"/],
+  });
+});
+
+row('login-role-case', 'a case-sensitive role written without quotes', async () => {
+  // The user holds the lower-case role "loader" (and not LOADER's upper-case twin under that name).
+  const id = await aws.createSecret(secretFor({ user: 'SVC_CASED', role: 'loader' }));
+  expectFailure(await invokeFresh(id), {
+    type: 'AuthenticationError',
+    code: 'AUTH_SESSION_SETTING',
+    says: [/refused the role loader/, /GRANT ROLE "LOADER" TO USER "SVC_CASED"/, /a case-sensitive name is written in double quotes/],
+  });
+  // (control) written in quotes, the same secret logs in.
+  const quoted = await aws.createSecret(secretFor({ user: 'SVC_CASED', role: '"loader"' }));
+  const invocation = await invokeFresh(quoted, { op: 'fetchAll', sql: 'SELECT CURRENT_ROLE() AS R' });
+  expect(invocation.error).toBeUndefined();
+  expect(invocation.result).toEqual([{ R: 'loader' }]);
 });
 
 row('login-wrong-password', 'a legacy password secret with the wrong password', async () => {
