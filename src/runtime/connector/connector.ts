@@ -29,11 +29,11 @@ import {
 } from './driver';
 import { putMetric } from './metrics';
 import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from './retry';
+import { accountHostname, quoteIdentifier, sessionIdentifier } from '../../shared/snowflake-identifiers';
+import { describeUserSql } from '../../shared/snowflake-sql';
 import { AuthenticationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
 import { log } from '../shared/log';
 import { errorMessage, redact } from '../shared/redact';
-import { accountHostname, quoteIdentifier, sessionIdentifier } from '../../shared/snowflake-identifiers';
-import { describeUserSql } from '../../shared/snowflake-sql';
 
 /** A value bound to a `?` or `:n` placeholder. */
 export type Bind = string | number | boolean | null;

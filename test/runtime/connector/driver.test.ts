@@ -69,7 +69,8 @@ test.each([
   ['"loader"', '"loader"'], // already quoted: the lower-case role
   ['a"b c', '"a""b c"'],
 ])('session name %j is sent as %j', (written, sent) => {
-  const options = connectionOptions(credentials({ role: written, warehouse: written, database: written, schema: written }), SETTINGS) as Record<string, unknown>;
+  const names = { role: written, warehouse: written, database: written, schema: written };
+  const options = connectionOptions(credentials(names), SETTINGS) as Record<string, unknown>;
   expect([options.role, options.warehouse, options.database, options.schema]).toEqual([sent, sent, sent, sent]);
 });
 
