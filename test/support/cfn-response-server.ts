@@ -9,10 +9,10 @@ export interface ResponseServer {
   readonly url: (key: string) => string;
   /** The loopback port, for URLs the tests build themselves (https to it, say). */
   readonly port: number;
-  /** How many TCP connections reached the server, whatever they sent: 0 means nobody called it. */
-  connections(): number;
   readonly bodies: Map<string, Record<string, unknown>>;
   readonly raw: string[];
+  /** How many TCP connections reached the server, whatever they sent: 0 means nobody called it. */
+  connections(): number;
   close(): Promise<void>;
 }
 
