@@ -25,6 +25,10 @@ describe('answered: the S3 endpoint forms CloudFormation\'s pre-signed URLs take
     `https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/key?${SIGNED}`,
     `https://cloudformation-custom-resource-response-usgovwest1.s3-fips.us-gov-west-1.amazonaws.com/key?${SIGNED}`,
     `https://bucket.s3.dualstack.ap-southeast-2.amazonaws.com/key?${SIGNED}`,
+    // The other partitions' suffixes (the AWS SDK's partitions.json): European Sovereign Cloud, ISO.
+    `https://cloudformation-custom-resource-response-euscdeeast1.s3.eusc-de-east-1.amazonaws.eu/key?${SIGNED}`,
+    `https://bucket.s3.us-iso-east-1.c2s.ic.gov/key?${SIGNED}`,
+    `https://bucket.s3.us-isob-east-1.sc2s.sgov.gov/key?${SIGNED}`,
     // Path style.
     `https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/key?${SIGNED}`,
     `https://s3-external-1.amazonaws.com/cloudformation-custom-resource-response-useast1/key?${SIGNED}`,
@@ -39,6 +43,8 @@ describe('refused', () => {
     ['plain http to S3', `http://bucket.s3.amazonaws.com/key?${SIGNED}`, /not https/],
     ['a host that only starts like S3', `https://s3.amazonaws.com.example.net/key?${SIGNED}`, /not an Amazon S3 endpoint/],
     ['a load balancer whose name starts with s3', `https://s3-1234.us-east-1.elb.amazonaws.com/key?${SIGNED}`, /not an Amazon S3 endpoint/],
+    ['S3 under a suffix that is no AWS partition', `https://bucket.s3.us-east-1.amazonaws.com.evil/key?${SIGNED}`, /not an Amazon S3 endpoint/],
+    ['an S3-like name under a customer domain', `https://s3.us-east-1.example.eu/key?${SIGNED}`, /not an Amazon S3 endpoint/],
     ['an API Gateway host', `https://abc123.execute-api.us-east-1.amazonaws.com/key?${SIGNED}`, /not an Amazon S3 endpoint/],
     ['S3 Object Lambda', `https://ap-123456789012.s3-object-lambda.us-east-1.amazonaws.com/key?${SIGNED}`, /not an Amazon S3 endpoint/],
     ['S3 on another port', `https://bucket.s3.amazonaws.com:8443/key?${SIGNED}`, /not an Amazon S3 endpoint/],

@@ -18,14 +18,24 @@ import { STACK_ID_ENV } from '../../shared/pinned-environment';
  */
 export const LOOPBACK_RESPONSE_URL_ENV = 'CDK_SNOWFLAKE_KEYPAIR_TEST_ONLY_LOOPBACK_RESPONSE_URL';
 
-/** An AWS Region's code, as it appears in S3 endpoint names: us-east-1, us-gov-west-1, cn-north-1. */
-const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
+/**
+ * An AWS Region's code as it appears in endpoint names: us-east-1, us-gov-west-1, cn-north-1,
+ * eusc-de-east-1, us-isob-east-1 (the partitions' region patterns in the AWS SDK's partitions.json,
+ * https://github.com/aws/aws-sdk-js-v3/blob/main/packages/util-endpoints/src/lib/aws/partitions.json).
+ */
+const REGION = '[a-z]{2,4}(?:-[a-z]+)+-\\d+';
+
+/**
+ * The DNS suffix of each AWS partition (the same partitions.json, `dnsSuffix`): aws and aws-us-gov
+ * `amazonaws.com`, aws-cn `amazonaws.com.cn`, aws-eusc `amazonaws.eu`, and the ISO partitions.
+ */
+const PARTITION_SUFFIX = '(?:amazonaws\\.com(?:\\.cn)?|amazonaws\\.eu|c2s\\.ic\\.gov|sc2s\\.sgov\\.gov|cloud\\.adc-e\\.uk|csp\\.hci\\.ic\\.gov)';
 
 /**
  * The host of an S3 endpoint, with or without a bucket in front (virtual-hosted or path style):
  * `<bucket>.s3.amazonaws.com`, `<bucket>.s3.<region>.amazonaws.com`, `<bucket>.s3-<region>.amazonaws.com`
- * (the legacy dash form), `s3.dualstack.<region>`, `s3-fips.<region>`, `s3-external-1`, and in the
- * China Regions `.amazonaws.com.cn`. Sources: S3's "Making requests using the REST API"
+ * (the legacy dash form), `s3.dualstack.<region>`, `s3-fips.<region>`, `s3-external-1`, under any
+ * partition's suffix. Sources: S3's "Making requests using the REST API"
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTAPI.html: `s3.Region.amazonaws.com`,
  * `s3.dualstack.Region.amazonaws.com`; https://docs.amazonaws.cn/en_us/AmazonS3/latest/userguide/RESTAPI.html:
  * `.amazonaws.com.cn`), "Virtual hosting of buckets" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html:
@@ -35,7 +45,7 @@ const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
  * `https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/...`. Anchored at both
  * ends, so a look-alike (`s3.amazonaws.com.example.net`, `s3-1.us-east-1.elb.amazonaws.com`) does not match.
  */
-const S3_HOST = new RegExp(`^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]\\.)?(?:s3(?:-fips)?(?:\\.dualstack)?(?:[.-]${REGION})?|s3-external-1)\\.amazonaws\\.com(?:\\.cn)?$`);
+const S3_HOST = new RegExp(`^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]\\.)?(?:s3(?:-fips)?(?:\\.dualstack)?(?:[.-]${REGION})?|s3-external-1)\\.${PARTITION_SUFFIX}$`);
 
 /**
  * Why this event is refused, or undefined when it comes from this function's own stack and answers
