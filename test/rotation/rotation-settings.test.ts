@@ -5,7 +5,19 @@
 import { retireClock, settingsFromEnvironment } from '../../src/runtime/rotation';
 import { ConfigurationError } from '../../src/runtime/shared/errors';
 
-const ADMIN = { SNOWFLAKE_ADMIN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rotator-AbCdEf' };
+const ADMIN = {
+  SNOWFLAKE_ADMIN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rotator-AbCdEf',
+  SNOWFLAKE_ROTATION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:loader-AbCdEf',
+  SNOWFLAKE_ROTATION_USER: 'svc.loader@example.com',
+};
+
+test('the secret and user it rotates are pinned from the environment; without either, the function refuses to start a step', () => {
+  expect(settingsFromEnvironment(ADMIN)).toEqual(expect.objectContaining({ secretId: ADMIN.SNOWFLAKE_ROTATION_SECRET_ARN, user: 'svc.loader@example.com' }));
+  const { SNOWFLAKE_ROTATION_SECRET_ARN: _s, ...noSecret } = ADMIN;
+  const { SNOWFLAKE_ROTATION_USER: _u, ...noUser } = ADMIN;
+  expect(() => settingsFromEnvironment(noSecret)).toThrow(/SNOWFLAKE_ROTATION_SECRET_ARN is not set/);
+  expect(() => settingsFromEnvironment(noUser)).toThrow(/SNOWFLAKE_ROTATION_USER is not set/);
+});
 
 test.each([
   [undefined, { kind: 'next-rotation' }],

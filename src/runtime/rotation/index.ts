@@ -12,6 +12,7 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { KeyRegistration } from './registration';
 import { RetirePolicy, Rotation, RotationEvent, RotationSettings } from './rotation';
 import { ENDPOINT_URL_ENV, HOST_ENV } from '../../shared/environment';
+import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../../shared/pinned-environment';
 import { putMetric } from '../connector/metrics';
 import { runCustomResource } from '../shared/cfn-response';
 import { ConfigurationError, SnowflakeConnectorError } from '../shared/errors';
@@ -111,7 +112,15 @@ function connectorSettings(env: Record<string, string | undefined>): RotationSet
 export function settingsFromEnvironment(env: Record<string, string | undefined>): RotationSettings {
   const adminSecretId = env[ADMIN_SECRET_ENV]?.trim();
   if (!adminSecretId) throw new ConfigurationError('CONFIG_INVALID', `${ADMIN_SECRET_ENV} is not set: the rotation needs the rotator's secret`);
+  const secretId = env[ROTATION_SECRET_ENV]?.trim();
+  const user = env[ROTATION_USER_ENV];
+  if (!secretId || !user) {
+    throw new ConfigurationError('CONFIG_INVALID', `${!secretId ? ROTATION_SECRET_ENV : ROTATION_USER_ENV} is not set: the rotation function `
+      + 'rotates the one secret and user its construct names. Deploy the stack again');
+  }
   return {
+    secretId,
+    user,
     adminSecretId,
     retire: retirePolicy(env[RETIRE_ENV]),
     overwriteUnknownKeys: env[OVERWRITE_ENV] === 'true',
