@@ -20,6 +20,21 @@ test('the secret and user it rotates are pinned from the environment; without ei
 });
 
 test.each([
+  ['https://proxy.example.com:8443', undefined],
+  ['http://127.0.0.1:4566', undefined],
+  ['http://snowflake.example.com', /must be https:\/\/ \(http:\/\/ is allowed only to a loopback address/],
+  ['https://user:pw@proxy.example.com', /must not hold credentials/],
+])('SNOWFLAKE_ENDPOINT_URL=%s: the administrator\'s JWT goes only over https (or to loopback)', (url, problem) => {
+  const settings = () => settingsFromEnvironment({ ...ADMIN, SNOWFLAKE_ENDPOINT_URL: url });
+  if (problem) {
+    expect(settings).toThrow(problem);
+    expect(settings).not.toThrow(/pw@/);
+  } else {
+    expect(settings().connector).toEqual({ endpointUrl: url });
+  }
+});
+
+test.each([
   [undefined, { kind: 'next-rotation' }],
   ['next-rotation', { kind: 'next-rotation' }],
   ['immediately', { kind: 'immediately' }],
