@@ -96,7 +96,7 @@ export class RotationFunction extends Construct {
       policy.addStatements(new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.encryptionKey.keyArn],
-        conditions: viaSecretsManager(props.region),
+        conditions: viaSecretsManager(props.region, props.secretArn),
       }));
     }
     props.adminSecret.grantRead(this.role, ['AWSCURRENT']);

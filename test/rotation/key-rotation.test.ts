@@ -129,7 +129,8 @@ describe('least privilege, evaluated offline', () => {
   });
 
   test('KMS through Secrets Manager only', async () => {
-    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` };
+    // As Secrets Manager calls KMS for this secret: its ARN is the encryption context.
+    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': own };
     expect(await request('kms:Decrypt', ownKey, via)).toBe('Allowed');
     expect(await request('kms:GenerateDataKey', ownKey, via)).toBe('Allowed');
     expect(await request('kms:Decrypt', ownKey)).toBe('ImplicitlyDenied');
