@@ -2,7 +2,7 @@ import { Annotations, CfnOutput, Duration, Fn, Stack, Token } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
-import { ensureAwsServiceEndpoints } from './aws-service-endpoints';
+import { AwsServiceEndpoint, ensureAwsServiceEndpoints } from './aws-service-endpoints';
 import { APP_SERVICE_ZONE, PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
 import { onePerVpc } from '../private/one-per-vpc';
 import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
@@ -214,6 +214,12 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
    * @internal
    */
   public readonly _awsServicePath: IConstruct[] = [];
+  /**
+   * The AWS services whose endpoints `addAwsServiceEndpoints` added: a client given this endpoint
+   * reaches them without the internet.
+   * @internal
+   */
+  public readonly _awsServices: AwsServiceEndpoint[] = [];
 
   constructor(scope: Construct, id: string, props: PrivateLinkEndpointProps) {
     super(scope, id);
@@ -272,7 +278,9 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
     }
 
     if (props.addAwsServiceEndpoints) {
-      const endpoints = ensureAwsServiceEndpoints(this, props.vpc, props.vpcSubnets, ['secretsmanager', 'sts', 's3']);
+      const services: AwsServiceEndpoint[] = ['secretsmanager', 'sts', 's3'];
+      const endpoints = ensureAwsServiceEndpoints(this, props.vpc, props.vpcSubnets, services);
+      this._awsServices.push(...services);
       this.awsEndpoints.push(...endpoints.interfaceEndpoints);
       this._awsServicePath.push(...endpoints.networkPath);
     }

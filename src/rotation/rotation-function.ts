@@ -47,8 +47,11 @@ export class RotationFunction extends Construct {
     const securityGroup = vpc && snowflakeClientSecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: 'cdk-snowflake-keypair rotation function: HTTPS (and OCSP) egress only',
-      httpsDescription: 'HTTPS to Snowflake and Secrets Manager',
+      httpsDescription: 'HTTPS to Secrets Manager',
       ocsp: true,
+      privateLink: props.privateLink,
+      awsServices: ['secretsmanager'],
+      addVpcEndpoints: props.addVpcEndpoints ?? false,
     });
 
     const created = internalFunction(this, {
