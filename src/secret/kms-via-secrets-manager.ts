@@ -1,8 +1,5 @@
-/** The IAM conditions of a KMS grant for one secret. */
-export interface ViaSecretsManagerConditions {
-  readonly StringEquals: Record<string, string>;
-  readonly StringLike?: Record<string, string>;
-}
+/** The IAM conditions of a KMS grant for one secret: operator → condition key → value. */
+export type ViaSecretsManagerConditions = Record<string, Record<string, string>>;
 
 /**
  * The condition that lets a principal use a KMS key only through Secrets Manager, in `region`, and

@@ -407,6 +407,17 @@ export interface SimulateRequest {
   readonly resourceAccount: string;
   /** Request context keys; keys the action does not support make the simulation throw. */
   readonly context?: Record<string, string | string[]>;
+  /** The policy of the VPC endpoint the request goes through (`vpcEndpointPolicyOf`), if any. */
+  readonly vpcEndpointPolicy?: any;
+}
+
+/** The resolved policy of a VPC endpoint of the template (its `PolicyDocument`). */
+export function vpcEndpointPolicyOf(template: CfnTemplate, endpointLogicalId: string): any {
+  const policy = resource(template, endpointLogicalId, 'AWS::EC2::VPCEndpoint').Properties?.PolicyDocument;
+  if (policy === undefined) {
+    throw new Error(`${endpointLogicalId} has no PolicyDocument: the endpoint allows everything.`);
+  }
+  return resolve(template, policy);
 }
 
 /**
@@ -417,7 +428,7 @@ export interface SimulateRequest {
  */
 async function colonVariableKeys(action: string, resourceArn: string): Promise<string[]> {
   const [service, name] = action.split(':');
-  const keys = await allowedContextKeysForRequest(service, name, resourceArn, false);
+  const keys = await allowedContextKeysForRequest(service, name, resourceArn, false, undefined);
   return keys.map((k) => k.toLowerCase()).filter((k) => /:\$\{[^}]+\}$/.test(k)).map((k) => k.slice(0, k.lastIndexOf('${')));
 }
 
@@ -446,6 +457,7 @@ export async function simulate(req: SimulateRequest): Promise<SimulationResult> 
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: req.resourcePolicy,
+    ...(req.vpcEndpointPolicy === undefined ? {} : { vpcEndpointPolicies: [{ name: 'VpcEndpointPolicy', policy: req.vpcEndpointPolicy }] }),
   };
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') {
@@ -457,6 +469,8 @@ export async function simulate(req: SimulateRequest): Promise<SimulationResult> 
   const colonKeys = ignored.length > 0 ? await colonVariableKeys(req.action, req.resourceArn) : [];
   const unsupported = ignored.filter((key) => !colonKeys.some((prefix) => key.toLowerCase().startsWith(prefix) && key.length > prefix.length));
   if (ignored.length > 0 && unsupported.length === 0) {
+    // The engine without the input check does not take endpoint policies.
+    if (req.vpcEndpointPolicy !== undefined) throw new Error(`${ignored.join(', ')} cannot be simulated through a VPC endpoint policy.`);
     // The strict run above validated the policies. The unsafe engine loads a resource policy
     // without a name and then reads its name; a validated policy (@cloud-copilot/iam-policy's
     // ValidatedPolicy shape) carries one.
