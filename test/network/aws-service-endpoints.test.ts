@@ -4,11 +4,13 @@
  * security groups have a plain description in any stack, so scanners (cdk-nag's EC27) can read it
  * and it never changes with the region.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
-import { ensureAwsServiceEndpoints } from '../../src/network/aws-service-endpoints';
+import { ensureAwsServiceEndpoints, SECRETS_MANAGER_ACTIONS } from '../../src/network/aws-service-endpoints';
 import { ACCOUNT, CfnTemplate, logicalIdOf, secretArn, simulate, synth, vpcEndpointPolicyOf } from '../support/iam-simulate';
 import { testStack } from '../support/stacks';
 
@@ -156,5 +158,27 @@ describe('endpoint policies: what the library\'s functions need, nothing else (e
   ])('S3: %s on %s: denied through the endpoint, allowed without it', async (action, resource) => {
     expect(await request('VpcSnowflakeS3Endpoint', action, resource)).toBe('ImplicitlyDenied');
     expect(await request(undefined, action, resource)).toBe('Allowed');
+  });
+});
+
+describe('the endpoint policies follow the code that runs in the VPC', () => {
+  const RUNTIME = path.join(__dirname, '..', '..', 'src', 'runtime');
+  /** Every .ts file under `dir`. */
+  const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? sources(full) : e.name.endsWith('.ts') ? [full] : [];
+  });
+  // The functions that run in a VPC: the connector (and the SQL executor on it), rotation and registration.
+  const inVpc = ['connector', 'sql-executor', 'rotation', 'shared'].flatMap((d) => sources(path.join(RUNTIME, d)));
+
+  test('Secrets Manager: exactly the actions the runtime sends', () => {
+    const sent = new Set(inVpc.flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(/new (\w+)Command\(/g)].map((m) => `secretsmanager:${m[1]}`)));
+    expect(inVpc.length).toBeGreaterThan(5);
+    expect([...sent].sort()).toEqual([...SECRETS_MANAGER_ACTIONS].sort());
+  });
+
+  test('no other AWS SDK client runs there: STS and S3 are never called with the functions\' credentials', () => {
+    const clients = new Set(sources(RUNTIME).flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(/from '(@aws-sdk\/[a-z0-9-]+)'/g)].map((m) => m[1])));
+    expect([...clients]).toEqual(['@aws-sdk/client-secrets-manager']);
   });
 });
