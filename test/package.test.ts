@@ -83,6 +83,22 @@ test('every relative require of a shipped module resolves to a shipped file (no 
   expect(unresolved).toEqual([]);
 });
 
+test('the packed library loads from its tarball alone (with aws-cdk-lib and constructs beside it)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packed-'));
+  try {
+    execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: REPO, stdio: 'ignore' });
+    const tarball = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    execFileSync('tar', ['xzf', tarball], { cwd: dir });
+    const pkg = path.join(dir, 'package');
+    fs.mkdirSync(path.join(pkg, 'node_modules'));
+    for (const dep of ['aws-cdk-lib', 'constructs']) fs.symlinkSync(path.join(REPO, 'node_modules', dep), path.join(pkg, 'node_modules', dep), 'dir');
+    const exported = execFileSync(process.execPath, ['-e', 'console.log(Object.keys(require("./lib/index.js")).sort().join(" "))'], { cwd: pkg, encoding: 'utf8' }).trim().split(' ');
+    expect(exported).toEqual(expect.arrayContaining(['PrivateLinkEndpoint', 'SecretReaderRole', 'SnowflakeConnectorFunction', 'SnowflakeKeyPairSecret']));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('(failing case) a stray file in the checkout is not published, and a file outside the list would be caught', () => {
   const strays = ['scratch.txt', 'lib/runtime/stray.js', 'assets/connector/debug.log', 'docs/notes.txt', 'security/stray.json'];
   // A copy of the package's own layout: package.json, what the allowlist names, and the strays.
