@@ -136,7 +136,7 @@ export function bundledPackages(metafile: Metafile, workingDir: string, lock?: P
     const files = licenseFiles(dir);
     const licenseTexts = files.map((f) => ({ source: f, text: normaliseText(fs.readFileSync(path.join(dir, f), 'utf8')) }));
     if (!files.some((f) => !/^notice/i.test(f))) {
-      const readme = fs.readdirSync(dir).find((f) => /^readme(\.md|\.markdown|\.txt)?$/i.test(f));
+      const readme = fs.readdirSync(dir).sort().find((f) => /^readme(\.md|\.markdown|\.txt)?$/i.test(f));
       const section = readme ? readmeLicenseSection(fs.readFileSync(path.join(dir, readme), 'utf8')) : undefined;
       if (section) licenseTexts.unshift({ source: `${readme} (License section)`, text: normaliseText(section) });
     }
