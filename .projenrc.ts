@@ -46,6 +46,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   docgen: true,
   eslint: true,
+  // package.json's `files` allowlist decides what is published (below), not a .npmignore denylist.
+  npmignoreEnabled: false,
   prettier: false,
 
   jestOptions: {
@@ -117,6 +119,7 @@ const RUNTIME_BUNDLES = ['key-material', 'connector', 'sql-executor', 'rotation'
  * They are replaced in the bundles by a stub that throws if called (src/runtime/stubs).
  */
 const NOT_BUNDLED = ['@azure/storage-blob', '@azure/identity', 'google-auth-library'];
+const METAFILE_DIR = '.tmp/metafiles';
 const bundleTask = project.addTask('bundle:runtime', {
   description: 'Bundle the Lambda runtime code under src/runtime/ into assets/ (minified, deterministic)',
 });
@@ -134,15 +137,22 @@ for (const name of RUNTIME_BUNDLES) {
     '--legal-comments=none',
     '--log-level=warning',
     ...NOT_BUNDLED.map((pkg) => `--alias:${pkg}=./src/runtime/stubs/not-bundled.ts`),
+    // What esbuild read, for the bundle's notices and SBOM (below); a build intermediate, not shipped.
+    `--metafile=${METAFILE_DIR}/${name}.json`,
     `--outfile=assets/${name}/index.js`,
   ].join(' '));
 }
+// Each bundle ships THIRD-PARTY-NOTICES.txt and sbom.cdx.json (CycloneDX), made from esbuild's
+// metafile: every npm package it read, its version, license and license texts (docs/security.md,
+// "Supply chain"). They sit beside index.js, so they travel in the npm package, every language
+// package and the Lambda assets.
+bundleTask.exec(`ts-node --transpile-only --project scripts/tsconfig.json scripts/supply-chain/bundle-inventory.ts ${METAFILE_DIR} assets ${RUNTIME_BUNDLES.join(' ')}`);
 // The connector again, as a Lambda layer for users' own handlers (SnowflakeConnectorLayer):
 // /opt/nodejs/node_modules/@cdk-snowflake-keypair/connector. The package.json is constant, so the
 // layer's asset hash changes only with the code.
 const LAYER_MODULE_DIR = 'assets/connector-layer/nodejs/node_modules/@cdk-snowflake-keypair/connector';
 bundleTask.exec(`mkdir -p ${LAYER_MODULE_DIR}`);
-bundleTask.exec(`cp assets/connector/index.js ${LAYER_MODULE_DIR}/index.js`);
+bundleTask.exec(`cp assets/connector/index.js assets/connector/THIRD-PARTY-NOTICES.txt assets/connector/sbom.cdx.json ${LAYER_MODULE_DIR}/`);
 bundleTask.exec(`node -e "require('fs').writeFileSync('${LAYER_MODULE_DIR}/package.json', JSON.stringify({ name: '@cdk-snowflake-keypair/connector', version: '0.0.0', private: true, main: 'index.js' }, null, 2) + '\\n')"`);
 // The connector's TypeScript declarations, for users' handlers that import it from the layer: a
 // tsconfig `paths` entry maps the module name to this directory (docs/connector.md). Shipped in
@@ -167,6 +177,14 @@ bundleTask.exec([
 bundleTask.exec(`node -e "require('fs').writeFileSync('${TYPES_DIR}/package.json', JSON.stringify({ name: '@cdk-snowflake-keypair/connector', version: '0.0.0', private: true, types: 'runtime/connector/index.d.ts' }, null, 2) + '\\n')"`);
 project.preCompileTask.spawn(bundleTask);
 project.gitignore.exclude('/assets/');
+
+// The npm packages inside the bundles (their SBOMs) against the npm registry's advisories: fails
+// on a high or critical one unless acknowledged in security/vulnerability-acknowledgements.json,
+// and on a stale or expired acknowledgement (docs/security.md, "Supply chain"). scripts/test.sh runs it.
+project.addTask('supply-chain:vulnerabilities', {
+  description: 'Check the npm packages bundled into assets/ (their SBOMs) against known vulnerabilities; fail on high or critical',
+  exec: 'ts-node --transpile-only --project scripts/tsconfig.json scripts/supply-chain/vulnerability-check.ts',
+});
 
 // Runtime code's dependencies (the AWS SDK) are bundled into assets/, so they are devDependencies;
 // the benchmarks use them the same way.
@@ -196,11 +214,27 @@ for (const dir of ['examples', 'scripts', 'bench']) {
 
 new TextFile(project, '.nvmrc', { lines: [TOOLCHAIN_NODE] });
 
-// The npm package (and so every jsii package) holds the library, its assets and its docs; not
-// the test tools, the example app, the benchmarks or what a local run leaves behind.
-for (const ignored of ['/.venv/', '/cdk.out/', '/.tmp/', '/.m2/', '/bench/', '/examples/', '/scripts/', '/.ci/', '/.nvmrc', '/requirements-dev.txt']) {
-  project.addPackageIgnore(ignored);
-}
+// The npm package (and so every jsii package, which wraps its tarball) holds what is listed
+// here and nothing else: an allowlist, so that nothing a local run, a test tool or a new folder
+// leaves in the checkout can be published by accident. npm adds package.json, README.md and
+// LICENSE itself (https://docs.npmjs.com/cli/v11/configuring-npm/package-json#files).
+// test/package.test.ts packs the tarball and compares its exact file list.
+project.package.addField('files', [
+  // The library, as jsii compiled it. The runtime code is in the bundles under assets/: its
+  // compiled modules (lib/runtime) are imported by nothing the library exports.
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  '!lib/runtime',
+  // The jsii assembly, which the Python, Java, Go and .NET packages are generated from.
+  '.jsii',
+  'API.md',
+  // The pre-bundled Lambda code, with each bundle's THIRD-PARTY-NOTICES.txt and sbom.cdx.json,
+  // the connector layer and the connector's declarations.
+  'assets/**',
+  'docs/**/*.md',
+  // The fixture for the samples in README.md and the @example tags (for tools such as Construct Hub).
+  'rosetta/default.ts-fixture',
+]);
 
 // Benchmarks: ratios against named baselines, measured side by side (docs/benchmarks.md).
 const benchTask = project.addTask('bench', {
@@ -227,7 +261,6 @@ project.addTask('rosetta', {
 // The translations are a build output: neither committed nor shipped (rosetta/, the fixture, is
 // shipped, so that tools which translate the package's samples, such as Construct Hub, can use it).
 project.gitignore.exclude('/.jsii.tabl.json');
-project.addPackageIgnore('/.jsii.tabl.json');
 
 // The README's two commands. Both install what they need (scripts/ensure-deps).
 project.addTask('synth:example', {

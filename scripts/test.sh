@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it. Installs what it needs first.
 #
-#   bundle the runtime assets -> jsii compile (the public API must compile for every target)
+#   bundle the runtime assets -> check the bundled packages against known vulnerabilities -> jsii compile (the public API must compile for every target)
 #   -> regenerate API.md -> the language packages -> jest (never updates snapshots; starts moto on loopback itself)
 #   -> eslint -> under CI, fail if any generated or committed file changed.
 set -euo pipefail
@@ -26,7 +26,8 @@ export JEST_JUNIT_SUITE_NAME="{filepath}"    # name suites by file in test-repor
 
 status=0
 timed npx projen default            # re-synthesize projen's files from .projenrc.ts
-timed npx projen pre-compile        # bundle src/runtime into assets/
+timed npx projen pre-compile        # bundle src/runtime into assets/ (with each bundle's notices and SBOM)
+timed npx projen supply-chain:vulnerabilities || status=$?  # the bundled packages against known vulnerabilities
 timed npx projen compile            # jsii
 timed npx projen post-compile       # API.md
 timed npx projen package:languages  # the Python, Java and Go packages (dist/), which test/languages runs

@@ -50,8 +50,9 @@ afterAll(async () => {
     // ...and the scan finds a key when there is one (so the check below can fail).
     expect(leaks(`${output}\n${key.pkcs8Pem}`, aws.secrets)).not.toEqual([]);
     expect(leaks(output, aws.secrets)).toEqual([]);
-    // And the driver wrote nothing into the working directory (no snowflake.log).
-    expect(fs.readdirSync(instance.cwd).sort()).toEqual(['index.js']);
+    // And the driver wrote nothing into the working directory (no snowflake.log): it holds the
+    // asset's own files only (the bundle, its third-party notices and its SBOM).
+    expect(fs.readdirSync(instance.cwd).sort()).toEqual(['THIRD-PARTY-NOTICES.txt', 'index.js', 'sbom.cdx.json']);
   } finally {
     await instance?.stop();
     await Promise.all([aws?.stop(), snowflake?.stop()]);
