@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { serializeSqlExecutorConfig } from '../src/shared/sql-executor-config';
 import { AwsSide } from '../test/support/connector-fixture';
 import { rsaKey } from '../test/support/keys';
 import { assetDir, REPO } from '../test/support/lambda-process';
@@ -26,12 +27,17 @@ import { LocalSnowflake, startLocalSnowflake } from '../test/support/local-snowf
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const WARM_OURS = Number(process.env.BENCH_WARM_OURS ?? 1_000);
 const WARM_BASELINE = Number(process.env.BENCH_WARM_BASELINE ?? 100);
-const EVENT = { statements: [{ sql: 'SELECT ID, NAME FROM CUSTOMERS WHERE ID <= ? ORDER BY ID', binds: [3] }] };
+const QUERY = 'SELECT ID, NAME FROM CUSTOMERS WHERE ID <= ? ORDER BY ID';
+/** Ours runs a statement declared at synth, by name (ConnectorHandler.sqlExecutor({ statements })); the baseline takes the SQL. */
+const OUR_EVENT = { run: 'customers', binds: [3] };
+const BASELINE_EVENT = { statements: [{ sql: QUERY, binds: [3] }] };
+const DECLARATION = serializeSqlExecutorConfig({ statements: { customers: { sql: QUERY, binds: ['NUMBER'] } } });
 
 interface Subject {
   readonly name: string;
   readonly dir: string;
   readonly env: Record<string, string>;
+  readonly event: unknown;
 }
 
 function median(values: number[]): number {
@@ -64,7 +70,7 @@ async function invokeOnce(subject: Subject): Promise<number> {
   const started = process.hrtime.bigint();
   const instance = await startLambdaInstance('index.js', subject.dir, subject.env);
   try {
-    const invocation = await instance.invoke(EVENT);
+    const invocation = await instance.invoke(subject.event);
     if (invocation.error) throw new Error(`${subject.name}: ${JSON.stringify(invocation.error)}\n${instance.output().slice(-2000)}`);
     return Number(process.hrtime.bigint() - started) / 1e6;
   } finally {
@@ -79,13 +85,13 @@ async function warm(subject: Subject, count: number, aws: AwsSide, snowflake: Lo
     // latency and throughput over the warm ones only.
     const reads = aws.reads();
     const logins = snowflake.counters.logins;
-    const first = await instance.invoke(EVENT);
+    const first = await instance.invoke(subject.event);
     if (first.error) throw new Error(`${subject.name}: ${JSON.stringify(first.error)}`);
     const latencies: number[] = [];
     const started = process.hrtime.bigint();
     for (let i = 1; i < count; i++) {
       const t = process.hrtime.bigint();
-      const invocation = await instance.invoke(EVENT);
+      const invocation = await instance.invoke(subject.event);
       if (invocation.error) throw new Error(`${subject.name}: ${JSON.stringify(invocation.error)}`);
       latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
@@ -111,9 +117,9 @@ async function main(): Promise<void> {
     await snowflake.sql("CREATE TABLE CUSTOMERS (ID INTEGER, NAME VARCHAR); INSERT INTO CUSTOMERS VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Linus'), (4, 'Barbara')");
     const secretId = await aws.createSecret({ account: snowflake.account, user: 'SVC_BENCH', privateKey: key.pkcs8Pem });
     const common = { ...aws.env(), SNOWFLAKE_SECRET_ID: secretId, SNOWFLAKE_ENDPOINT_URL: snowflake.url };
-    const ours: Subject = { name: 'ours', dir: assetDir('sql-executor'), env: { ...common, SNOWFLAKE_METRICS: 'off' } };
+    const ours: Subject = { name: 'ours', dir: assetDir('sql-executor'), env: { ...common, SNOWFLAKE_METRICS: 'off', SNOWFLAKE_SQL_EXECUTOR: DECLARATION }, event: OUR_EVENT };
     // The Lambda runtime provides @aws-sdk/* to the baseline; here, the repository's copy does.
-    const baseline: Subject = { name: 'baseline', dir: baselineDir, env: { ...common, NODE_PATH: path.join(REPO, 'node_modules') } };
+    const baseline: Subject = { name: 'baseline', dir: baselineDir, env: { ...common, NODE_PATH: path.join(REPO, 'node_modules') }, event: BASELINE_EVENT };
 
     const lines: string[] = [];
     const row = (what: string, o: string, b: string, r: string) => lines.push(`| ${what} | ${o} | ${b} | ${r} |`);

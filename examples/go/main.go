@@ -47,9 +47,18 @@ func NewSnowflakePortableStack(scope constructs.Construct, id string, props *aws
 		Secret:        loader,
 		VersionStages: jsii.Strings("AWSCURRENT"),
 	})
+	// It runs only the statements declared here, by name: {"run": "loadEvent", "binds": [1, "{}"]}.
+	// Whoever may invoke it may run them, with binds of their choosing, as SVC_LOADER.
 	sf.NewSnowflakeConnectorFunction(stack, jsii.String("LoaderFunction"), &sf.SnowflakeConnectorFunctionProps{
 		Secret:  loader,
 		Timeout: awscdk.Duration_Minutes(jsii.Number(2)),
+		Handler: sf.ConnectorHandler_SqlExecutor(&sf.SqlExecutorOptions{
+			Statements: &map[string]sf.SqlStatement{
+				"loadEvent": sf.SqlStatement_Of(jsii.String("INSERT INTO EVENTS (ID, BODY) VALUES (?, ?)"), &sf.SqlStatementOptions{
+					Binds: &[]sf.BindType{sf.BindType_NUMBER(), sf.BindType_Nullable(sf.BindType_TEXT())},
+				}),
+			},
+		}),
 	})
 
 	// Your own handler, with the connector from the layer.
@@ -89,6 +98,11 @@ func NewSnowflakePortableStack(scope constructs.Construct, id string, props *aws
 	sf.NewSnowflakeConnectorFunction(stack, jsii.String("OpsFunction"), &sf.SnowflakeConnectorFunctionProps{
 		Secret:      ops,
 		PrivateLink: privateLink,
+		Handler: sf.ConnectorHandler_SqlExecutor(&sf.SqlExecutorOptions{
+			Statements: &map[string]sf.SqlStatement{
+				"resumeWarehouse": sf.SqlStatement_Of(jsii.String(`ALTER WAREHOUSE IF EXISTS "OPS_WH" RESUME IF SUSPENDED`), nil),
+			},
+		}),
 	})
 
 	// A user registered at deploy, whose key rotates itself.

@@ -16,6 +16,8 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from cdk_snowflake_keypair import (
+    BindType,
+    ConnectorHandler,
     KeyRegistrationOptions,
     KeyRotationOptions,
     KeySource,
@@ -28,6 +30,7 @@ from cdk_snowflake_keypair import (
     SnowflakeConnectorLayer,
     SnapshotTesting,
     SnowflakeKeyPairSecret,
+    SqlStatement,
 )
 
 # A handler of your own that takes the connector from the layer (plain JavaScript, inline).
@@ -54,7 +57,16 @@ class SnowflakePortableStack(Stack):
             create_outputs=True,
         )
         SecretReaderRole(self, "LoaderReaderRole", secret=loader, version_stages=["AWSCURRENT"])
-        SnowflakeConnectorFunction(self, "LoaderFunction", secret=loader, timeout=Duration.minutes(2))
+        # It runs only the statements declared here, by name: {"run": "loadEvent", "binds": [1, "{}"]}.
+        # Whoever may invoke it may run them, with binds of their choosing, as SVC_LOADER.
+        SnowflakeConnectorFunction(
+            self, "LoaderFunction",
+            secret=loader,
+            timeout=Duration.minutes(2),
+            handler=ConnectorHandler.sql_executor(statements={
+                "loadEvent": SqlStatement.of("INSERT INTO EVENTS (ID, BODY) VALUES (?, ?)", binds=[BindType.NUMBER, BindType.nullable(BindType.TEXT)]),
+            }),
+        )
 
         # Your own handler, with the connector from the layer.
         custom = lambda_.Function(
@@ -92,7 +104,12 @@ class SnowflakePortableStack(Stack):
             ),
             add_aws_service_endpoints=True,
         )
-        SnowflakeConnectorFunction(self, "OpsFunction", secret=ops, private_link=private_link)
+        SnowflakeConnectorFunction(
+            self, "OpsFunction",
+            secret=ops,
+            private_link=private_link,
+            handler=ConnectorHandler.sql_executor(statements={"resumeWarehouse": SqlStatement.of('ALTER WAREHOUSE IF EXISTS "OPS_WH" RESUME IF SUSPENDED')}),
+        )
 
         # A user registered at deploy, whose key rotates itself.
         user_admin = SnowflakeKeyPairSecret(self, "UserAdminSecret", account="myorg-myaccount", user="SVC_USER_ADMIN", encryption_key=key)

@@ -13,6 +13,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeExample, EXAMPLE_CUSTOM_HANDLER_ACKNOWLEDGEMENT, EXAMPLE_PORTABLE_VPC_ACKNOWLEDGEMENT } from './acknowledgements';
 import {
+  BindType,
+  ConnectorHandler,
   KeySource,
   PrivateLinkConfig,
   PrivateLinkEndpoint,
@@ -22,6 +24,7 @@ import {
   SnowflakeConnectorFunction,
   SnowflakeConnectorLayer,
   SnowflakeKeyPairSecret,
+  SqlStatement,
 } from '../../src';
 
 /**
@@ -52,7 +55,17 @@ export class SnowflakePortableStack extends Stack {
       createOutputs: true,
     });
     new SecretReaderRole(this, 'LoaderReaderRole', { secret: loader, versionStages: ['AWSCURRENT'] });
-    new SnowflakeConnectorFunction(this, 'LoaderFunction', { secret: loader, timeout: Duration.minutes(2) });
+    // It runs only the statements declared here, by name: { "run": "loadEvent", "binds": [1, "{}"] }.
+    // Whoever may invoke it may run them, with binds of their choosing, as SVC_LOADER.
+    new SnowflakeConnectorFunction(this, 'LoaderFunction', {
+      secret: loader,
+      timeout: Duration.minutes(2),
+      handler: ConnectorHandler.sqlExecutor({
+        statements: {
+          loadEvent: SqlStatement.of('INSERT INTO EVENTS (ID, BODY) VALUES (?, ?)', { binds: [BindType.NUMBER, BindType.nullable(BindType.TEXT)] }),
+        },
+      }),
+    });
 
     // Your own handler, with the connector from the layer.
     const custom = new lambda.Function(this, 'CustomHandler', {
@@ -89,7 +102,11 @@ export class SnowflakePortableStack extends Stack {
       }),
       addAwsServiceEndpoints: true,
     });
-    new SnowflakeConnectorFunction(this, 'OpsFunction', { secret: ops, privateLink });
+    new SnowflakeConnectorFunction(this, 'OpsFunction', {
+      secret: ops,
+      privateLink,
+      handler: ConnectorHandler.sqlExecutor({ statements: { resumeWarehouse: SqlStatement.of('ALTER WAREHOUSE IF EXISTS "OPS_WH" RESUME IF SUSPENDED') } }),
+    });
 
     // A user registered at deploy, whose key rotates itself.
     const userAdmin = new SnowflakeKeyPairSecret(this, 'UserAdminSecret', { account: 'myorg-myaccount', user: 'SVC_USER_ADMIN', encryptionKey: key });

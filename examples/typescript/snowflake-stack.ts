@@ -12,11 +12,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeExample, acknowledgeNamedZones, EXAMPLE_VPC_ACKNOWLEDGEMENT } from './acknowledgements';
 import {
-  KeySource, PrivateLinkConfig, PrivateLinkEndpoint, RetireOldKey, SecretReaderRole, SnowflakeConnectorFunction, SnowflakeKeyPairSecret,
+  ConnectorHandler, KeySource, PrivateLinkConfig, PrivateLinkEndpoint, RetireOldKey, SecretReaderRole, SnowflakeConnectorFunction,
+  SnowflakeKeyPairSecret,
 } from '../../src';
 import { EventDrivenLoad } from './use-cases/event-driven-load';
-import { SqlAfterEtl } from './use-cases/sql-after-etl';
-import { WarehouseOps } from './use-cases/warehouse-ops';
+import { ETL_STATEMENTS, SqlAfterEtl } from './use-cases/sql-after-etl';
+import { opsStatements, WarehouseOps } from './use-cases/warehouse-ops';
 
 /**
  * What `SELECT SYSTEM$GET_PRIVATELINK_CONFIG()` returns for the ops account, pasted as it is
@@ -81,8 +82,12 @@ export class SnowflakeExampleStack extends Stack {
     });
 
     // 4. A Lambda that runs SQL with the loader's key pair: the pre-bundled SQL executor, invoked
-    //    directly, from Step Functions or from EventBridge. Everything left at its default.
-    const sql = new SnowflakeConnectorFunction(this, 'LoaderFunction', { secret: loader });
+    //    directly, from Step Functions or from EventBridge. It runs only the statements declared
+    //    here, by name; invoke permission on it is permission to run them as SVC_LOADER.
+    const sql = new SnowflakeConnectorFunction(this, 'LoaderFunction', {
+      secret: loader,
+      handler: ConnectorHandler.sqlExecutor({ statements: ETL_STATEMENTS }),
+    });
 
     // 5. The same in isolated subnets, reaching Snowflake over PrivateLink: no NAT, Secrets
     //    Manager and S3 through VPC endpoints, egress to 443 and 80 (OCSP) only; traced with X-Ray.
@@ -107,6 +112,7 @@ export class SnowflakeExampleStack extends Stack {
     });
     const opsSql = new SnowflakeConnectorFunction(this, 'OpsFunction', {
       secret: ops,
+      handler: ConnectorHandler.sqlExecutor({ statements: opsStatements('OPS_WH', 'RAW.EVENTS.REFRESH_DAILY') }),
       privateLink,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       tracing: lambda.Tracing.ACTIVE,
@@ -118,7 +124,7 @@ export class SnowflakeExampleStack extends Stack {
     // 7. SQL after an ETL job: Step Functions runs the Glue job, then MERGE and a quality check.
     new SqlAfterEtl(this, 'SqlAfterEtl', { sql, glueJobName: 'stage-orders', logEncryptionKey: key });
     // 8. Operations: resume and suspend a warehouse, run a task, on schedules, from the VPC.
-    new WarehouseOps(this, 'WarehouseOps', { sql: opsSql, warehouse: 'OPS_WH', task: 'RAW.EVENTS.REFRESH_DAILY' });
+    new WarehouseOps(this, 'WarehouseOps', { sql: opsSql });
 
     // 9. A user created in Snowflake at deploy, whose key rotates itself. Two administrators, each
     //    with its own generated key pair and neither ACCOUNTADMIN: one whose role may create users,

@@ -1,22 +1,127 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { bundledAsset } from './assets';
+import { BindSpec } from '../shared/sql-executor-config';
+
+/**
+ * The type of one bind of a declared statement: the executor checks each value an event gives
+ * against it before it connects, and refuses the event otherwise.
+ *
+ * `TEXT` takes a JSON string (also for dates, timestamps and VARIANT text), `NUMBER` a finite
+ * JSON number, `BOOLEAN` true or false. `BindType.nullable(...)` takes JSON null (SQL NULL) too.
+ */
+export class BindType {
+  /** A JSON string. */
+  public static readonly TEXT = new BindType('TEXT');
+  /** A finite JSON number. */
+  public static readonly NUMBER = new BindType('NUMBER');
+  /** true or false. */
+  public static readonly BOOLEAN = new BindType('BOOLEAN');
+
+  /**
+   * The same type, or JSON null for SQL NULL.
+   * @param type the type of the value when it is not null
+   */
+  public static nullable(type: BindType): BindType {
+    return new BindType(type._spec.endsWith('?') ? type._spec : `${type._spec}?` as BindSpec);
+  }
+
+  private constructor(/** @internal */ public readonly _spec: BindSpec) {}
+
+  /** The type's name, as error messages give it: `TEXT`, or `TEXT or null`. */
+  public get name(): string {
+    return this._spec.endsWith('?') ? `${this._spec.slice(0, -1)} or null` : this._spec;
+  }
+}
+
+/** Options of a declared statement. */
+export interface SqlStatementOptions {
+  /**
+   * The type of each `?` placeholder in the SQL, in order. An event gives one value for each
+   * (or rows of them, run as one statement with array binding).
+   * @default - the statement takes no binds
+   */
+  readonly binds?: BindType[];
+}
+
+/**
+ * A statement the SQL executor may run, declared at synth time. Events name it and give the
+ * values of its binds; they never carry SQL.
+ * For example `SqlStatement.of('UPDATE ORDERS SET STATUS = ? WHERE ORDER_ID = ?', { binds: [BindType.TEXT, BindType.TEXT] })`.
+ */
+export class SqlStatement {
+  /**
+   * A statement with `?` placeholders for its binds.
+   * @param sql the SQL text, a literal (not a token): it is checked and written into the template
+   * @param options the types of its binds
+   */
+  public static of(sql: string, options: SqlStatementOptions = {}): SqlStatement {
+    return new SqlStatement(sql, options.binds ?? []);
+  }
+
+  private constructor(
+    /** The SQL text. */
+    public readonly sql: string,
+    /** The type of each bind, in order. */
+    public readonly binds: BindType[],
+  ) {}
+}
+
+/** What the pre-bundled SQL executor may run, and which events it reads. */
+export interface SqlExecutorOptions {
+  /**
+   * The statements events may run, by name: `{ "run": "<name>", "binds": [...] }`, or several
+   * in order with `{ "statements": [{ "run": "<name>", "binds": [...] }] }`. Names are letters,
+   * digits and underscores, starting with a letter. The statements go into the function's
+   * environment (Lambda allows 4 KB in all; a larger set is refused at synth).
+   *
+   * Whoever may invoke the function may run these statements, with binds of their choosing, as
+   * the secret's Snowflake user: declare only what its callers need.
+   * @default - none: the function refuses every event (a warning says so), unless `allowAnySql`
+   */
+  readonly statements?: { [name: string]: SqlStatement };
+
+  /**
+   * Also run SQL text given in the event: `{ "statements": [{ "sql": "...", "binds": [...] }] }`.
+   * Then invoke permission is permission to run any statement the secret's Snowflake user may
+   * run (`USE ROLE`, `ALTER USER ... ADD PROGRAMMATIC ACCESS TOKEN`, reads of every table its
+   * roles can see): the construct warns (`cdk-snowflake-keypair:sqlExecutorRunsAnySql`), and you
+   * acknowledge the warning once you have limited who may invoke the function.
+   * @default false
+   */
+  readonly allowAnySql?: boolean;
+
+  /**
+   * Read the request from an EventBridge event's `detail` (for a rule that forwards matched
+   * events unchanged). Then whoever may put such events on the bus may run the declared
+   * statements. Rules with a fixed input (`RuleTargetInput.fromObject`) do not need it.
+   * @default false: an EventBridge event is refused
+   */
+  readonly eventBridgeDetail?: boolean;
+}
 
 /**
  * What a `SnowflakeConnectorFunction` runs.
  *
- * `sqlExecutor()` is the pre-bundled generic SQL executor. Your own handlers (`fromAsset`,
- * `fromCode`) get the pre-bundled connector as a Lambda layer: they import
- * `@cdk-snowflake-keypair/connector` and leave it out of their own bundle (esbuild
+ * `sqlExecutor()` is the pre-bundled SQL executor, which runs only the statements you declare.
+ * Your own handlers (`fromAsset`, `fromCode`) get the pre-bundled connector as a Lambda layer:
+ * they import `@cdk-snowflake-keypair/connector` and leave it out of their own bundle (esbuild
  * `--external:@cdk-snowflake-keypair/connector`, or `bundling.externalModules` of a
  * `NodejsFunction`). See docs/connector.md.
  */
 export class ConnectorHandler {
   /**
-   * The generic SQL executor: `{ statements: [{ sql, binds? }], fetch?: 'all' | 'none' | { maxRows } }`
-   * in, rows or row counts out. Usable from direct invocation, Step Functions and EventBridge.
+   * The pre-bundled SQL executor: runs the statements declared here by name, with typed binds
+   * from the event (`{ "run": "mergeCustomers", "binds": [42, "Ada"] }`), and returns rows or row
+   * counts. Usable from direct invocation, Step Functions and EventBridge. Events that name an
+   * undeclared statement, or carry SQL text, are refused before the function reads its secret.
+   *
+   * Invoke permission on the function is permission to run these statements as the secret's
+   * Snowflake user.
+   *
+   * @param options the statements, and the opt-ins
    */
-  public static sqlExecutor(): ConnectorHandler {
-    return new ConnectorHandler(lambda.Code.fromAsset(bundledAsset('sql-executor')), 'index.handler', false);
+  public static sqlExecutor(options: SqlExecutorOptions = {}): ConnectorHandler {
+    return new ConnectorHandler(lambda.Code.fromAsset(bundledAsset('sql-executor')), 'index.handler', false, options);
   }
 
   /**
@@ -44,5 +149,6 @@ export class ConnectorHandler {
     /** @internal */ public readonly _code: lambda.Code,
     /** @internal */ public readonly _handler: string,
     /** @internal */ public readonly _needsConnectorLayer: boolean,
+    /** @internal The SQL executor's options; undefined for your own handler. */ public readonly _sqlExecutor?: SqlExecutorOptions,
   ) {}
 }

@@ -6,9 +6,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ConnectorHandler } from './connector-handler';
+import { ConnectorHandler, SqlExecutorOptions } from './connector-handler';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
 import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
+import { placeholdersOf } from './sql-placeholders';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
 import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
@@ -16,15 +17,39 @@ import { allowVpcNetworkInterfaces } from '../private/vpc-network-interfaces';
 import { acknowledge } from '../secret/acknowledgements';
 import { SecretReaderRole } from '../secret/secret-reader-role';
 import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
-import { HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../shared/environment';
+import { ENDPOINT_URL_ENV, HOST_ENV, RESERVED_ENV_PREFIX, SECRET_ID_ENV, SQL_EXECUTOR_ENV, STATEMENT_TIMEOUT_ENV } from '../shared/environment';
+import { serializeSqlExecutorConfig, STATEMENT_NAME } from '../shared/sql-executor-config';
 
 /** Long enough for a retried login and a resuming warehouse; see docs/connector-function.md. */
 const DEFAULT_TIMEOUT = Duration.minutes(5);
 /** The id of the warning given when statements could outlive the function. */
 const STATEMENT_OUTLIVES_FUNCTION = 'cdk-snowflake-keypair:statementTimeoutNotBelowTimeout';
 
-/** Environment variables the function's code reads; set by the construct, not by you. */
-const RESERVED_ENV = [SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV, HOST_ENV];
+/** The id of the warning given when the SQL executor runs SQL text from its events. */
+const RUNS_ANY_SQL = 'cdk-snowflake-keypair:sqlExecutorRunsAnySql';
+/** The id of the warning given when the SQL executor has nothing it may run. */
+const RUNS_NOTHING = 'cdk-snowflake-keypair:sqlExecutorRunsNothing';
+
+/**
+ * Lambda allows 4 KB for all of a function's environment variables, names and values together
+ * ("Lambda quotas": https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
+const ENVIRONMENT_LIMIT_BYTES = 4096;
+/**
+ * What an unresolved value (the secret's ARN, a PrivateLink host) is counted as against that
+ * limit: a secret ARN is about 100 characters for the names this library's users give.
+ */
+const TOKEN_ESTIMATE_BYTES = 256;
+
+/** Why a name is the construct's, and what to do instead. */
+const RESERVED_ENV_FIX: Record<string, string> = {
+  [SECRET_ID_ENV]: 'the construct sets it itself from secret. Remove it.',
+  [STATEMENT_TIMEOUT_ENV]: 'the construct sets it itself from statementTimeout. Remove it.',
+  [HOST_ENV]: 'the construct sets it itself from privateLink. Remove it.',
+  [SQL_EXECUTOR_ENV]: 'the construct sets it itself from ConnectorHandler.sqlExecutor({ statements }). Remove it.',
+  [ENDPOINT_URL_ENV]: 'it sends every Snowflake request, with the login JWT, to another address, so the construct does not take it '
+    + 'from environment. Remove it; if a proxy is what you mean, set it with fn.function.addEnvironment() (https:// only).',
+};
 /** Key material in an environment value: PEM armour, or a long base64 run. */
 const KEY_LIKE = /-----BEGIN [A-Z ]*KEY-----|[A-Za-z0-9+/]{200,}/;
 
@@ -196,6 +221,14 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     const vpc = props.vpc ?? props.privateLink?.vpc;
     this.secret = props.secret;
     const handler = props.handler ?? ConnectorHandler.sqlExecutor();
+    const environment: Record<string, string> = {
+      ...props.environment,
+      [SECRET_ID_ENV]: props.secret.secretArn,
+      ...(props.statementTimeout ? { [STATEMENT_TIMEOUT_ENV]: String(props.statementTimeout.toSeconds()) } : {}),
+      ...(props.privateLink ? { [HOST_ENV]: props.privateLink.accountHost } : {}),
+      ...(handler._sqlExecutor ? sqlExecutorEnvironment(this, handler._sqlExecutor) : {}),
+    };
+    checkEnvironmentSize(this, environment);
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -234,12 +267,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       role: this.role,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
-      environment: {
-        ...props.environment,
-        [SECRET_ID_ENV]: props.secret.secretArn,
-        ...(props.statementTimeout ? { [STATEMENT_TIMEOUT_ENV]: String(props.statementTimeout.toSeconds()) } : {}),
-        ...(props.privateLink ? { [HOST_ENV]: props.privateLink.accountHost } : {}),
-      },
+      environment,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing,
       onFailure: props.onFailure,
@@ -369,12 +397,81 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
     fail(`retryAttempts is ${retries}; Lambda allows 0, 1 or 2.`);
   }
   for (const [name, value] of Object.entries(props.environment ?? {})) {
-    if (RESERVED_ENV.includes(name)) {
-      const from = { [SECRET_ID_ENV]: 'secret', [STATEMENT_TIMEOUT_ENV]: 'statementTimeout', [HOST_ENV]: 'privateLink' }[name];
-      fail(`environment sets ${name}, which the construct sets itself from ${from}. Remove it.`);
+    if (name.toUpperCase().startsWith(RESERVED_ENV_PREFIX)) {
+      fail(`environment sets ${name}: names starting with ${RESERVED_ENV_PREFIX} are reserved for cdk-snowflake-keypair's runtime, and `
+        + (RESERVED_ENV_FIX[name] ?? `a setting of yours under that prefix could collide with one of ours. Rename it (for example APP_${name.slice(RESERVED_ENV_PREFIX.length)}).`));
     }
     if (!Token.isUnresolved(value) && KEY_LIKE.test(value)) {
       fail(`environment.${name} looks like key material. Secrets belong in Secrets Manager: the function reads the key from the secret, never from its environment.`);
     }
   }
+}
+
+/**
+ * The SQL executor's environment: its declared statements and opt-ins, checked here so that a
+ * mistake fails the synth, not the first invocation. Warnings say what the function may run.
+ */
+function sqlExecutorEnvironment(scope: Construct, options: SqlExecutorOptions): Record<string, string> {
+  const where = `[${scope.node.path}]`;
+  const fail = (message: string): never => {
+    throw new Error(`${where} ${message}`);
+  };
+  const statements = options.statements ?? {};
+  for (const [name, statement] of Object.entries(statements)) {
+    if (!STATEMENT_NAME.test(name)) {
+      fail(`statements has the name ${JSON.stringify(name)}; names are letters, digits and underscores, starting with a letter, `
+        + 'at most 64 characters (events give it as "run"). Rename it, for example mergeCustomers.');
+    }
+    const sql = statement.sql;
+    if (Token.isUnresolved(sql)) {
+      fail(`statements.${name} has SQL that is a token; declared SQL must be a literal, so that it can be checked here and reviewed in the `
+        + 'template. Give the values that vary as binds.');
+    }
+    if (sql.trim() === '') fail(`statements.${name} has empty SQL. Give the statement's text, with ? for each bind.`);
+    const { question, highestNumbered } = placeholdersOf(sql);
+    if (question > 0 && highestNumbered > 0) {
+      fail(`statements.${name} mixes ? and :n placeholders; the driver binds one style per statement. Use ? throughout.`);
+    }
+    const placeholders = question + highestNumbered;
+    if (placeholders !== statement.binds.length) {
+      fail(`statements.${name} has ${placeholders} bind placeholder(s) in its SQL and ${statement.binds.length} bind type(s) `
+        + `(${statement.binds.map((b) => b.name).join(', ') || 'none'}). Give one BindType in binds for each ? placeholder, in order.`);
+    }
+  }
+  const names = Object.keys(statements);
+  if (options.allowAnySql) {
+    Annotations.of(scope).addWarningV2(RUNS_ANY_SQL,
+      'The SQL executor runs SQL text from its events (allowAnySql: true): whoever may invoke this function may run any statement '
+      + 'the secret\'s Snowflake user may run, such as USE ROLE, ALTER USER ... ADD PROGRAMMATIC ACCESS TOKEN (a token that outlives '
+      + 'key rotation), or reads of every table its roles can see; it gets around restrictReadToGrantees. Prefer declared '
+      + 'statements (statements: { name: SqlStatement.of(...) }). If callers must send SQL, limit who may invoke the function, then '
+      + `acknowledge this warning: Annotations.of(fn).acknowledgeWarning('${RUNS_ANY_SQL}', 'why').`);
+  } else if (names.length === 0) {
+    Annotations.of(scope).addWarningV2(RUNS_NOTHING,
+      'The SQL executor has no declared statements, so it refuses every event. Declare the statements its callers may run: '
+      + 'handler: ConnectorHandler.sqlExecutor({ statements: { mergeCustomers: SqlStatement.of(\'MERGE ... WHERE ID = ?\', '
+      + '{ binds: [BindType.NUMBER] }) } }), and invoke it with { "run": "mergeCustomers", "binds": [42] } (docs/connector-function.md). '
+      + `If a function that runs nothing is what you mean, acknowledge this warning: Annotations.of(fn).acknowledgeWarning('${RUNS_NOTHING}').`);
+  }
+  const value = serializeSqlExecutorConfig({
+    statements: Object.fromEntries(Object.entries(statements).map(([name, s]) => [name, { sql: s.sql, binds: s.binds.map((b) => b._spec) }])),
+    anySql: options.allowAnySql,
+    eventBridgeDetail: options.eventBridgeDetail,
+  });
+  return value === '{}' ? {} : { [SQL_EXECUTOR_ENV]: value };
+}
+
+/**
+ * Lambda's 4 KB limit on the environment, checked at synth with what is known: unresolved values
+ * are counted as TOKEN_ESTIMATE_BYTES.
+ */
+function checkEnvironmentSize(scope: Construct, environment: Record<string, string>): void {
+  const bytes = Object.entries(environment).reduce((sum, [name, value]) =>
+    sum + Buffer.byteLength(name) + (Token.isUnresolved(value) ? TOKEN_ESTIMATE_BYTES : Buffer.byteLength(value)), 0);
+  if (bytes <= ENVIRONMENT_LIMIT_BYTES) return;
+  const statements = environment[SQL_EXECUTOR_ENV] ? Buffer.byteLength(environment[SQL_EXECUTOR_ENV]) : 0;
+  throw new Error(`[${scope.node.path}] The function's environment is about ${bytes} bytes, over Lambda's ${ENVIRONMENT_LIMIT_BYTES}-byte limit `
+    + `(names and values together)${statements ? `; its declared statements take ${statements} bytes (${SQL_EXECUTOR_ENV})` : ''}. `
+    + 'Move long SQL into Snowflake (a stored procedure or a view the statement calls), split the statements over two functions, '
+    + 'or shorten environment.');
 }

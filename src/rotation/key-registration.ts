@@ -22,7 +22,9 @@ export interface KeyRegistrationOptions {
   /**
    * The administrator's key-pair secret: a Snowflake user whose role holds `CREATE USER` on the
    * account (to create the user) and `MODIFY PROGRAMMATIC AUTHENTICATION METHODS` on the service
-   * user, or owns it. Read at AWSCURRENT only. It may be the rotation's `adminSecret`.
+   * user, or owns it. Read at AWSCURRENT only. Not the rotation's `adminSecret` (refused at synth:
+   * the rotator must only change keys). The function refuses to act when the administrator signs in
+   * with ACCOUNTADMIN, SECURITYADMIN, ORGADMIN or USERADMIN.
    */
   readonly adminSecret: ISnowflakeKeyPairSecret;
 

@@ -42,8 +42,9 @@ export class RetireOldKey {
 export interface KeyRotationOptions {
   /**
    * The rotator's key-pair secret: a Snowflake user whose role holds only
-   * `MODIFY PROGRAMMATIC AUTHENTICATION METHODS` on this secret's user (not ACCOUNTADMIN). The
-   * rotation function reads it at AWSCURRENT only.
+   * `MODIFY PROGRAMMATIC AUTHENTICATION METHODS` on this secret's user. The rotation function reads
+   * it at AWSCURRENT only, and refuses to act when the rotator signs in with ACCOUNTADMIN,
+   * SECURITYADMIN, ORGADMIN or USERADMIN. Not the registration's `adminSecret` (refused at synth).
    */
   readonly adminSecret: ISnowflakeKeyPairSecret;
 

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,7 @@ import { privateLinkPath } from '../network/network-path';
 import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../secret/acknowledgements';
 import { HOST_ENV } from '../shared/environment';
+import { STACK_ID_ENV } from '../shared/pinned-environment';
 
 /** How the registration function reaches Snowflake. */
 export interface RegistrationNetwork {
@@ -64,7 +65,8 @@ export class RegistrationProvider extends Construct {
       roleDescription: 'cdk-snowflake-keypair registration custom resource: reads its stack\'s Snowflake secrets and their administrators\' secrets',
       memorySize: 512,
       timeout: Duration.minutes(2),
-      environment: network.privateLink ? { [HOST_ENV]: network.privateLink.accountHost } : undefined,
+      // The stack it answers for: events from any other stack are refused.
+      environment: { [STACK_ID_ENV]: Aws.STACK_ID, ...(network.privateLink ? { [HOST_ENV]: network.privateLink.accountHost } : {}) },
       vpc,
       vpcSubnets: network.vpcSubnets,
       securityGroups: securityGroup ? [securityGroup] : undefined,

@@ -14,10 +14,13 @@ import { privateLinkPath } from '../network/network-path';
 import { acknowledge } from '../secret/acknowledgements';
 import { viaSecretsManager } from '../secret/kms-via-secrets-manager';
 import { HOST_ENV } from '../shared/environment';
+import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../shared/pinned-environment';
 
 export interface RotationFunctionProps extends KeyRotationOptions {
   /** The secret to rotate. */
   readonly secretArn: string;
+  /** The Snowflake user it holds the key of: the function rotates this user only. */
+  readonly user: string;
   readonly encryptionKey?: kms.IKey;
   readonly region: string;
 }
@@ -60,6 +63,9 @@ export class RotationFunction extends Construct {
       timeout: Duration.minutes(2),
       environment: {
         SNOWFLAKE_ADMIN_SECRET_ID: props.adminSecret.secretArn,
+        // Pinned: the function refuses any other secret, and a secret naming another user.
+        [ROTATION_SECRET_ENV]: props.secretArn,
+        [ROTATION_USER_ENV]: props.user,
         SNOWFLAKE_RETIRE_OLD_KEY: retire._setting,
         ...(props.overwriteUnknownKeys ? { SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' } : {}),
         ...(props.privateLink ? { [HOST_ENV]: props.privateLink.accountHost } : {}),

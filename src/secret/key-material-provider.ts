@@ -1,9 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
 import { internalFunction, stackSingleton } from '../function/internal-function';
+import { STACK_ID_ENV } from '../shared/pinned-environment';
 
 /**
  * The Lambda behind every key-material custom resource in a stack: one per stack, shared by
@@ -31,6 +32,8 @@ export class KeyMaterialProvider extends Construct {
       // RSA-4096 generation is CPU-bound; 1 GiB buys enough CPU to stay well inside the timeout.
       memorySize: 1024,
       timeout: Duration.minutes(2),
+      // The stack it answers for: events from any other stack are refused.
+      environment: { [STACK_ID_ENV]: Aws.STACK_ID },
     });
     this.role = created.role;
     this.function = created.function;

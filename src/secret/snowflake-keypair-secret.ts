@@ -435,12 +435,19 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       }));
     }
 
+    if (props.registration && props.rotation && sameSecret(props.registration.adminSecret, props.rotation.adminSecret)) {
+      throw new Error(`[${this.node.path}] rotation.adminSecret and registration.adminSecret are the same secret `
+        + `(${props.rotation.adminSecret.node.path}): registration's administrator may create users, and the rotator, which the rotation `
+        + 'signs in as every period, must only change this user\'s keys. Give the rotation a rotator of its own, a user whose role holds '
+        + 'only MODIFY PROGRAMMATIC AUTHENTICATION METHODS on this user (docs/rotation.md, "The rotator, in Snowflake").');
+    }
     const registration = props.registration ? this.register(props.registration, props.rotation) : undefined;
 
     if (props.rotation) {
       const rotation = new RotationFunction(this, 'Rotation', {
         ...props.rotation,
         secretArn: secret.secretArn,
+        user: props.user,
         encryptionKey: props.encryptionKey,
         region: this.secretRegion,
       });
@@ -537,7 +544,9 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     const provider = RegistrationProvider.of(this, options.privateLink
       ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addVpcEndpoints: options.addVpcEndpoints }
       : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addVpcEndpoints: rotation?.addVpcEndpoints });
-    this.grantRead(provider.role, ['AWSCURRENT']);
+    // AWSPREVIOUS too: a Delete unsets only a key the secret records, and a key replaced by a new
+    // keyGeneration is recorded there (docs/rotation.md, "What a Delete may remove").
+    this.grantRead(provider.role, ['AWSCURRENT', 'AWSPREVIOUS']);
     options.adminSecret.grantRead(provider.role, ['AWSCURRENT']);
     const resource = new CustomResource(this, 'Registration', {
       serviceToken: provider.function.functionArn,
@@ -656,4 +665,9 @@ function validateVersionStages(scope: Construct, stages: string[]): void {
         + 'Use a staging label such as AWSCURRENT, AWSPENDING or AWSPREVIOUS.');
     }
   }
+}
+
+/** Two references to one secret: the same construct, or the same ARN (the same token, for one imported twice). */
+function sameSecret(a: ISnowflakeKeyPairSecret, b: ISnowflakeKeyPairSecret): boolean {
+  return a === b || a.secretArn === b.secretArn;
 }

@@ -98,6 +98,12 @@ function admin(stack: Stack): ISnowflakeKeyPairSecret {
     ?? SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Admin', 'snowflake/svc-user-admin');
 }
 
+/** The rotator: not registration's administrator (the same secret for both is refused at synth). */
+function rotator(stack: Stack): ISnowflakeKeyPairSecret {
+  return (stack.node.tryFindChild('Rotator') as ISnowflakeKeyPairSecret | undefined)
+    ?? SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Rotator', 'snowflake/svc-rotator');
+}
+
 /** A testStack() holding one SnowflakeConnectorFunction with these props (and a secret, unless given). */
 function connector(props: (stack: Stack) => Partial<SnowflakeConnectorFunctionProps>): () => Stack {
   return () => {
@@ -249,7 +255,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const endpoint = privateLink(stack, isolatedVpc(stack));
       secret(stack, 'Reporting', {
         registration: { adminSecret: admin(stack) },
-        rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+        rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
       });
       return stack;
     },
@@ -410,7 +416,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       for (const n of [1, 2]) {
         const s = secret(stack, `Loader${n}`, {
           registration: { adminSecret: admin(stack) },
-          rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+          rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
         });
         new SecretReaderRole(stack, `Reader${n}`, { secret: s, versionStages: ['AWSCURRENT'] });
         new SnowflakeConnectorFunction(stack, `Connector${n}`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true });

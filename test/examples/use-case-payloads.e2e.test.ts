@@ -1,10 +1,11 @@
 /**
- * The SQL the example's workflow and schedules send, taken from the synthesized template, is an
- * event the SQL executor accepts; and the ETL workflow's statements, run by the synthesized
- * sql-executor asset against the local Snowflake endpoint, answer in the shape its
+ * The payloads the example's workflow and schedules send, taken from the synthesized template,
+ * are events the SQL executor accepts under the declaration the same template gives the function
+ * they invoke (its SNOWFLAKE_SQL_EXECUTOR); and the ETL workflow's statements, run by the
+ * synthesized sql-executor asset against the local Snowflake endpoint, answer in the shape its
  * `resultSelector` paths and its Choice read (a number where the Choice compares a number).
  */
-import { parseSqlEvent } from '../../src/runtime/sql-executor/event';
+import { ExecutorPolicy, parseSqlEvent, policyFromEnvironment, UndeclaredStatementError } from '../../src/runtime/sql-executor/event';
 import { AwsSide } from '../support/connector-fixture';
 import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
 import { rsaKey } from '../support/keys';
@@ -34,37 +35,60 @@ function workflowStates(): Record<string, any> {
   return JSON.parse(text).States;
 }
 
+/** What the template lets the function with this logical id run. */
+function policyOf(functionId: string): ExecutorPolicy {
+  const fn = template.Resources[functionId];
+  expect(fn.Type).toBe('AWS::Lambda::Function');
+  return policyFromEnvironment({ SNOWFLAKE_SQL_EXECUTOR: fn.Properties.Environment.Variables.SNOWFLAKE_SQL_EXECUTOR });
+}
+
+/** The logical id of the function the workflow's tasks invoke (payloadResponseOnly: the Resource is its ARN). */
+function workflowFunctionId(): string {
+  return String(workflowStates()['MERGE staged orders'].Resource).replace(/^TOKEN:/, '');
+}
+
 /** A JSONPath of the form `$.a[0].b` read from `doc`: the subset resultSelector and Choice use here. */
 function readPath(doc: any, jsonPath: string): unknown {
   return jsonPath.replace(/^\$\.?/, '').split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')
     .reduce((at, key) => (at === undefined ? undefined : at[key]), doc);
 }
 
-describe('every SQL payload in the template is an event the SQL executor accepts', () => {
+describe('every SQL payload in the template runs a statement the function it invokes declared', () => {
   test('the ETL workflow\'s two Lambda tasks', () => {
     const states = workflowStates();
-    for (const name of ['MERGE staged orders', 'Check data quality']) {
-      expect(() => parseSqlEvent(states[name].Parameters)).not.toThrow();
-    }
+    const policy = policyOf(workflowFunctionId());
+    expect([...policy.statements.keys()].sort()).toEqual(['countOrphanOrders', 'mergeStagedOrders', 'truncateStagedOrders']);
+    expect(policy).toMatchObject({ anySql: false, eventBridgeDetail: false });
+    const run = (name: string) => parseSqlEvent(states[name].Parameters, policy).statements.map((s) => s.name);
+    expect(run('MERGE staged orders')).toEqual(['mergeStagedOrders', 'truncateStagedOrders']);
+    expect(run('Check data quality')).toEqual(['countOrphanOrders']);
     expect(states['MERGE staged orders'].Parameters.fetch).toBe('none');
   });
 
   test('the operations schedules, with their identifiers quoted', () => {
     // The rules that invoke the ops SQL executor (not the rotation's hourly retirement check).
-    const inputs = resources('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets ?? [])
-      .filter((t: any) => t.Input && /^OpsFunction/.test(t.Arn?.['Fn::GetAtt']?.[0] ?? '')).map((t: any) => JSON.parse(t.Input));
-    const sql = inputs.map((input: any) => parseSqlEvent(input).statements[0].sql).sort();
+    const targets = resources('AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets ?? [])
+      .filter((t: any) => t.Input && /^OpsFunction/.test(t.Arn?.['Fn::GetAtt']?.[0] ?? ''));
+    expect(targets).toHaveLength(3);
+    const policy = policyOf(targets[0].Arn['Fn::GetAtt'][0]);
+    const sql = targets.map((t: any) => parseSqlEvent(JSON.parse(t.Input), policy).statements[0].sql).sort();
     expect(sql).toEqual([
       'ALTER WAREHOUSE IF EXISTS "OPS_WH" RESUME IF SUSPENDED',
       'ALTER WAREHOUSE IF EXISTS "OPS_WH" SUSPEND',
       'EXECUTE TASK "RAW"."EVENTS"."REFRESH_DAILY"',
     ]);
+    // The rules send a name, never SQL.
+    for (const target of targets) expect(target.Input).not.toMatch(/ALTER|EXECUTE|"sql"/);
   });
 
   test('(failing case) a payload the executor would refuse is caught by the same check', () => {
     const states = workflowStates();
+    const policy = policyOf(workflowFunctionId());
     const broken = { ...states['Check data quality'].Parameters, fetch: { maxRows: 0 } };
-    expect(() => parseSqlEvent(broken)).toThrow(/fetch/);
+    expect(() => parseSqlEvent(broken, policy)).toThrow(/fetch/);
+    // The old event shape: SQL text is refused, whatever it is.
+    const sql = { statements: [{ sql: 'SELECT COUNT(*) AS ORPHANS FROM ORDERS WHERE CUSTOMER_ID IS NULL' }] };
+    expect(() => parseSqlEvent(sql, policy)).toThrow(UndeclaredStatementError);
   });
 });
 
@@ -76,7 +100,7 @@ describe('the ETL workflow\'s statements, run by the synthesized SQL executor', 
   beforeAll(async () => {
     const states = workflowStates();
     // payloadResponseOnly: the task's Resource is the function's ARN itself.
-    const fnId = String(states['MERGE staged orders'].Resource).replace(/^TOKEN:/, '');
+    const fnId = workflowFunctionId();
     expect(states['Check data quality'].Resource).toBe(`TOKEN:${fnId}`);
     const fn = template.Resources[fnId];
     expect(fn.Type).toBe('AWS::Lambda::Function');
@@ -91,14 +115,24 @@ describe('the ETL workflow\'s statements, run by the synthesized SQL executor', 
     await snowflake.sql("INSERT INTO ORDERS VALUES ('O-1', 'C-1', 10)");
     await snowflake.sql("INSERT INTO STAGED_ORDERS VALUES ('O-1', 'C-1', 11), ('O-2', 'C-2', 5)");
     const secretId = await aws.createSecret({ account: ACCOUNT, user: 'SVC_LOADER', privateKey: key.pkcs8Pem });
+    // The template's environment (its declared statements, and the secret's ARN: here moto's), plus the loopback endpoint.
     instance = await startLambdaInstance(fn.Properties.Handler.replace(/\.handler$/, '.js'), asset, {
-      ...aws.env(), SNOWFLAKE_SECRET_ID: secretId, SNOWFLAKE_ENDPOINT_URL: snowflake.url,
+      ...aws.env(), ...fn.Properties.Environment.Variables, SNOWFLAKE_SECRET_ID: secretId, SNOWFLAKE_ENDPOINT_URL: snowflake.url,
     });
   }, 120_000);
 
   afterAll(async () => {
     await instance?.stop();
     await Promise.all([aws?.stop(), snowflake?.stop()]);
+  });
+
+  test('(failing case) SQL text sent to the synthesized function is refused before it reads its secret or calls Snowflake (its first invocation)', async () => {
+    const reads = aws.reads();
+    const requests = snowflake.requests.length;
+    const invocation = await instance.invoke({ statements: [{ sql: 'DELETE FROM ORDERS' }] });
+    expect(invocation.error).toEqual(expect.objectContaining({ errorType: 'UndeclaredStatementError', code: 'STATEMENT_NOT_DECLARED' }));
+    expect(aws.reads() - reads).toBe(0);
+    expect(snowflake.requests.length - requests).toBe(0);
   });
 
   test('MERGE, then the quality check: the selected fields are numbers, and the Choice passes', async () => {

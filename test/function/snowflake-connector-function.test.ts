@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations as CdkAnnotations, CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, CfnElement, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ConnectorHandler, PrivateLinkConfig, PrivateLinkEndpoint, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret } from '../../src';
+import {
+  BindType, ConnectorHandler, PrivateLinkConfig, PrivateLinkEndpoint, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps,
+  SnowflakeKeyPairSecret, SqlStatement,
+} from '../../src';
 import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
 import { logicalIdOf, requestsOf, synth } from '../support/iam-simulate';
 import { REPO } from '../support/lambda-process';
@@ -245,7 +248,16 @@ describe('validation', () => {
     ['reserved concurrency 0', () => ({ reservedConcurrentExecutions: 0 }), /reservedConcurrentExecutions is 0; it must be a whole number of at least 1/],
     ['memory below Lambda\'s minimum', () => ({ memorySize: 64 }), /memorySize is 64; Lambda allows 128 to 10240 MiB/],
     ['retryAttempts 3', () => ({ retryAttempts: 3 }), /retryAttempts is 3; Lambda allows 0, 1 or 2/],
-    ['the secret id in environment', () => ({ environment: { SNOWFLAKE_SECRET_ID: 'x' } }), /environment sets SNOWFLAKE_SECRET_ID, which the construct sets itself from secret/],
+    ['the secret id in environment', () => ({ environment: { SNOWFLAKE_SECRET_ID: 'x' } }),
+      /^\[Test\/Loader\] environment sets SNOWFLAKE_SECRET_ID: names starting with SNOWFLAKE_ are reserved for cdk-snowflake-keypair's runtime, and the construct sets it itself from secret\. Remove it\.$/],
+    ['the statement timeout in environment', () => ({ environment: { SNOWFLAKE_STATEMENT_TIMEOUT_SECONDS: '60' } }), /sets SNOWFLAKE_STATEMENT_TIMEOUT_SECONDS: .* from statementTimeout\. Remove it\./],
+    ['the executor\'s declaration in environment', () => ({ environment: { SNOWFLAKE_SQL_EXECUTOR: '{"anySql":true}' } }),
+      /sets SNOWFLAKE_SQL_EXECUTOR: .* from ConnectorHandler\.sqlExecutor\(\{ statements \}\)\. Remove it\./],
+    ['an endpoint override in environment', () => ({ environment: { SNOWFLAKE_ENDPOINT_URL: 'http://proxy.example.com' } }),
+      /sets SNOWFLAKE_ENDPOINT_URL: .*it sends every Snowflake request, with the login JWT, to another address.*fn\.function\.addEnvironment\(\) \(https:\/\/ only\)/],
+    ['another name under the reserved prefix', () => ({ environment: { SNOWFLAKE_TABLE: 'RAW.EVENTS' } }),
+      /environment sets SNOWFLAKE_TABLE: names starting with SNOWFLAKE_ are reserved .*could collide with one of ours\. Rename it \(for example APP_TABLE\)\./],
+    ['a lower-case name under the prefix', () => ({ environment: { snowflake_metrics: 'off' } }), /environment sets snowflake_metrics: names starting with SNOWFLAKE_ are reserved/],
     ['key material in environment', () => ({ environment: { PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----' } }), /environment\.PRIVATE_KEY looks like key material/],
     ['allowOcspEgress with your own security groups', ({ stack }) => {
       const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
@@ -267,7 +279,7 @@ describe('validation', () => {
       reservedConcurrentExecutions: 1,
       memorySize: 128,
       retryAttempts: 2,
-      environment: { TABLE: 'RAW.EVENTS' },
+      environment: { TABLE: 'RAW.EVENTS', APP_SNOWFLAKE_TABLE: 'RAW.EVENTS', SNOWFLAKETABLE: 'x' },
     })).not.toThrow();
   });
 });
@@ -315,7 +327,8 @@ describe('through PrivateLink', () => {
   test('(failing case) SNOWFLAKE_HOST in environment', () => {
     const { stack, secret } = setup();
     expect(() => new SnowflakeConnectorFunction(stack, 'Loader', { secret, environment: { SNOWFLAKE_HOST: 'x.privatelink.snowflakecomputing.com' } }))
-      .toThrow('[Test/Loader] environment sets SNOWFLAKE_HOST, which the construct sets itself from privateLink. Remove it.');
+      .toThrow('[Test/Loader] environment sets SNOWFLAKE_HOST: names starting with SNOWFLAKE_ are reserved for cdk-snowflake-keypair\'s runtime, '
+        + 'and the construct sets it itself from privateLink. Remove it.');
   });
 });
 
@@ -421,5 +434,113 @@ describe('cdk-nag acknowledgements follow your choices', () => {
       'NIST.800.53.R5-LambdaDLQ', 'Serverless-LambdaTracing',
     ]));
     expect(result.findings.filter((f) => f.path.startsWith('Defaults/Loader/'))).toEqual([]);
+  });
+});
+
+describe('the SQL executor runs only what was declared', () => {
+  const MERGE = 'MERGE INTO CUSTOMERS C USING (SELECT ? AS ID, ? AS NAME) S ON C.ID = S.ID WHEN MATCHED THEN UPDATE SET NAME = S.NAME';
+  const executorWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('SQL executor'));
+  const variablesOf = (stack: Stack) => functionOf(Template.fromStack(stack)).Environment.Variables;
+
+  test('declared statements reach the function in its environment: names sorted, binds typed, nothing secret', () => {
+    const { stack, secret } = setup();
+    new SnowflakeConnectorFunction(stack, 'Loader', {
+      secret,
+      handler: ConnectorHandler.sqlExecutor({
+        statements: {
+          mergeCustomer: SqlStatement.of(MERGE, { binds: [BindType.NUMBER, BindType.nullable(BindType.TEXT)] }),
+          countCustomers: SqlStatement.of('SELECT COUNT(*) AS N FROM CUSTOMERS'),
+          setActive: SqlStatement.of('UPDATE T SET ACTIVE = :1 WHERE ID = :2 AND NOTE <> \'?\' -- why?', { binds: [BindType.BOOLEAN, BindType.NUMBER] }),
+        },
+      }),
+    });
+    const variables = variablesOf(stack);
+    expect(Object.keys(variables).sort()).toEqual(['SNOWFLAKE_SECRET_ID', 'SNOWFLAKE_SQL_EXECUTOR']);
+    expect(variables.SNOWFLAKE_SQL_EXECUTOR).toBe(JSON.stringify({
+      statements: {
+        countCustomers: { sql: 'SELECT COUNT(*) AS N FROM CUSTOMERS' },
+        mergeCustomer: { sql: MERGE, binds: ['NUMBER', 'TEXT?'] },
+        setActive: { sql: 'UPDATE T SET ACTIVE = :1 WHERE ID = :2 AND NOTE <> \'?\' -- why?', binds: ['BOOLEAN', 'NUMBER'] },
+      },
+    }));
+    expect(executorWarnings(stack)).toEqual([]);
+  });
+
+  test('the environment is the same whatever order the statements are declared in (users snapshot their templates)', () => {
+    const build = (names: string[]) => {
+      const { stack, secret } = setup();
+      const statements = Object.fromEntries(names.map((n) => [n, SqlStatement.of(`SELECT '${n}'`)]));
+      new SnowflakeConnectorFunction(stack, 'Loader', { secret, handler: ConnectorHandler.sqlExecutor({ statements, eventBridgeDetail: true }) });
+      return variablesOf(stack).SNOWFLAKE_SQL_EXECUTOR;
+    };
+    expect(build(['b', 'a', 'c'])).toBe(build(['c', 'b', 'a']));
+    expect(JSON.parse(build(['b', 'a']))).toEqual({ statements: { a: { sql: "SELECT 'a'" }, b: { sql: "SELECT 'b'" } }, eventBridgeDetail: true });
+  });
+
+  test('no statements: the function runs nothing, and a warning says how to declare them; it can be acknowledged', () => {
+    const build = (acknowledged: boolean) => {
+      const { stack, secret } = setup();
+      const fn = new SnowflakeConnectorFunction(stack, 'Loader', { secret });
+      if (acknowledged) CdkAnnotations.of(fn).acknowledgeWarning('cdk-snowflake-keypair:sqlExecutorRunsNothing', 'placeholder');
+      return { stack, warnings: executorWarnings(stack) };
+    };
+    const { stack, warnings } = build(false);
+    expect(Object.keys(variablesOf(stack))).toEqual(['SNOWFLAKE_SECRET_ID']);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].entry.data)).toMatch(/^The SQL executor has no declared statements, so it refuses every event\. Declare the statements .*ConnectorHandler\.sqlExecutor\(\{ statements: /);
+    expect(build(true).warnings).toEqual([]);
+  });
+
+  test('allowAnySql is an explicit opt-in, with a warning that says what it means; it can be acknowledged', () => {
+    const build = (acknowledged: boolean) => {
+      const { stack, secret } = setup();
+      const fn = new SnowflakeConnectorFunction(stack, 'Loader', { secret, handler: ConnectorHandler.sqlExecutor({ allowAnySql: true }) });
+      if (acknowledged) CdkAnnotations.of(fn).acknowledgeWarning('cdk-snowflake-keypair:sqlExecutorRunsAnySql', 'Only the ops team may invoke it');
+      return { stack, warnings: executorWarnings(stack) };
+    };
+    const { stack, warnings } = build(false);
+    expect(variablesOf(stack).SNOWFLAKE_SQL_EXECUTOR).toBe('{"anySql":true}');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].id).toBe('/Test/Loader');
+    expect(String(warnings[0].entry.data)).toMatch(/^The SQL executor runs SQL text from its events \(allowAnySql: true\): whoever may invoke this function may run any statement the secret's Snowflake user may run, such as USE ROLE, ALTER USER \.\.\. ADD PROGRAMMATIC ACCESS TOKEN .*restrictReadToGrantees.*acknowledgeWarning\('cdk-snowflake-keypair:sqlExecutorRunsAnySql'/);
+    expect(build(true).warnings).toEqual([]);
+  });
+
+  test('your own handler gets no executor declaration and no executor warning', () => {
+    const { stack, secret } = setup();
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, handler: ConnectorHandler.fromAsset(USER_HANDLER) });
+    expect(Object.keys(variablesOf(stack))).toEqual(['SNOWFLAKE_SECRET_ID']);
+    expect(executorWarnings(stack)).toEqual([]);
+  });
+
+  test.each<[string, () => { [name: string]: SqlStatement }, RegExp]>([
+    ['a name with a space', () => ({ 'merge customers': SqlStatement.of('SELECT 1') }), /^\[Test\/Loader\] statements has the name "merge customers"; names are letters, digits and underscores/],
+    ['a name from a number', () => ({ '1st': SqlStatement.of('SELECT 1') }), /statements has the name "1st"/],
+    ['fewer bind types than placeholders', () => ({ merge: SqlStatement.of(MERGE, { binds: [BindType.NUMBER] }) }),
+      /^\[Test\/Loader\] statements\.merge has 2 bind placeholder\(s\) in its SQL and 1 bind type\(s\) \(NUMBER\)\. Give one BindType in binds for each \? placeholder, in order\.$/],
+    ['bind types for a statement without placeholders', () => ({ count: SqlStatement.of("SELECT COUNT(*) FROM T WHERE NOTE = '?'", { binds: [BindType.TEXT] }) }),
+      /statements\.count has 0 bind placeholder\(s\) in its SQL and 1 bind type\(s\) \(TEXT\)/],
+    ['both placeholder styles', () => ({ mixed: SqlStatement.of('SELECT ? , :1', { binds: [BindType.TEXT, BindType.TEXT] }) }), /statements\.mixed mixes \? and :n placeholders/],
+    ['empty SQL', () => ({ empty: SqlStatement.of('  ') }), /statements\.empty has empty SQL/],
+    ['SQL that is a token', () => ({ tokened: SqlStatement.of(`SELECT * FROM ${Lazy.string({ produce: () => 'T' })}`) }),
+      /statements\.tokened has SQL that is a token; declared SQL must be a literal/],
+    ['more SQL than Lambda\'s 4 KB environment holds', () => ({ big: SqlStatement.of(`SELECT '${'x'.repeat(4000)}'`) }),
+      /^\[Test\/Loader\] The function's environment is about \d+ bytes, over Lambda's 4096-byte limit \(names and values together\); its declared statements take \d+ bytes \(SNOWFLAKE_SQL_EXECUTOR\)\. Move long SQL into Snowflake/],
+  ])('(failing case) %s is refused at synth, naming the statement and the fix', (_what, statements, message) => {
+    const { stack, secret } = setup();
+    expect(() => new SnowflakeConnectorFunction(stack, 'Loader', { secret, handler: ConnectorHandler.sqlExecutor({ statements: statements() }) })).toThrow(message);
+  });
+
+  test('(passing case) placeholders in literals, quoted identifiers and comments do not count; SQL near the limit fits', () => {
+    const { stack, secret } = setup();
+    expect(() => new SnowflakeConnectorFunction(stack, 'Loader', {
+      secret,
+      handler: ConnectorHandler.sqlExecutor({
+        statements: {
+          quoted: SqlStatement.of('SELECT \'it\'\'s ?\', "WHY?", $$ ? $$ FROM T /* ? */ WHERE ID = ? // ?\n AND X = ?', { binds: [BindType.NUMBER, BindType.TEXT] }),
+          long: SqlStatement.of(`SELECT '${'x'.repeat(3000)}'`),
+        },
+      }),
+    })).not.toThrow();
   });
 });

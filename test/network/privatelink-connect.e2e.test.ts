@@ -6,6 +6,7 @@
  * that the JWT's iss and sub name the account from the secret, not the host's first label.
  */
 import * as path from 'node:path';
+import { serializeSqlExecutorConfig } from '../../src/shared/sql-executor-config';
 import { AwsSide, leaks } from '../support/connector-fixture';
 import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
 import { rsaKey } from '../support/keys';
@@ -44,6 +45,8 @@ async function start(extra: Record<string, string>): Promise<LambdaInstance> {
     ...aws.env(),
     SNOWFLAKE_SECRET_ID: secretId,
     SNOWFLAKE_HOST: fn.Properties.Environment.Variables.SNOWFLAKE_HOST,
+    // The example declares warehouse operations; this test runs one query of its own.
+    SNOWFLAKE_SQL_EXECUTOR: serializeSqlExecutorConfig({ statements: { whoAmI: { sql: 'SELECT CURRENT_USER() AS WHO' }, one: { sql: 'SELECT 1' } } }),
     NODE_OPTIONS: `--require ${DNS_MAP}`,
     ...extra,
   });
@@ -55,20 +58,29 @@ test('the template gives the function the PrivateLink account host, and nothing 
   expect(fn.Properties.Environment.Variables).toEqual({
     SNOWFLAKE_SECRET_ID: { Ref: expect.stringMatching(/^OpsSecret/) },
     SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com',
+    SNOWFLAKE_SQL_EXECUTOR: expect.stringContaining('"resumeWarehouse"'),
   });
 });
 
 test('through the PrivateLink host name, the JWT\'s iss and sub name the account, not the host label', async () => {
   const host = fn.Properties.Environment.Variables.SNOWFLAKE_HOST;
-  // Only the scheme and port differ from what Lambda would use (the local endpoint speaks HTTP).
-  const instance = await start({ SNOWFLAKE_ENDPOINT_URL: `http://${host}:${new URL(snowflake.url).port}` });
-  const run = await instance.invoke({ statements: [{ sql: 'SELECT CURRENT_USER() AS WHO' }] });
+  const port = new URL(snowflake.url).port;
+  // (failing case) plain HTTP to the PrivateLink host name is refused before any login: an endpoint
+  // override must be https://, except to a loopback address.
+  const plain = await start({ SNOWFLAKE_ENDPOINT_URL: `http://${host}:${port}` });
+  expect((await plain.invoke({ run: 'whoAmI' })).error).toMatchObject({ errorType: 'ConfigurationError', code: 'CONFIG_INVALID' });
+  expect(snowflake.requests.filter((r) => r.kind === 'login')).toHaveLength(0);
+
+  // The local endpoint speaks HTTP, so the test reaches it by its loopback address; SNOWFLAKE_HOST
+  // is still set, as the template sets it.
+  const instance = await start({ SNOWFLAKE_ENDPOINT_URL: `http://127.0.0.1:${port}` });
+  const run = await instance.invoke({ run: 'whoAmI' });
   expect(run.error).toBeUndefined();
   expect(run.result.results[0].rows).toEqual([{ WHO: 'SVC_OPS' }]);
 
   const logins = snowflake.requests.filter((r) => r.kind === 'login');
   expect(logins).toHaveLength(1);
-  expect(logins[0].hostHeader).toBe(`${host}:${new URL(snowflake.url).port}`);
+  expect(logins[0].hostHeader).toBe(`127.0.0.1:${port}`);
   expect(logins[0].jwtClaims?.sub).toBe('MYORG-MYACCOUNT.SVC_OPS');
   expect(logins[0].jwtClaims?.iss).toMatch(/^MYORG-MYACCOUNT\.SVC_OPS\.SHA256:/);
   expect(logins[0].jwtClaims?.sub).not.toMatch(/^XY12345/);
@@ -77,7 +89,7 @@ test('through the PrivateLink host name, the JWT\'s iss and sub name the account
 
 test('without the test\'s URL, the connector goes to https://<the PrivateLink host> (here: nothing listens on 443)', async () => {
   const instance = await start({});
-  const run = await instance.invoke({ statements: [{ sql: 'SELECT 1' }] }, 120_000);
+  const run = await instance.invoke({ run: 'one' }, 120_000);
   expect(run.error).toMatchObject({ errorType: 'TransientError', code: 'SNOWFLAKE_UNAVAILABLE' });
   expect(run.error?.errorMessage).toMatch(/^Snowflake \(https:\/\/xy12345\.us-east-1\.privatelink\.snowflakecomputing\.com\) did not accept a login .*ECONNREFUSED.*the PrivateLink endpoint, DNS, and security groups/);
   expect(snowflake.requests.filter((r) => r.kind === 'login')).toHaveLength(1); // none came to the local endpoint

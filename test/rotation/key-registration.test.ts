@@ -72,8 +72,9 @@ describe('the custom resource', () => {
     const { stack } = setup({}, {});
     const withRotation = testStack();
     const admin = new SnowflakeKeyPairSecret(withRotation, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+    const rotator = new SnowflakeKeyPairSecret(withRotation, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' });
     new SnowflakeKeyPairSecret(withRotation, 'Loader', {
-      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: admin },
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: rotator },
     });
     const schedules = Object.values<any>(Template.fromStack(withRotation).findResources('AWS::SecretsManager::RotationSchedule'));
     expect(schedules).toHaveLength(1);
@@ -106,9 +107,15 @@ describe('least privilege, evaluated offline', () => {
   const request = requestsOf(template, logicalIdOf(template, 'AWS::IAM::Role', 'SnowflakeUserRegistrationProviderRole'), keyId);
   const current = { 'secretsmanager:VersionStage': 'AWSCURRENT' };
 
-  test.each([['its secret', () => own], ['the admin secret', () => adminArn]])('GetSecretValue on %s at AWSCURRENT: allowed; other stages: denied', async (_, arn) => {
-    expect(await request('secretsmanager:GetSecretValue', arn(), current)).toBe('Allowed');
-    expect(await request('secretsmanager:GetSecretValue', arn(), { 'secretsmanager:VersionStage': 'AWSPREVIOUS' })).toBe('ImplicitlyDenied');
+  test('GetSecretValue on the admin secret at AWSCURRENT: allowed; other stages: denied', async () => {
+    expect(await request('secretsmanager:GetSecretValue', adminArn, current)).toBe('Allowed');
+    expect(await request('secretsmanager:GetSecretValue', adminArn, { 'secretsmanager:VersionStage': 'AWSPREVIOUS' })).toBe('ImplicitlyDenied');
+  });
+
+  test('GetSecretValue on its secret at AWSCURRENT and AWSPREVIOUS (the state a Delete checks): allowed; AWSPENDING: denied', async () => {
+    expect(await request('secretsmanager:GetSecretValue', own, current)).toBe('Allowed');
+    expect(await request('secretsmanager:GetSecretValue', own, { 'secretsmanager:VersionStage': 'AWSPREVIOUS' })).toBe('Allowed');
+    expect(await request('secretsmanager:GetSecretValue', own, { 'secretsmanager:VersionStage': 'AWSPENDING' })).toBe('ImplicitlyDenied');
   });
 
   test('another secret: denied', async () => {
@@ -131,8 +138,9 @@ test('cdk-nag: a secret with registration (and rotation) leaves nothing unacknow
   const stack = new Stack(app, 'Registering', { env: { account: '123456789012', region: 'us-east-1' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN', encryptionKey: key });
+  const rotator = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR', encryptionKey: key });
   new SnowflakeKeyPairSecret(stack, 'Loader', {
-    account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, registration: { adminSecret: admin }, rotation: { adminSecret: admin },
+    account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, registration: { adminSecret: admin }, rotation: { adminSecret: rotator },
   });
   const result = runNag(app);
   expect(result.findings).toEqual([]);
@@ -183,7 +191,10 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
   test('taken from rotation.privateLink when only the rotation names an endpoint, with its subnets and endpoints', () => {
     const { template, privateLink } = linked((stack, admin, pl) => {
       new SnowflakeKeyPairSecret(stack, 'Loader', {
-        account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: admin, privateLink: pl, addVpcEndpoints: true },
+        account: 'myorg-myaccount',
+        user: 'SVC_LOADER',
+        registration: { adminSecret: admin },
+        rotation: { adminSecret: new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' }), privateLink: pl, addVpcEndpoints: true },
       });
     });
     const [[, fn]] = registrationFunctions(template);
@@ -211,7 +222,8 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
   test('(control) without privateLink anywhere, the registration function is not in a VPC and signs in by the public host', () => {
     const [[, fn]] = registrationFunctions(Template.fromStack(setup().stack));
     expect(fn.Properties.VpcConfig).toBeUndefined();
-    expect(fn.Properties.Environment).toBeUndefined();
+    // Only the stack it answers for: no Snowflake host.
+    expect(fn.Properties.Environment).toEqual({ Variables: { SNOWFLAKE_CFN_STACK_ID: { Ref: 'AWS::StackId' } } });
   });
 
   test('secrets through the same endpoint share one function; the public path keeps its own', () => {
@@ -253,5 +265,35 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
       new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink: pl, vpcSubnets: { subnets: [a] } } });
       new SnowflakeKeyPairSecret(stack, 'Reporter', { account: 'myorg-myaccount', user: 'SVC_REPORTER', registration: { adminSecret: admin, privateLink: pl, vpcSubnets: { subnets: [b] } } });
     })).toThrow(/\[Test\/Reporter\] registration\.vpcSubnets differs from another registration through the same PrivateLink endpoint \(Test\/Snowflake\)/);
+  });
+});
+
+describe('the administrators: registration\'s and the rotator are different users', () => {
+  test('the same secret for rotation.adminSecret and registration.adminSecret is refused, naming both props and the fix', () => {
+    const stack = testStack();
+    const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+    expect(() => new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: admin },
+    })).toThrow('[Test/Loader] rotation.adminSecret and registration.adminSecret are the same secret (Test/Admin): registration\'s administrator '
+      + 'may create users, and the rotator, which the rotation signs in as every period, must only change this user\'s keys. Give the rotation a rotator of its own');
+  });
+
+  test('also when imported twice by the same name', () => {
+    const stack = testStack();
+    const a = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'AdminA', 'snowflake/admin');
+    const b = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'AdminB', 'snowflake/admin');
+    expect(() => new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: a }, rotation: { adminSecret: b },
+    })).toThrow(/rotation\.adminSecret and registration\.adminSecret are the same secret \(Test\/AdminB\)/);
+  });
+
+  test('(control) two different secrets synthesize', () => {
+    const stack = testStack();
+    const admin = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Admin', 'snowflake/admin');
+    const rotator = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Rotator', 'snowflake/rotator');
+    new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: rotator },
+    });
+    expect(registrations(stack)).toHaveLength(1);
   });
 });

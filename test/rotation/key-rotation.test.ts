@@ -39,7 +39,15 @@ describe('the schedule and the function', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
-      Environment: { Variables: { SNOWFLAKE_ADMIN_SECRET_ID: { Ref: Match.stringLikeRegexp('^Rotator') }, SNOWFLAKE_RETIRE_OLD_KEY: 'next-rotation' } },
+      Environment: {
+        Variables: {
+          SNOWFLAKE_ADMIN_SECRET_ID: { Ref: Match.stringLikeRegexp('^Rotator') },
+          SNOWFLAKE_RETIRE_OLD_KEY: 'next-rotation',
+          // Pinned: this secret and this user only.
+          SNOWFLAKE_ROTATION_SECRET_ARN: { Ref: Match.stringLikeRegexp('^Loader') },
+          SNOWFLAKE_ROTATION_USER: 'SVC_LOADER',
+        },
+      },
     });
   });
 

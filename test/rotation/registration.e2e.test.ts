@@ -7,6 +7,8 @@
  */
 import '../support/local-snowflake/driver-env';
 import { randomUUID } from 'node:crypto';
+import { LOOPBACK_RESPONSE_URL_ENV } from '../../src/runtime/shared/cfn-response';
+import { STACK_ID_ENV } from '../../src/shared/pinned-environment';
 import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
 import { AwsSide, leaks } from '../support/connector-fixture';
 import { rsaKey, TestKey } from '../support/keys';
@@ -21,10 +23,14 @@ let snowflake: LocalSnowflake;
 let responses: ResponseServer;
 let fn: LambdaInstance;
 let counter = 0;
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/test/1';
 
 beforeAll(async () => {
   [aws, snowflake, responses] = await Promise.all([AwsSide.start(), startLocalSnowflake(), startResponseServer()]);
-  fn = await startLambdaInstance('index.js', assetDir('rotation'), { ...aws.env(), SNOWFLAKE_ENDPOINT_URL: snowflake.url }, 'registrationHandler');
+  // The stack the function was deployed in; loopback answers allowed (test only: no construct sets it).
+  fn = await startLambdaInstance('index.js', assetDir('rotation'), {
+    ...aws.env(), SNOWFLAKE_ENDPOINT_URL: snowflake.url, [STACK_ID_ENV]: STACK_ID, [LOOPBACK_RESPONSE_URL_ENV]: 'true',
+  }, 'registrationHandler');
 });
 
 afterAll(async () => {
@@ -74,13 +80,14 @@ async function send(
   requestType: 'Create' | 'Update' | 'Delete',
   props: { secretId: string; adminSecretId: string; createUser?: boolean; onDelete?: string },
   physicalResourceId?: string,
+  stackId = STACK_ID,
 ): Promise<Answer> {
   const key = `req-${randomUUID()}`;
   const event = {
     RequestType: requestType,
     ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
     ResponseURL: responses.url(key),
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/test/1',
+    StackId: stackId,
     RequestId: key,
     LogicalResourceId: 'LoaderRegistration',
     ResourceType: 'Custom::SnowflakeUserRegistration',
@@ -94,6 +101,12 @@ async function send(
     },
   };
   const invocation = await fn.invoke(event);
+  if (stackId !== STACK_ID) {
+    // Refused: the function fails the invocation and never calls the URL.
+    expect(invocation.error?.errorMessage).toMatch(/Refused this custom-resource event, and did not call its ResponseURL: the event's StackId/);
+    expect(responses.bodies.has(key)).toBe(false);
+    return { Status: 'FAILED', PhysicalResourceId: '', Reason: invocation.error!.errorMessage };
+  }
   expect(invocation.error).toBeUndefined();
   const answer = responses.bodies.get(key) as unknown as Answer;
   expect(answer).toBeDefined();
@@ -246,6 +259,64 @@ describe('failures: a clear reason, and nothing changed', () => {
     const answer = await send('Create', { secretId, adminSecretId, createUser: false });
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain(`User "${user}" does not exist (or the administrator's role cannot see it), and createUser is off`);
+    expect(snowflake.describeUser(user)).toBeUndefined();
+  });
+});
+
+describe('who is asking: a direct invoke can do no more than deleting the stack would', () => {
+  test('an event from another stack is refused; (control) the same event from its own stack is answered', async () => {
+    const { secretId: adminSecretId } = await admin();
+    const key = rsaKey();
+    const { user, secretId } = await serviceSecret(key);
+    const refused = await send('Create', { secretId, adminSecretId }, undefined, 'arn:aws:cloudformation:us-east-1:123456789012:stack/other/2');
+    expect(refused.Status).toBe('FAILED');
+    expect(snowflake.describeUser(user)).toBeUndefined();
+    expect((await send('Create', { secretId, adminSecretId })).Status).toBe('SUCCESS');
+    expect(slotsOf(snowflake, user)).toEqual([fingerprintOf(key.publicPem), undefined]);
+  });
+
+  test('a Delete whose physical id names another user\'s key leaves it: what is unset comes from the secret, not the caller', async () => {
+    const { secretId: adminSecretId } = await admin();
+    const [keyA, keyB] = [rsaKey(), rsaKey()];
+    const a = await serviceSecret(keyA);
+    const b = await serviceSecret(keyB);
+    const createdA = await send('Create', { secretId: a.secretId, adminSecretId });
+    const createdB = await send('Create', { secretId: b.secretId, adminSecretId });
+    expect([createdA.Status, createdB.Status]).toEqual(['SUCCESS', 'SUCCESS']);
+
+    // A direct invoke: A's properties, B's physical id (B's user and key, "set").
+    expect((await send('Delete', { secretId: a.secretId, adminSecretId }, createdB.PhysicalResourceId)).Status).toBe('SUCCESS');
+    expect(slotsOf(snowflake, b.user)).toEqual([fingerprintOf(keyB.publicPem), undefined]);
+    // A's user with a key A's secret never held (someone's working key in the other slot).
+    const theirs = rsaKey();
+    snowflake.setPublicKey(a.user, 2, theirs.publicPem);
+    const forged = createdA.PhysicalResourceId
+      .replace(encodeURIComponent(fingerprintOf(keyA.publicPem)), encodeURIComponent(fingerprintOf(theirs.publicPem)));
+    expect(forged).not.toBe(createdA.PhysicalResourceId);
+    expect((await send('Delete', { secretId: a.secretId, adminSecretId }, forged)).Status).toBe('SUCCESS');
+    expect(slotsOf(snowflake, a.user)).toEqual([fingerprintOf(keyA.publicPem), fingerprintOf(theirs.publicPem)]);
+    expect(fn.output()).toMatch(/Delete: the secret does not record this key for this user, so it is left registered/);
+
+    // (control) the real Delete of each removes its own key.
+    expect((await send('Delete', { secretId: a.secretId, adminSecretId }, createdA.PhysicalResourceId)).Status).toBe('SUCCESS');
+    expect(slotsOf(snowflake, a.user)).toEqual([undefined, fingerprintOf(theirs.publicPem)]);
+    expect((await send('Delete', { secretId: b.secretId, adminSecretId }, createdB.PhysicalResourceId)).Status).toBe('SUCCESS');
+    expect(slotsOf(snowflake, b.user)).toEqual([undefined, undefined]);
+  });
+
+  test.each(['ACCOUNTADMIN', 'USERADMIN'])('an administrator signing in as %s is refused, with the grant that suffices; nothing changes', async (role) => {
+    const n = ++counter;
+    const adminKey = rsaKey();
+    aws.rememberKey(adminKey);
+    snowflake.addUser({ name: `BROAD_ADMIN_${n}`, publicKeys: [adminKey.publicPem], defaultRole: role });
+    snowflake.grantRole(role, `BROAD_ADMIN_${n}`);
+    const adminSecretId = await aws.createSecret({ account: ACCOUNT, user: `BROAD_ADMIN_${n}`, privateKey: adminKey.pkcs8Pem, role });
+    const { user, secretId } = await serviceSecret(rsaKey());
+    const answer = await send('Create', { secretId, adminSecretId });
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`The registration administrator signs in with role ${role}, which administers the whole account; this function refuses to act with it`);
+    expect(answer.Reason).toContain('GRANT CREATE USER ON ACCOUNT TO ROLE');
+    expect(answer.Reason).toContain(`GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER "${user}"`);
     expect(snowflake.describeUser(user)).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@
 import '../support/local-snowflake/driver-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { serializeSqlExecutorConfig } from '../../src/shared/sql-executor-config';
 import { assetDir, REPO } from '../support/lambda-process';
 import { startLambdaInstance } from '../support/lambda-runtime';
 import { awsEnvFor } from '../support/moto';
@@ -29,7 +30,10 @@ test(`${N} invocations at concurrency ${C} across a rotation that retires the ol
   world.instances.push(rotator);
   for (let i = 0; i < C; i++) {
     world.instances.push(await startLambdaInstance('index.js', assetDir('sql-executor'), {
-      ...world.aws.env(), SNOWFLAKE_SECRET_ID: subject.secretId, SNOWFLAKE_ENDPOINT_URL: world.snowflake.url,
+      ...world.aws.env(),
+      SNOWFLAKE_SECRET_ID: subject.secretId,
+      SNOWFLAKE_ENDPOINT_URL: world.snowflake.url,
+      SNOWFLAKE_SQL_EXECUTOR: serializeSqlExecutorConfig({ statements: { echo: { sql: 'SELECT ? AS I', binds: ['NUMBER'] } } }),
     }));
   }
   const workers = world.instances.slice(1);
@@ -53,7 +57,7 @@ test(`${N} invocations at concurrency ${C} across a rotation that retires the ol
   await Promise.all(workers.map(async (worker) => {
     while (next < N) {
       const i = next++;
-      const invocation = await worker.invoke({ statements: [{ sql: 'SELECT ? AS I', binds: [i] }] });
+      const invocation = await worker.invoke({ run: 'echo', binds: [i] });
       const rows = invocation.result?.results?.[0]?.rows;
       if (invocation.error || rows?.[0]?.I !== String(i) && rows?.[0]?.I !== i) {
         failures.push(`#${i}: ${JSON.stringify(invocation.error ?? invocation.result)}`);

@@ -5,7 +5,34 @@
 import { retireClock, settingsFromEnvironment } from '../../src/runtime/rotation';
 import { ConfigurationError } from '../../src/runtime/shared/errors';
 
-const ADMIN = { SNOWFLAKE_ADMIN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rotator-AbCdEf' };
+const ADMIN = {
+  SNOWFLAKE_ADMIN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rotator-AbCdEf',
+  SNOWFLAKE_ROTATION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:loader-AbCdEf',
+  SNOWFLAKE_ROTATION_USER: 'svc.loader@example.com',
+};
+
+test('the secret and user it rotates are pinned from the environment; without either, the function refuses to start a step', () => {
+  expect(settingsFromEnvironment(ADMIN)).toEqual(expect.objectContaining({ secretId: ADMIN.SNOWFLAKE_ROTATION_SECRET_ARN, user: 'svc.loader@example.com' }));
+  const { SNOWFLAKE_ROTATION_SECRET_ARN: _s, ...noSecret } = ADMIN;
+  const { SNOWFLAKE_ROTATION_USER: _u, ...noUser } = ADMIN;
+  expect(() => settingsFromEnvironment(noSecret)).toThrow(/SNOWFLAKE_ROTATION_SECRET_ARN is not set/);
+  expect(() => settingsFromEnvironment(noUser)).toThrow(/SNOWFLAKE_ROTATION_USER is not set/);
+});
+
+test.each([
+  ['https://proxy.example.com:8443', undefined],
+  ['http://127.0.0.1:4566', undefined],
+  ['http://snowflake.example.com', /must be https:\/\/ \(http:\/\/ is allowed only to a loopback address/],
+  ['https://user:pw@proxy.example.com', /must not hold credentials/],
+])('SNOWFLAKE_ENDPOINT_URL=%s: the administrator\'s JWT goes only over https (or to loopback)', (url, problem) => {
+  const settings = () => settingsFromEnvironment({ ...ADMIN, SNOWFLAKE_ENDPOINT_URL: url });
+  if (problem) {
+    expect(settings).toThrow(problem);
+    expect(settings).not.toThrow(/pw@/);
+  } else {
+    expect(settings().connector).toEqual({ endpointUrl: url });
+  }
+});
 
 test.each([
   [undefined, { kind: 'next-rotation' }],

@@ -61,6 +61,7 @@ describe('a rotation, as Secrets Manager runs it', () => {
     const subject = await rotationSubject(world.aws, world.snowflake);
     const fn = await fnFor(subject);
     const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const versionsBefore = Object.keys(await stagesOf(world.aws, subject.secretId)).length;
 
     const token = await rotate(fn, subject.secretId, { retries: true });
 
@@ -80,7 +81,7 @@ describe('a rotation, as Secrets Manager runs it', () => {
     expect(await login(world.snowflake, subject.user, second)).toBe('ok');
     expect(await login(world.snowflake, subject.user, first)).toBe('ok');
     // The retries did not make a second key: one version per rotation.
-    expect(Object.keys(stages)).toHaveLength(2);
+    expect(Object.keys(stages)).toHaveLength(versionsBefore + 1);
 
     // The next rotation puts its key in the old key's slot: the old key no longer signs in.
     const token2 = await rotate(fn, subject.secretId);
@@ -321,8 +322,8 @@ describe('fault cases: each ends with AWSCURRENT still working and a clear error
   test('the rotator may change this user only: a rotation of another user\'s secret fails', async () => {
     const subject = await rotationSubject(world.aws, world.snowflake);
     const other = await rotationSubject(world.aws, world.snowflake);
-    // The first subject's rotator, pointed at the other subject's secret.
-    const fn = await fnFor(subject);
+    // The first subject's rotator, in a function pinned to the other subject's secret and user.
+    const fn = await fnFor({ ...other, adminSecretId: subject.adminSecretId });
     const first = await storedKey(world.aws, other.secretId, { VersionStage: 'AWSCURRENT' });
     const token = randomUUID();
     await runStep(fn, 'createSecret', other.secretId, token);
@@ -378,6 +379,7 @@ describe('fault cases: each ends with AWSCURRENT still working and a clear error
   test('a crash between steps: a new instance takes the rotation up again, with no second key', async () => {
     const subject = await rotationSubject(world.aws, world.snowflake);
     const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const versionsBefore = Object.keys(await stagesOf(world.aws, subject.secretId)).length;
     const token = randomUUID();
     let fn = await fnFor(subject);
     await runStep(fn, 'createSecret', subject.secretId, token);
@@ -400,7 +402,7 @@ describe('fault cases: each ends with AWSCURRENT still working and a clear error
 
     expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(token);
     expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, pending.fingerprint]);
-    expect(Object.keys(await stagesOf(world.aws, subject.secretId))).toHaveLength(2);
+    expect(Object.keys(await stagesOf(world.aws, subject.secretId))).toHaveLength(versionsBefore + 1);
   });
 
   test('the key change does not take (another writer): setSecret fails its DESC USER check; the retry succeeds', async () => {
@@ -437,5 +439,75 @@ describe('fault cases: each ends with AWSCURRENT still working and a clear error
     const error = await failingStep(fn, 'setSecret', subject.secretId, randomUUID());
     expect(error.code).toBe('ROTATION_STATE');
     expect(error.errorMessage).toMatch(/has no staging label: it is not this rotation's/);
+  });
+});
+
+describe('who is asking: the function rotates its own secret and user, when rotation is on, as a rotator without account roles', () => {
+  async function unchanged(subject: RotationSubject, firstVersion: string, firstFingerprint: string): Promise<void> {
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(firstVersion);
+    expect(Object.values(await stagesOf(world.aws, subject.secretId)).flat()).not.toContain('AWSPENDING');
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([firstFingerprint, undefined]);
+  }
+
+  test('another secret (a direct invoke naming it) is refused before anything is read or written; (control) its own rotates', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const other = await rotationSubject(world.aws, world.snowflake);
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, other.secretId, { VersionStage: 'AWSCURRENT' });
+    for (const step of ['createSecret', 'setSecret'] as const) {
+      const error = await failingStep(fn, step, other.secretId, randomUUID());
+      expect(error.code).toBe('ROTATION_REFUSED');
+      expect(error.errorMessage).toContain(`This function rotates ${subject.secretId} only, and was asked about "${other.secretId}"`);
+    }
+    const retire = await fn.invoke({ action: 'retirePreviousKey', SecretId: other.secretId });
+    expect(retire.error?.errorMessage).toContain(`This function rotates ${subject.secretId} only`);
+    await unchanged(other, first.versionId, first.fingerprint);
+    // (control) its own secret rotates.
+    const token = await rotate(fn, subject.secretId);
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(token);
+  });
+
+  test('a secret whose "user" was changed to another user is refused: the rotator never touches that user', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    const victim = await rotationSubject(world.aws, world.snowflake);
+    // The rotator may change the victim's keys too: only the pin stands in the way.
+    await world.snowflake.sql(`GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER "${victim.user}" TO ROLE "${subject.rotatorRole}"`);
+    const fn = await fnFor(subject);
+    const victimKeys = slotsOf(world.snowflake, victim.user);
+    const current = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    await world.aws.putSecret(subject.secretId, { ...current.value, user: victim.user });
+    const error = await failingStep(fn, 'createSecret', subject.secretId, randomUUID());
+    expect(error.code).toBe('ROTATION_REFUSED');
+    expect(error.errorMessage).toContain(`names user "${victim.user}", and this rotation rotates "${subject.user}" only`);
+    expect(slotsOf(world.snowflake, victim.user)).toEqual(victimKeys);
+    expect(Object.values(await stagesOf(world.aws, subject.secretId)).flat()).not.toContain('AWSPENDING');
+  });
+
+  test('a secret with rotation off is not rotated (DescribeSecret\'s RotationEnabled), as AWS\'s rotation templates check', async () => {
+    const subject = await rotationSubject(world.aws, world.snowflake, { rotationEnabled: false });
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const error = await failingStep(fn, 'createSecret', subject.secretId, randomUUID());
+    expect(error.code).toBe('ROTATION_REFUSED');
+    expect(error.errorMessage).toMatch(/Rotation is not enabled on .* \(DescribeSecret's RotationEnabled is (false|absent)\), so this createSecret was not run/);
+    await unchanged(subject, first.versionId, first.fingerprint);
+  });
+
+  test.each(['ACCOUNTADMIN', 'SECURITYADMIN'])('a rotator signing in as %s is refused, with the least-privileged grant in the message', async (role) => {
+    const subject = await rotationSubject(world.aws, world.snowflake);
+    // The same rotator user, its secret naming the account role.
+    world.snowflake.grantRole(role, subject.rotator);
+    const rotatorSecret = JSON.parse((await world.aws.sm.send(new GetSecretValueCommand({ SecretId: subject.adminSecretId }))).SecretString!);
+    await world.aws.putSecret(subject.adminSecretId, { ...rotatorSecret, role });
+    const fn = await fnFor(subject);
+    const first = await storedKey(world.aws, subject.secretId, { VersionStage: 'AWSCURRENT' });
+    const token = randomUUID();
+    await runStep(fn, 'createSecret', subject.secretId, token);
+    const error = await failingStep(fn, 'setSecret', subject.secretId, token);
+    expect(error.code).toBe('ROTATION_REFUSED');
+    expect(error.errorMessage).toContain(`The rotator signs in with role ${role}, which administers the whole account; this function refuses to act with it`);
+    expect(error.errorMessage).toContain(`a role of its own that holds only GRANT MODIFY PROGRAMMATIC AUTHENTICATION METHODS ON USER "${subject.user}"`);
+    expect(slotsOf(world.snowflake, subject.user)).toEqual([first.fingerprint, undefined]);
+    expect(await versionWith(world.aws, subject.secretId, 'AWSCURRENT')).toBe(first.versionId);
   });
 });

@@ -10,7 +10,9 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { LOOPBACK_RESPONSE_URL_ENV } from '../../src/runtime/shared/cfn-response';
 import { parseSecretValue } from '../../src/runtime/shared/secret-value';
+import { STACK_ID_ENV } from '../../src/shared/pinned-environment';
 import { TRUNCATED_PKCS8_PEM } from '../fixtures/fake-keys';
 import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
 import { invokeAsset } from '../support/lambda-process';
@@ -22,12 +24,14 @@ let responses: ResponseServer;
 let sm: SecretsManagerClient;
 let env: Record<string, string>;
 let counter = 0;
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/Test/11111111-2222-3333-4444-555555555555';
 const capturedOutput: string[] = [];
 const knownSecrets: string[] = [];
 
 beforeAll(async () => {
   [moto, responses] = await Promise.all([startMoto(), startResponseServer()]);
-  env = awsEnvFor(moto);
+  // The stack the function was deployed in; loopback answers allowed (test only: no construct sets it).
+  env = { ...awsEnvFor(moto), [STACK_ID_ENV]: STACK_ID, [LOOPBACK_RESPONSE_URL_ENV]: 'true' };
   sm = new SecretsManagerClient({
     region: 'us-east-1',
     endpoint: moto.endpoint,
@@ -78,7 +82,7 @@ async function send(options: EventOptions): Promise<Record<string, unknown>> {
     RequestType: options.requestType,
     ServiceToken: options.props.ServiceToken,
     ResponseURL: responses.url(key),
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Test/11111111-2222-3333-4444-555555555555',
+    StackId: STACK_ID,
     RequestId: `request-${key}`,
     LogicalResourceId: 'SecretKeyMaterial',
     ResourceType: 'Custom::SnowflakeKeyMaterial',
@@ -320,5 +324,69 @@ describe('Failures are reported, redacted, and leave the secret as it was', () =
     const response = await send({ requestType: 'Create', props: props(missing) });
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toMatch(/ResourceNotFoundException/);
+  });
+});
+
+describe('Who is asking: only its own stack, answered through S3 (refused, logged, the URL never called)', () => {
+  /** Invokes the bundled function with an event the test shapes; returns what it threw and printed. */
+  async function invokeAs(shape: { stackId?: string; responseUrl?: (key: string) => string; env?: Record<string, string> }) {
+    const secretId = await newSecret();
+    const key = `req-${++counter}`;
+    const event = {
+      RequestType: 'Create',
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
+      ResponseURL: (shape.responseUrl ?? responses.url)(key),
+      StackId: shape.stackId ?? STACK_ID,
+      RequestId: `request-${key}`,
+      LogicalResourceId: 'SecretKeyMaterial',
+      ResourceType: 'Custom::SnowflakeKeyMaterial',
+      ResourceProperties: props(secretId),
+    };
+    const connectionsBefore = responses.connections();
+    const run = await invokeAsset('key-material', event, shape.env ?? env);
+    capturedOutput.push(run.stdout, run.stderr);
+    return { run, key, secretId, called: responses.connections() - connectionsBefore, output: run.stdout + run.stderr };
+  }
+
+  test('(control) its own stack and an allowed URL: answered, the key written', async () => {
+    const { run, key, called } = await invokeAs({});
+    expect(run.error).toBeUndefined();
+    expect(called).toBe(1);
+    expect(responses.bodies.get(key)).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('another stack\'s StackId: refused and logged, nothing written, the URL not called', async () => {
+    const { run, key, called, secretId, output } = await invokeAs({ stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Other/99999999-2222-3333-4444-555555555555' });
+    expect(run.error).toMatch(/Refused this custom-resource event, and did not call its ResponseURL: the event's StackId .*stack\/Other.* is not this function's stack/);
+    expect(output).toMatch(/Refused a custom-resource event; its ResponseURL was not called/);
+    expect(called).toBe(0);
+    expect(responses.bodies.has(key)).toBe(false);
+    // Nothing written: the secret holds the value it was created with.
+    expect((await stored(secretId)).value).toEqual({});
+  });
+
+  test('a function without its stack id (never deployed by the construct) refuses everything', async () => {
+    const { [STACK_ID_ENV]: _, ...withoutStack } = env;
+    const { run, called } = await invokeAs({ env: withoutStack });
+    expect(run.error).toMatch(/SNOWFLAKE_CFN_STACK_ID is not set/);
+    expect(called).toBe(0);
+  });
+
+  test('plain http to loopback without the test-only switch (as deployed): refused, not called', async () => {
+    const { [LOOPBACK_RESPONSE_URL_ENV]: _, ...deployed } = env;
+    const { run, key, called } = await invokeAs({ env: deployed });
+    expect(run.error).toMatch(/ResponseURL is http: to 127\.0\.0\.1:\d+, not https/);
+    expect(called).toBe(0);
+    expect(responses.bodies.has(key)).toBe(false);
+  });
+
+  test.each([
+    ['https to a host that is not S3', (key: string) => `https://127.0.0.1:${responses.port}/${key}?X-Amz-Signature=abc`, /host 127\.0\.0\.1:\d+ is not an Amazon S3 endpoint/],
+    ['https to a look-alike of S3', (key: string) => `https://s3.amazonaws.com.127.0.0.1.nip.io:${responses.port}/${key}?X-Amz-Signature=abc`, /is not an Amazon S3 endpoint/],
+    ['an S3 URL that is not pre-signed', (key: string) => `https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/${key}`, /is not pre-signed/],
+  ])('%s: refused, not called', async (_, responseUrl, reason) => {
+    const { run, called } = await invokeAs({ responseUrl });
+    expect(run.error).toMatch(reason);
+    expect(called).toBe(0);
   });
 });

@@ -64,7 +64,8 @@ describe('what it creates', () => {
         Handler: 'index.handler',
         LoggingConfig: { LogFormat: 'JSON' },
       });
-      expect(fn.Properties.Environment).toBeUndefined();
+      // Only the stack it answers for (events from any other stack are refused): no secret, no setting.
+      expect(fn.Properties.Environment).toEqual({ Variables: { SNOWFLAKE_CFN_STACK_ID: { Ref: 'AWS::StackId' } } });
     }
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
@@ -413,5 +414,23 @@ describe('no secret material in templates', () => {
     expect(scanJson({ ...json, Outputs: { X: { Value: pem } } }, 't').map((f) => f.what)).toContain('PEM armour');
     expect(scanJson({ ...json, Parameters: { P: { Default: { passphrase: 'hunter2hunter2' } } } }, 't').map((f) => f.what))
       .toEqual(['a literal passphrase value']);
+  });
+});
+
+describe('the test-only loopback switch of the custom resources is never deployed', () => {
+  test('no function of any construct sets CDK_SNOWFLAKE_KEYPAIR_TEST_ONLY_LOOPBACK_RESPONSE_URL; every custom-resource function pins its stack', () => {
+    const stack = testStack();
+    const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+    const rotator = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' });
+    new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: rotator },
+    });
+    const functions = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(functions)).not.toContain('CDK_SNOWFLAKE_KEYPAIR_TEST_ONLY_LOOPBACK_RESPONSE_URL');
+    const customResources = functions.filter((fn) => ['index.handler', 'index.registrationHandler'].includes(fn.Properties.Handler)
+      && !fn.Properties.Environment.Variables.SNOWFLAKE_ROTATION_SECRET_ARN);
+    expect(customResources).toHaveLength(2);
+    for (const fn of customResources) expect(fn.Properties.Environment.Variables.SNOWFLAKE_CFN_STACK_ID).toEqual({ Ref: 'AWS::StackId' });
   });
 });

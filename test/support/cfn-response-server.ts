@@ -7,8 +7,12 @@ import type { AddressInfo } from 'node:net';
 
 export interface ResponseServer {
   readonly url: (key: string) => string;
+  /** The loopback port, for URLs the tests build themselves (https to it, say). */
+  readonly port: number;
   readonly bodies: Map<string, Record<string, unknown>>;
   readonly raw: string[];
+  /** How many TCP connections reached the server, whatever they sent: 0 means nobody called it. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -24,10 +28,14 @@ export async function startResponseServer(): Promise<ResponseServer> {
       res.writeHead(200).end();
     });
   });
+  let connections = 0;
+  server.on('connection', () => { connections++; });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: (key) => `http://127.0.0.1:${port}/${encodeURIComponent(key)}`,
+    port,
+    connections: () => connections,
     bodies,
     raw,
     close: () => new Promise((resolve) => server.close(() => resolve())),

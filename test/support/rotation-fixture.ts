@@ -7,7 +7,7 @@
  * Import `./local-snowflake/driver-env` before this module (it loads snowflake-sdk).
  */
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
-import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import * as snowflake from 'snowflake-sdk';
 import { AwsSide, leaks } from './connector-fixture';
 import { rsaKey, TestKey } from './keys';
@@ -15,6 +15,7 @@ import { assetDir } from './lambda-process';
 import { Invocation, LambdaInstance, startLambdaInstance } from './lambda-runtime';
 import { driverOptionsFor, fingerprintOf, LocalSnowflake, startLocalSnowflake } from './local-snowflake';
 import { connect, destroy } from './local-snowflake/promisified';
+import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../../src/shared/pinned-environment';
 
 snowflake.configure({ logLevel: 'OFF' });
 
@@ -37,6 +38,20 @@ export interface SubjectOptions {
   readonly grant?: boolean;
   /** Extra fields of the service user's secret. */
   readonly secretPatch?: Record<string, unknown>;
+  /** Turn rotation on for the secret (DescribeSecret's RotationEnabled), as the construct's schedule does. Default true. */
+  readonly rotationEnabled?: boolean;
+}
+
+/**
+ * Turns rotation on, as a rotation schedule does: RotationEnabled becomes true. moto does so on
+ * RotateSecret with rotation rules; without a Lambda to run it copies AWSCURRENT into a new version
+ * that becomes AWSCURRENT (the same key), which is also what Secrets Manager's configuration test
+ * leaves when it does not rotate immediately.
+ */
+export async function enableRotation(aws: AwsSide, secretId: string): Promise<void> {
+  await aws.sm.send(new RotateSecretCommand({ SecretId: secretId, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+  const described = await aws.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (described.RotationEnabled !== true) throw new Error(`moto did not turn rotation on for ${secretId}`);
 }
 
 let subjects = 0;
@@ -58,6 +73,7 @@ export async function rotationSubject(aws: AwsSide, endpoint: LocalSnowflake, op
   await endpoint.sql(`GRANT ROLE "${rotatorRole}" TO USER "${rotator}"`);
   const secretId = await aws.createSecret({ account: ACCOUNT, user, privateKey: firstKey.pkcs8Pem, warehouse: 'LOAD_WH', ...options.secretPatch });
   const adminSecretId = await aws.createSecret({ account: ACCOUNT, user: rotator, privateKey: rotatorKey.pkcs8Pem, role: rotatorRole });
+  if (options.rotationEnabled ?? true) await enableRotation(aws, secretId);
   return { user, secretId, firstKey, rotator, rotatorRole, adminSecretId };
 }
 
@@ -71,6 +87,9 @@ export function rotationInstance(
   return startLambdaInstance('index.js', assetDir('rotation'), {
     ...aws.env(),
     SNOWFLAKE_ADMIN_SECRET_ID: subject.adminSecretId,
+    // Pinned by the construct: this secret, this user.
+    [ROTATION_SECRET_ENV]: subject.secretId,
+    [ROTATION_USER_ENV]: subject.user,
     SNOWFLAKE_ENDPOINT_URL: endpoint.url,
     ...env,
   });

@@ -1,6 +1,9 @@
 /**
  * Use case 2, SQL after an AWS ETL job: a Step Functions workflow runs the Glue job, then the
  * pre-bundled SQL executor MERGEs what it staged and checks the result before it reports success.
+ *
+ * The executor runs only statements declared at synth time (ETL_STATEMENTS): the workflow names
+ * them, it never sends SQL. Whoever may invoke the function may run these three, and nothing else.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,15 +11,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SnowflakeConnectorFunction } from '../../../src';
+import { SnowflakeConnectorFunction, SqlStatement } from '../../../src';
 import { acknowledgeExample, workflowRoleAcknowledgement } from '../acknowledgements';
 
-const MERGE_STAGED_ORDERS = 'MERGE INTO ORDERS T USING STAGED_ORDERS S ON T.ORDER_ID = S.ORDER_ID '
-  + 'WHEN MATCHED THEN UPDATE SET AMOUNT = S.AMOUNT '
-  + 'WHEN NOT MATCHED THEN INSERT (ORDER_ID, CUSTOMER_ID, AMOUNT) VALUES (S.ORDER_ID, S.CUSTOMER_ID, S.AMOUNT)';
+/** The statements the workflow runs: give them to the function's `ConnectorHandler.sqlExecutor({ statements })`. */
+export const ETL_STATEMENTS = {
+  mergeStagedOrders: SqlStatement.of('MERGE INTO ORDERS T USING STAGED_ORDERS S ON T.ORDER_ID = S.ORDER_ID '
+    + 'WHEN MATCHED THEN UPDATE SET AMOUNT = S.AMOUNT '
+    + 'WHEN NOT MATCHED THEN INSERT (ORDER_ID, CUSTOMER_ID, AMOUNT) VALUES (S.ORDER_ID, S.CUSTOMER_ID, S.AMOUNT)'),
+  truncateStagedOrders: SqlStatement.of('TRUNCATE TABLE STAGED_ORDERS'),
+  countOrphanOrders: SqlStatement.of('SELECT COUNT(*) AS ORPHANS FROM ORDERS WHERE CUSTOMER_ID IS NULL'),
+};
 
 export interface SqlAfterEtlProps {
-  /** A SnowflakeConnectorFunction running the default SQL executor. */
+  /** A SnowflakeConnectorFunction running the SQL executor with ETL_STATEMENTS declared. */
   readonly sql: SnowflakeConnectorFunction;
   /** The Glue job that stages the day's orders in Snowflake. */
   readonly glueJobName: string;
@@ -36,14 +44,12 @@ export class SqlAfterEtl extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
 
-    // The SQL executor's event: statements run in order; `fetch: 'none'` returns row counts only.
+    // The SQL executor's event: declared statements by name, run in order; `fetch: 'none'` returns
+    // row counts only.
     const merge = new tasks.LambdaInvoke(this, 'MERGE staged orders', {
       lambdaFunction: props.sql.function,
       payload: sfn.TaskInput.fromObject({
-        statements: [
-          { sql: MERGE_STAGED_ORDERS },
-          { sql: 'TRUNCATE TABLE STAGED_ORDERS' },
-        ],
+        statements: [{ run: 'mergeStagedOrders' }, { run: 'truncateStagedOrders' }],
         fetch: 'none',
       }),
       payloadResponseOnly: true,
@@ -55,10 +61,7 @@ export class SqlAfterEtl extends Construct {
 
     const check = new tasks.LambdaInvoke(this, 'Check data quality', {
       lambdaFunction: props.sql.function,
-      payload: sfn.TaskInput.fromObject({
-        statements: [{ sql: 'SELECT COUNT(*) AS ORPHANS FROM ORDERS WHERE CUSTOMER_ID IS NULL' }],
-        fetch: { maxRows: 1 },
-      }),
+      payload: sfn.TaskInput.fromObject({ run: 'countOrphanOrders', fetch: { maxRows: 1 } }),
       payloadResponseOnly: true,
       resultSelector: { 'orphans.$': '$.results[0].rows[0].ORPHANS' },
       resultPath: '$.quality',

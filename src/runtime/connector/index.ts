@@ -11,7 +11,7 @@
  * ```
  */
 import { ConnectorOptions, SnowflakeConnector } from './connector';
-import { ENDPOINT_URL_ENV, HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../../shared/environment';
+import { endpointUrlProblem, ENDPOINT_URL_ENV, HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../../shared/environment';
 import { hostProblem } from '../../shared/snowflake-identifiers';
 import { ConfigurationError } from '../shared/errors';
 
@@ -54,8 +54,10 @@ export function optionsFromEnvironment(env: Record<string, string | undefined>):
       + '(SnowflakeConnectorFunction does this for you)');
   }
   const endpointUrl = env[ENDPOINT_URL_ENV]?.trim() || undefined;
-  if (endpointUrl && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) {
-    throw new ConfigurationError('CONFIG_INVALID', `${ENDPOINT_URL_ENV} must be a URL such as https://proxy.example.com:8443, not ${JSON.stringify(endpointUrl)}`);
+  const endpointProblem = endpointUrl ? endpointUrlProblem(endpointUrl) : undefined;
+  if (endpointProblem) {
+    throw new ConfigurationError('CONFIG_INVALID', `${ENDPOINT_URL_ENV} must be a URL such as https://proxy.example.com:8443, and `
+      + `${JSON.stringify(endpointUrl!.replace(/\/\/[^/@]*@/, '//***@'))} is not: ${endpointProblem}. The login JWT and every statement go to it`);
   }
   const host = env[HOST_ENV]?.trim() || undefined;
   const problem = host ? hostProblem(host) : undefined;

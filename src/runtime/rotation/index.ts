@@ -11,7 +11,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { KeyRegistration } from './registration';
 import { RetirePolicy, Rotation, RotationEvent, RotationSettings } from './rotation';
-import { ENDPOINT_URL_ENV, HOST_ENV } from '../../shared/environment';
+import { endpointUrlProblem, ENDPOINT_URL_ENV, HOST_ENV } from '../../shared/environment';
+import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../../shared/pinned-environment';
 import { putMetric } from '../connector/metrics';
 import { runCustomResource } from '../shared/cfn-response';
 import { ConfigurationError, SnowflakeConnectorError } from '../shared/errors';
@@ -97,13 +98,20 @@ export async function handler(event: RotationEvent | RetireEvent): Promise<void>
 export async function registrationHandler(event: CloudFormationCustomResourceEvent, context?: Context): Promise<void> {
   client ??= new SecretsManagerClient({});
   log('INFO', 'Registration event', { requestType: event.RequestType, logicalResourceId: event.LogicalResourceId, secretId: event.ResourceProperties?.SecretId });
-  const registration = new KeyRegistration(client, connectorSettings(process.env));
-  await runCustomResource(event, context, () => registration.handle(event));
+  // Settings are read inside the custom resource's work, so that a bad one is answered as FAILED, not left to time out.
+  await runCustomResource(event, context, () => new KeyRegistration(client!, connectorSettings(process.env)).handle(event));
 }
 
 function connectorSettings(env: Record<string, string | undefined>): RotationSettings['connector'] {
+  // The same rule as the connector's: https, or http to loopback only (the administrator's JWT goes there).
+  const endpointUrl = env[ENDPOINT_URL_ENV]?.trim() || undefined;
+  const endpointProblem = endpointUrl ? endpointUrlProblem(endpointUrl) : undefined;
+  if (endpointProblem) {
+    throw new ConfigurationError('CONFIG_INVALID', `${ENDPOINT_URL_ENV} ${JSON.stringify(endpointUrl!.replace(/\/\/[^/@]*@/, '//***@'))} `
+      + `is not valid: ${endpointProblem}. The administrator's login JWT and every statement go to it`);
+  }
   return {
-    ...(env[ENDPOINT_URL_ENV] ? { endpointUrl: env[ENDPOINT_URL_ENV] } : {}),
+    ...(endpointUrl ? { endpointUrl } : {}),
     ...(env[HOST_ENV] ? { host: env[HOST_ENV] } : {}),
   };
 }
@@ -111,7 +119,15 @@ function connectorSettings(env: Record<string, string | undefined>): RotationSet
 export function settingsFromEnvironment(env: Record<string, string | undefined>): RotationSettings {
   const adminSecretId = env[ADMIN_SECRET_ENV]?.trim();
   if (!adminSecretId) throw new ConfigurationError('CONFIG_INVALID', `${ADMIN_SECRET_ENV} is not set: the rotation needs the rotator's secret`);
+  const secretId = env[ROTATION_SECRET_ENV]?.trim();
+  const user = env[ROTATION_USER_ENV];
+  if (!secretId || !user) {
+    throw new ConfigurationError('CONFIG_INVALID', `${!secretId ? ROTATION_SECRET_ENV : ROTATION_USER_ENV} is not set: the rotation function `
+      + 'rotates the one secret and user its construct names. Deploy the stack again');
+  }
   return {
+    secretId,
+    user,
     adminSecretId,
     retire: retirePolicy(env[RETIRE_ENV]),
     overwriteUnknownKeys: env[OVERWRITE_ENV] === 'true',

@@ -17,6 +17,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AdminSession } from './admin-session';
 import { RotationError, SLOTS, slotHolding, UserKeys } from './user-keys';
+import { PREVIOUS_KEYS_FIELD } from '../../shared/secret-format';
 import { quoteIdentifier } from '../../shared/snowflake-identifiers';
 import { KeySlot } from '../../shared/snowflake-sql';
 import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
@@ -24,7 +25,7 @@ import type { CustomResourceResult } from '../shared/cfn-response';
 import { ConfigurationError } from '../shared/errors';
 import { log } from '../shared/log';
 import { normalisePrivateKey } from '../shared/private-key';
-import { parseSecretValue } from '../shared/secret-value';
+import { parseSecretValue, SnowflakeSecretValue } from '../shared/secret-value';
 
 /** What happens to the key this resource set when the resource is deleted. */
 export type RegistrationOnDelete = 'REMOVE_KEY' | 'RETAIN_KEY';
@@ -144,7 +145,17 @@ export class KeyRegistration {
     });
   }
 
-  /** Unsets the key this resource set, if a slot still holds it. Never drops the user. */
+  /**
+   * Unsets the key this resource set, if a slot still holds it. Never drops the user.
+   *
+   * Whoever invokes the function writes the whole event, the physical id and the properties
+   * included. So the physical id only says which registration is meant; what is unset comes from
+   * the state the service secret records (docs/rotation.md, "What a Delete may remove"): the user
+   * and fingerprint must be a key this secret holds or held (AWSCURRENT's key, its
+   * `previousKeyFingerprints`, AWSPREVIOUS's key) for the user that version names, in the account
+   * it names. Anything else is logged and left alone; the function's role reads only its stack's
+   * secrets, so a direct invoke can at most do what deleting the stack would.
+   */
   async delete(physicalResourceId: string, raw: Record<string, unknown> | undefined): Promise<CustomResourceResult> {
     const registration = parseRegistrationId(physicalResourceId);
     const done = { physicalResourceId };
@@ -159,24 +170,69 @@ export class KeyRegistration {
       });
       return done;
     }
+    const recorded = (await this.recordedKeys(props.secretId)).find((key) =>
+      key.account === registration.account && key.user === registration.user && key.fingerprint === registration.fingerprint);
+    if (!recorded) {
+      log('WARN', 'Delete: the secret does not record this key for this user, so it is left registered', {
+        secretId: props.secretId, user: registration.user, fingerprint: registration.fingerprint,
+      });
+      return done;
+    }
+    const { user, fingerprint } = recorded;
     return this.asAdmin(props.adminSecretId, async (admin) => {
-      const keys = await admin.keysOf(registration.user);
-      const slot: KeySlot | undefined = keys && slotHolding(keys, registration.fingerprint);
+      const keys = await admin.keysOf(user);
+      const slot: KeySlot | undefined = keys && slotHolding(keys, fingerprint);
       if (!slot) {
-        log('INFO', 'Delete: the key is no longer registered', { user: registration.user, fingerprint: registration.fingerprint });
+        log('INFO', 'Delete: the key is no longer registered', { user, fingerprint });
         return done;
       }
-      await admin.unsetKey(registration.user, slot);
-      const after = await admin.keysOf(registration.user);
-      if (after && after[slot] === registration.fingerprint) {
-        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${registration.user} UNSET ${slot}, DESC USER still shows ${registration.fingerprint}`);
+      await admin.unsetKey(user, slot);
+      const after = await admin.keysOf(user);
+      if (after && after[slot] === fingerprint) {
+        throw new RotationError('ROTATION_VERIFY_FAILED', `After ALTER USER ${quoteIdentifier(user)} UNSET ${slot}, DESC USER still shows ${fingerprint}`);
       }
-      log('INFO', 'Delete: the key this resource set is removed', { user: registration.user, slot, fingerprint: registration.fingerprint });
+      log('INFO', 'Delete: the key this resource set is removed', { user, slot, fingerprint });
       return done;
     });
   }
 
+  /**
+   * The keys the service secret records, each with the user and account of the version that
+   * records it: AWSCURRENT's key and `previousKeyFingerprints`, and AWSPREVIOUS's key (a key
+   * replaced by a new keyGeneration). None when the secret is gone.
+   */
+  private async recordedKeys(secretId: string): Promise<Array<{ account: string; user: string; fingerprint: string }>> {
+    const keys: Array<{ account: string; user: string; fingerprint: string }> = [];
+    for (const stage of ['AWSCURRENT', 'AWSPREVIOUS']) {
+      let output;
+      try {
+        output = await this.sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ResourceNotFoundException') continue;
+        throw error;
+      }
+      let value: SnowflakeSecretValue;
+      let fingerprint: string;
+      try {
+        value = parseSecretValue(secretId, output.SecretString);
+        fingerprint = normalisePrivateKey(value.privateKey, value.passphrase).publicKey.fingerprint;
+      } catch {
+        // A version without a usable key (the empty value the secret is created with) records none.
+        continue;
+      }
+      const account = value.account.toUpperCase();
+      keys.push({ account, user: value.user, fingerprint });
+      if (stage === 'AWSCURRENT') {
+        const earlier = (JSON.parse(output.SecretString!) as Record<string, unknown>)[PREVIOUS_KEYS_FIELD];
+        for (const fp of Array.isArray(earlier) ? earlier : []) {
+          if (typeof fp === 'string') keys.push({ account, user: value.user, fingerprint: fp });
+        }
+      }
+    }
+    return keys;
+  }
+
   private asAdmin<T>(adminSecretId: string, work: (admin: AdminSession) => Promise<T>): Promise<T> {
-    return AdminSession.run(this.connectorFor({ ...this.connector, secretId: adminSecretId }), work);
+    return AdminSession.run(this.connectorFor({ ...this.connector, secretId: adminSecretId }), 'registration', work);
   }
 }

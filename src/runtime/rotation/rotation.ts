@@ -43,6 +43,13 @@ export interface RotationEvent {
 export type RetirePolicy = { readonly kind: 'immediately' } | { readonly kind: 'next-rotation' } | { readonly kind: 'after'; readonly seconds: number };
 
 export interface RotationSettings {
+  /**
+   * The secret this function rotates (its ARN, as Secrets Manager and the retirement schedule name
+   * it): an event about any other secret is refused.
+   */
+  readonly secretId: string;
+  /** The Snowflake user it rotates: a version of the secret whose `user` names another is refused. */
+  readonly user: string;
   /** The rotator's key-pair secret. */
   readonly adminSecretId: string;
   readonly retire: RetirePolicy;
@@ -87,7 +94,17 @@ export class Rotation {
     if (!(step in steps)) {
       throw new RotationError('ROTATION_STATE', `Unknown rotation step ${JSON.stringify(step)}; Secrets Manager sends createSecret, setSecret, testSecret and finishSecret`);
     }
-    const stages = (await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
+    this.checkSecret(secretId);
+    const described = await this.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+    // As AWS's rotation templates do (aws-samples/aws-secrets-manager-rotation-lambdas,
+    // SecretsManagerRotationTemplate/lambda_function.py: "Secret %s is not enabled for rotation"):
+    // a secret whose rotation is off is not rotated, whoever asks.
+    if (described.RotationEnabled !== true) {
+      throw new RotationError('ROTATION_REFUSED', `Rotation is not enabled on ${secretId} (DescribeSecret's RotationEnabled is `
+        + `${described.RotationEnabled === false ? 'false' : 'absent'}), so this ${step} was not run: Secrets Manager invokes the rotation function only `
+        + 'for a secret with rotation on. Turn rotation on (the construct\'s rotation prop), or rotate with aws secretsmanager rotate-secret');
+    }
+    const stages = described.VersionIdsToStages ?? {};
     const ofToken = stages[token];
     // Secrets Manager registers the token as AWSPENDING before createSecret; tolerate its absence
     // there only (a retried createSecret after the stub was cleaned up, or a test driver).
@@ -244,6 +261,7 @@ export class Rotation {
    * while a rotation is under way (its pending key may be going into one of those slots).
    */
   async retirePrevious(secretId: string, now: Date = new Date()): Promise<void> {
+    this.checkSecret(secretId);
     await this.asRotator((admin) => this.retire(admin, secretId, now));
   }
 
@@ -288,9 +306,17 @@ export class Rotation {
     log('INFO', 'The previous key is retired', { secretId, user: current.user, slots, fingerprints: slots.map((slot) => keys[slot]) });
   }
 
+  /** The function rotates its own secret only (pinned in its environment by the construct). */
+  private checkSecret(secretId: string): void {
+    if (secretId !== this.settings.secretId) {
+      throw new RotationError('ROTATION_REFUSED', `This function rotates ${this.settings.secretId} only, and was asked about ${JSON.stringify(secretId)}; `
+        + 'nothing was read or changed. Each secret has its own rotation function: invoke that one');
+    }
+  }
+
   /** Work in a session as the rotator; it signs in on first use only. */
   private asRotator<T>(work: (admin: AdminSession) => Promise<T>): Promise<T> {
-    return AdminSession.run(this.connectorFor({ ...this.settings.connector, secretId: this.settings.adminSecretId }), work);
+    return AdminSession.run(this.connectorFor({ ...this.settings.connector, secretId: this.settings.adminSecretId }), 'rotator', work);
   }
 
   /** The user's key slots, as the rotator reads them. */
@@ -314,6 +340,12 @@ export class Rotation {
       throw error;
     }
     const value = parseSecretValue(secretId, output.SecretString);
+    if (value.user !== this.settings.user) {
+      // The construct pinned the user: a secret edited to name another user must not make the rotator change that user's keys.
+      throw new RotationError('ROTATION_REFUSED', `The secret's ${which.VersionStage} version names user ${quoteIdentifier(value.user)}, and this rotation `
+        + `rotates ${quoteIdentifier(this.settings.user)} only (the construct's user); nothing was changed. Restore the secret's "user" field, `
+        + 'or change the construct\'s user and deploy');
+    }
     const key = normalisePrivateKey(value.privateKey, value.passphrase);
     // parseSecretValue checked it is a JSON object; every field is kept for the next version.
     const json = JSON.parse(output.SecretString!);

@@ -11,6 +11,8 @@ export type ConnectorErrorCode =
   | 'CONFIG_INVALID'
   | 'INVALID_ARGUMENT'
   | 'INVALID_EVENT'
+  // The SQL executor was asked for a statement it was not built to run (undeclared, or SQL text).
+  | 'STATEMENT_NOT_DECLARED'
   // Reading the secret.
   | 'SECRET_NOT_FOUND'
   | 'SECRET_ACCESS_DENIED'

@@ -26,6 +26,35 @@ test.each([
   }
 });
 
+test.each([
+  'https://proxy.example.com:8443',
+  'http://127.0.0.1:45123',
+  'http://127.8.9.10',
+  'http://[::1]:8080',
+  'http://localhost:8080',
+])('an endpoint URL that is https://, or http:// to a loopback address, is read: %s', (url) => {
+  expect(optionsFromEnvironment({ SNOWFLAKE_SECRET_ID: SECRET, SNOWFLAKE_ENDPOINT_URL: url })).toEqual({ secretId: SECRET, endpointUrl: url });
+});
+
+test.each([
+  ['http://proxy.example.com:8080', /it must be https:\/\/ \(http:\/\/ is allowed only to a loopback address/],
+  ['http://127.0.0.1.nip.io', /it must be https:\/\//],
+  ['http://10.0.0.5', /it must be https:\/\//],
+  ['ftp://127.0.0.1', /it must start with https:\/\//],
+  ['https://user:pw@proxy.example.com', /it must not hold credentials/],
+])('(failing case) the endpoint URL %s is refused: the login JWT would travel in clear text', (url, problem) => {
+  let error: any;
+  try {
+    optionsFromEnvironment({ SNOWFLAKE_SECRET_ID: SECRET, SNOWFLAKE_ENDPOINT_URL: url });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toMatchObject({ name: 'ConfigurationError', code: 'CONFIG_INVALID' });
+  expect(error.message).toMatch(/^SNOWFLAKE_ENDPOINT_URL must be a URL such as https:\/\/proxy\.example\.com:8443, and /);
+  expect(error.message).toMatch(problem);
+  expect(error.message).not.toContain('user:pw'); // credentials in the URL are not repeated
+});
+
 test('(failing case) no secret', () => {
   expect(() => optionsFromEnvironment({})).toThrow(/^SNOWFLAKE_SECRET_ID is not set/);
 });

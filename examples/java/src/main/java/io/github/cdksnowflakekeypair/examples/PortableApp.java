@@ -3,6 +3,8 @@ package io.github.cdksnowflakekeypair.examples;
 import java.util.List;
 import java.util.Map;
 
+import io.github.cdksnowflakekeypair.BindType;
+import io.github.cdksnowflakekeypair.ConnectorHandler;
 import io.github.cdksnowflakekeypair.KeyRegistrationOptions;
 import io.github.cdksnowflakekeypair.KeyRotationOptions;
 import io.github.cdksnowflakekeypair.KeySource;
@@ -19,6 +21,9 @@ import io.github.cdksnowflakekeypair.SnowflakeConnectorFunctionProps;
 import io.github.cdksnowflakekeypair.SnowflakeConnectorLayer;
 import io.github.cdksnowflakekeypair.SnowflakeKeyPairSecret;
 import io.github.cdksnowflakekeypair.SnowflakeKeyPairSecretProps;
+import io.github.cdksnowflakekeypair.SqlExecutorOptions;
+import io.github.cdksnowflakekeypair.SqlStatement;
+import io.github.cdksnowflakekeypair.SqlStatementOptions;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Duration;
@@ -73,9 +78,16 @@ public final class PortableApp {
           .secret(loader)
           .versionStages(List.of("AWSCURRENT"))
           .build());
+      // It runs only the statements declared here, by name: {"run": "loadEvent", "binds": [1, "{}"]}.
+      // Whoever may invoke it may run them, with binds of their choosing, as SVC_LOADER.
       new SnowflakeConnectorFunction(this, "LoaderFunction", SnowflakeConnectorFunctionProps.builder()
           .secret(loader)
           .timeout(Duration.minutes(2))
+          .handler(ConnectorHandler.sqlExecutor(SqlExecutorOptions.builder()
+              .statements(Map.of("loadEvent", SqlStatement.of("INSERT INTO EVENTS (ID, BODY) VALUES (?, ?)", SqlStatementOptions.builder()
+                  .binds(List.of(BindType.NUMBER, BindType.nullable(BindType.TEXT)))
+                  .build())))
+              .build()))
           .build());
 
       // Your own handler, with the connector from the layer.
@@ -116,6 +128,9 @@ public final class PortableApp {
       new SnowflakeConnectorFunction(this, "OpsFunction", SnowflakeConnectorFunctionProps.builder()
           .secret(ops)
           .privateLink(privateLink)
+          .handler(ConnectorHandler.sqlExecutor(SqlExecutorOptions.builder()
+              .statements(Map.of("resumeWarehouse", SqlStatement.of("ALTER WAREHOUSE IF EXISTS \"OPS_WH\" RESUME IF SUSPENDED")))
+              .build()))
           .build());
 
       // A user registered at deploy, whose key rotates itself.
