@@ -262,8 +262,11 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       securityGroups = [snowflakeClientSecurityGroup(this, 'SecurityGroup', {
         vpc,
         description: 'cdk-snowflake-keypair SnowflakeConnectorFunction: HTTPS (and OCSP) egress only',
-        httpsDescription: 'HTTPS to Snowflake, Secrets Manager and S3',
+        httpsDescription: props.privateLink ? 'HTTPS to Secrets Manager and S3' : 'HTTPS to Snowflake, Secrets Manager and S3',
         ocsp: props.allowOcspEgress ?? true,
+        privateLink: props.privateLink,
+        awsServices: ['secretsmanager', 's3'],
+        addVpcEndpoints: props.addVpcEndpoints ?? false,
       })];
     }
 

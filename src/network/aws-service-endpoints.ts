@@ -1,4 +1,6 @@
+import { Aws } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { onePerVpc } from '../private/one-per-vpc';
 
@@ -10,6 +12,68 @@ const INTERFACE: Record<Exclude<AwsServiceEndpoint, 's3'>, { id: string; service
   sts: { id: 'SnowflakeStsEndpoint', service: ec2.InterfaceVpcEndpointAwsService.STS },
 };
 const S3_ID = 'SnowflakeS3Endpoint';
+
+/**
+ * What every function of the library calls on Secrets Manager: the connector and the registration
+ * read (GetSecretValue); the rotation function also describes, writes and moves stages.
+ */
+export const SECRETS_MANAGER_ACTIONS = [
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
+];
+
+/** Only principals of the endpoint's own account (`aws:PrincipalAccount`, a global condition key). */
+const IN_THIS_ACCOUNT = { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } };
+
+/**
+ * The endpoint policies, limited to what the library's functions need (an endpoint policy does not
+ * grant: it caps what any principal may do through the endpoint, on top of its own policies;
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html). Every workload
+ * of the VPC that uses these endpoints gets the same cap: add statements with `addToPolicy` for
+ * what else it needs.
+ */
+export const ENDPOINT_POLICIES: Record<AwsServiceEndpoint, () => iam.PolicyStatement[]> = {
+  secretsmanager: () => [new iam.PolicyStatement({
+    sid: 'SnowflakeKeyPairSecrets',
+    principals: [new iam.StarPrincipal()],
+    actions: SECRETS_MANAGER_ACTIONS,
+    resources: ['*'],
+    conditions: IN_THIS_ACCOUNT,
+  })],
+  // No function of the library calls STS; GetCallerIdentity needs no permission and only names
+  // the caller (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+  sts: () => [new iam.PolicyStatement({
+    sid: 'CallerIdentityOnly',
+    principals: [new iam.StarPrincipal()],
+    actions: ['sts:GetCallerIdentity'],
+    resources: ['*'],
+    conditions: IN_THIS_ACCOUNT,
+  })],
+  s3: () => [
+    // A custom resource (the registration) answers CloudFormation with a PUT to a pre-signed URL
+    // of CloudFormation's own bucket, signed by CloudFormation, not by a principal of this account
+    // ("Setting up VPC endpoints for AWS CloudFormation":
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-vpce-bucketnames.html).
+    new iam.PolicyStatement({
+      sid: 'CloudFormationCustomResourceResponses',
+      principals: [new iam.StarPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [`arn:${Aws.PARTITION}:s3:::cloudformation-custom-resource-response-*/*`],
+    }),
+    // The connector downloads large result sets from the account's internal stage, an S3 bucket
+    // Snowflake owns, named per account (the STAGE host of SYSTEM$ALLOWLIST:
+    // https://docs.snowflake.com/en/sql-reference/functions/system_allowlist), through URLs
+    // Snowflake pre-signs: reads only, of any bucket.
+    new iam.PolicyStatement({
+      sid: 'SnowflakeResultDownloads',
+      principals: [new iam.StarPrincipal()],
+      actions: ['s3:GetObject'],
+      resources: ['*'],
+    }),
+  ],
+};
 
 /** The AWS service endpoints of a VPC that a function uses. */
 export interface AwsServiceEndpoints {
@@ -39,7 +103,11 @@ export function ensureAwsServiceEndpoints(
   const gateways: ec2.GatewayVpcEndpoint[] = [];
   for (const name of services) {
     if (name === 's3') {
-      const s3 = (scope: Construct, id: string) => new ec2.GatewayVpcEndpoint(scope, id, { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
+      const s3 = (scope: Construct, id: string) => {
+        const gateway = new ec2.GatewayVpcEndpoint(scope, id, { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
+        for (const statement of ENDPOINT_POLICIES.s3()) gateway.addToPolicy(statement);
+        return gateway;
+      };
       gateways.push(onePerVpc(requester, vpc, S3_ID, s3, {
         what: 'the S3 gateway endpoint',
         why: 'a route table takes one route to the S3 prefix list',
@@ -57,9 +125,11 @@ export function ensureAwsServiceEndpoints(
         description: `${name} interface endpoint: HTTPS from Snowflake connector clients only (cdk-snowflake-keypair)`,
         allowAllOutbound: false,
       });
-      return new ec2.InterfaceVpcEndpoint(scope, endpointId, {
+      const endpoint = new ec2.InterfaceVpcEndpoint(scope, endpointId, {
         vpc, service, subnets, privateDnsEnabled: true, securityGroups: [securityGroup], open: false,
       });
+      for (const statement of ENDPOINT_POLICIES[name]()) endpoint.addToPolicy(statement);
+      return endpoint;
     }, {
       what: `the ${name} interface endpoint`,
       why: `a VPC takes only one ${name} interface endpoint with private DNS (the second one's DNS name conflicts)`,

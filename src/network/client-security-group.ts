@@ -1,22 +1,55 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { AwsServiceEndpoint } from './aws-service-endpoints';
+import { IPrivateLinkEndpoint, PrivateLinkEndpoint } from './privatelink-endpoint';
 
 export interface ClientSecurityGroupProps {
   readonly vpc: ec2.IVpc;
   readonly description: string;
-  /** The description of the 443 egress rule. */
+  /** The description of the 443 egress rule to the internet, when there is one. */
   readonly httpsDescription: string;
-  /** Also allow egress to 80, for OCSP certificate checks. */
+  /** Also allow egress to 80, for OCSP certificate checks (to the internet without PrivateLink). */
   readonly ocsp: boolean;
+  /**
+   * The PrivateLink endpoint the function reaches Snowflake through. Its `allowFrom(fn)` adds the
+   * egress rules to the endpoint's security group (443, and 80 for OCSP, whose host names the
+   * private zone points at the endpoint), so the group gets no rule to the internet for Snowflake.
+   */
+  readonly privateLink?: IPrivateLinkEndpoint;
+  /** The AWS services the function calls from the VPC. */
+  readonly awsServices: AwsServiceEndpoint[];
+  /**
+   * Whether the function adds (and opens to itself) an interface endpoint for each of
+   * `awsServices` (`addVpcEndpoints`). The endpoint's own `addAwsServiceEndpoints` counts too.
+   */
+  readonly addVpcEndpoints: boolean;
 }
 
 /**
- * The security group of a function that talks to Snowflake (and AWS APIs) from a VPC: egress to
- * 443, and 80 for OCSP, and nothing else. Not exported from index.ts.
+ * The security group of a function that talks to Snowflake (and AWS APIs) from a VPC. Egress:
+ *
+ * - without PrivateLink: 443 to the internet, and 80 for OCSP;
+ * - with PrivateLink: nothing to the internet for Snowflake (the endpoint's `allowFrom` adds 443
+ *   and 80 to its security group, as `ec2.Connections` does for a group without
+ *   `allowAllOutbound`), and 443 to the interface endpoints the library opens to the function
+ *   (`allowDefaultPortFrom` adds those). 443 to the internet stays only where an AWS service is
+ *   reached another way: through NAT or the VPC's own endpoints (no `addVpcEndpoints`), or S3,
+ *   whose gateway endpoint is reached by the S3 prefix list, whose id CloudFormation cannot give
+ *   (https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/453).
+ *
+ * Not exported from index.ts.
  */
 export function snowflakeClientSecurityGroup(scope: Construct, id: string, props: ClientSecurityGroupProps): ec2.SecurityGroup {
   const group = new ec2.SecurityGroup(scope, id, { vpc: props.vpc, allowAllOutbound: false, description: props.description });
-  group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), props.httpsDescription);
-  if (props.ocsp) group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'OCSP certificate checks');
+  if (internetHttpsNeeded(props)) group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), props.httpsDescription);
+  if (props.ocsp && !props.privateLink) group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'OCSP certificate checks');
   return group;
+}
+
+/** Whether a client needs 443 to the internet: see `snowflakeClientSecurityGroup`. */
+export function internetHttpsNeeded(props: Pick<ClientSecurityGroupProps, 'privateLink' | 'awsServices' | 'addVpcEndpoints'>): boolean {
+  if (!props.privateLink) return true;
+  if (props.awsServices.includes('s3')) return true;
+  const fromEndpoint = props.privateLink instanceof PrivateLinkEndpoint ? props.privateLink._awsServices : [];
+  return !props.awsServices.every((service) => props.addVpcEndpoints || fromEndpoint.includes(service));
 }

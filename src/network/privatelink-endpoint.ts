@@ -2,7 +2,7 @@ import { Annotations, CfnOutput, Duration, Fn, Stack, Token } from 'aws-cdk-lib'
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
-import { ensureAwsServiceEndpoints } from './aws-service-endpoints';
+import { AwsServiceEndpoint, ensureAwsServiceEndpoints } from './aws-service-endpoints';
 import { APP_SERVICE_ZONE, PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
 import { onePerVpc } from '../private/one-per-vpc';
 import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
@@ -25,6 +25,19 @@ export interface NetworkPolicySqlOptions {
    * @default - `<user>_PRIVATELINK`
    */
   readonly policyName?: string;
+  /**
+   * Also emit the SQL of an authentication policy that lets the user sign in with a key pair only
+   * (`AUTHENTICATION_METHODS = ('KEYPAIR')`), as the output `AuthenticationPolicySql`: a password
+   * or programmatic access token added to the user later cannot be used to sign in.
+   * @default true
+   */
+  readonly keyPairOnly?: boolean;
+  /**
+   * The authentication policy's name, in `database`.`schema` (authentication policies are schema
+   * objects).
+   * @default - `<user>_KEYPAIR_ONLY`
+   */
+  readonly authenticationPolicyName?: string;
 }
 
 /** Properties of a `PrivateLinkEndpoint`. */
@@ -92,7 +105,9 @@ export interface PrivateLinkEndpointProps {
   /**
    * Emit the SQL that pins a Snowflake user to this endpoint (a network rule of type `AWSVPCEID`
    * holding the endpoint's id, a network policy, `ALTER USER ... SET NETWORK_POLICY`) as the
-   * output `NetworkPolicySql`.
+   * output `NetworkPolicySql`, and the SQL that limits the user to key-pair sign-in (an
+   * authentication policy with `AUTHENTICATION_METHODS = ('KEYPAIR')`) as the output
+   * `AuthenticationPolicySql`.
    * @default - no output
    */
   readonly networkPolicy?: NetworkPolicySqlOptions;
@@ -186,6 +201,11 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
   public readonly recordedHostnames: string[];
   /** The network-policy SQL, when `networkPolicy` was given. */
   public readonly networkPolicySql?: string;
+  /**
+   * The authentication-policy SQL that limits the user to key-pair sign-in, when `networkPolicy`
+   * was given (unless its `keyPairOnly` is false).
+   */
+  public readonly authenticationPolicySql?: string;
 
   private readonly awsEndpoints: ec2.InterfaceVpcEndpoint[] = [];
   /**
@@ -194,6 +214,12 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
    * @internal
    */
   public readonly _awsServicePath: IConstruct[] = [];
+  /**
+   * The AWS services whose endpoints `addAwsServiceEndpoints` added: a client given this endpoint
+   * reaches them without the internet.
+   * @internal
+   */
+  public readonly _awsServices: AwsServiceEndpoint[] = [];
 
   constructor(scope: Construct, id: string, props: PrivateLinkEndpointProps) {
     super(scope, id);
@@ -252,7 +278,9 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
     }
 
     if (props.addAwsServiceEndpoints) {
-      const endpoints = ensureAwsServiceEndpoints(this, props.vpc, props.vpcSubnets, ['secretsmanager', 'sts', 's3']);
+      const services: AwsServiceEndpoint[] = ['secretsmanager', 'sts', 's3'];
+      const endpoints = ensureAwsServiceEndpoints(this, props.vpc, props.vpcSubnets, services);
+      this._awsServices.push(...services);
       this.awsEndpoints.push(...endpoints.interfaceEndpoints);
       this._awsServicePath.push(...endpoints.networkPath);
     }
@@ -263,6 +291,13 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
         description: `SQL that lets ${props.networkPolicy.user} sign in only through this PrivateLink endpoint`,
         value: this.networkPolicySql,
       });
+      if (props.networkPolicy.keyPairOnly ?? true) {
+        this.authenticationPolicySql = authenticationPolicySql(props.networkPolicy);
+        new CfnOutput(this, 'AuthenticationPolicySql', {
+          description: `SQL that lets ${props.networkPolicy.user} sign in with a key pair only`,
+          value: this.authenticationPolicySql,
+        });
+      }
     }
   }
 
@@ -333,6 +368,23 @@ function networkPolicySql(options: NetworkPolicySqlOptions, endpointId: string):
   ].join(' ');
 }
 
+/**
+ * An authentication policy that allows key-pair sign-in only, set on the user. Syntax:
+ * https://docs.snowflake.com/en/sql-reference/sql/create-authentication-policy (a schema object;
+ * `AUTHENTICATION_METHODS` takes 'KEYPAIR' among 'ALL', 'SAML', 'PASSWORD', 'OAUTH',
+ * 'PROGRAMMATIC_ACCESS_TOKEN', 'WORKLOAD_IDENTITY') and
+ * https://docs.snowflake.com/en/sql-reference/sql/alter-user (`SET AUTHENTICATION POLICY <name>`;
+ * a user holds one authentication policy, so a user that has one already must have it unset first).
+ */
+function authenticationPolicySql(options: NetworkPolicySqlOptions): string {
+  const policy = [options.database, options.schema, options.authenticationPolicyName ?? `${options.user}_KEYPAIR_ONLY`].map(quoteIdentifier).join('.');
+  return [
+    `CREATE AUTHENTICATION POLICY IF NOT EXISTS ${policy} AUTHENTICATION_METHODS = ('KEYPAIR') `
+      + `COMMENT = ${quoteLiteral('Key-pair sign-in only (cdk-snowflake-keypair)')};`,
+    `ALTER USER ${quoteIdentifier(options.user)} SET AUTHENTICATION POLICY ${policy};`,
+  ].join(' ');
+}
+
 function validate(scope: Construct, props: PrivateLinkEndpointProps): void {
   const fail = (message: string): never => {
     throw new Error(`[${scope.node.path}] ${message}`);
@@ -375,7 +427,8 @@ function validate(scope: Construct, props: PrivateLinkEndpointProps): void {
   if (policy) {
     const userProblem = userNameProblem(policy.user);
     if (userProblem) fail(`networkPolicy.user ${JSON.stringify(policy.user)} is not valid: ${userProblem}.`);
-    for (const [field, value] of [['database', policy.database], ['schema', policy.schema], ['ruleName', policy.ruleName], ['policyName', policy.policyName]] as const) {
+    for (const [field, value] of [['database', policy.database], ['schema', policy.schema], ['ruleName', policy.ruleName], ['policyName', policy.policyName],
+      ['authenticationPolicyName', policy.authenticationPolicyName]] as const) {
       if (value === undefined) continue;
       const problem = objectNameProblem(value);
       if (problem) fail(`networkPolicy.${field} ${JSON.stringify(value)} is not valid: ${problem}.`);

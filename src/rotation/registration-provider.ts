@@ -54,8 +54,11 @@ export class RegistrationProvider extends Construct {
     const securityGroup = vpc && snowflakeClientSecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: 'cdk-snowflake-keypair registration function: HTTPS (and OCSP) egress only',
-      httpsDescription: 'HTTPS to Snowflake, Secrets Manager and the CloudFormation response URL (S3)',
+      httpsDescription: 'HTTPS to Secrets Manager and the CloudFormation response URL (S3)',
       ocsp: true,
+      privateLink: network.privateLink,
+      awsServices: ['secretsmanager', 's3'],
+      addVpcEndpoints: network.addVpcEndpoints ?? false,
     });
     const created = internalFunction(this, {
       // The administrator functions share one bundle (assets/rotation).

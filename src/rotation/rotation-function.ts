@@ -50,8 +50,11 @@ export class RotationFunction extends Construct {
     const securityGroup = vpc && snowflakeClientSecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: 'cdk-snowflake-keypair rotation function: HTTPS (and OCSP) egress only',
-      httpsDescription: 'HTTPS to Snowflake and Secrets Manager',
+      httpsDescription: 'HTTPS to Secrets Manager',
       ocsp: true,
+      privateLink: props.privateLink,
+      awsServices: ['secretsmanager'],
+      addVpcEndpoints: props.addVpcEndpoints ?? false,
     });
 
     const created = internalFunction(this, {
@@ -104,7 +107,7 @@ export class RotationFunction extends Construct {
       policy.addStatements(new iam.PolicyStatement({
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.encryptionKey.keyArn],
-        conditions: viaSecretsManager(props.region),
+        conditions: viaSecretsManager(props.region, props.secretArn),
       }));
     }
     props.adminSecret.grantRead(this.role, ['AWSCURRENT']);

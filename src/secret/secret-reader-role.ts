@@ -60,8 +60,9 @@ export interface SecretReaderRoleProps {
  *
  * It grants `secretsmanager:GetSecretValue` on that secret's ARN (`-??????` for secrets
  * imported by name, never `*`) and, for a customer-managed key, `kms:Decrypt` on that key only
- * through Secrets Manager. It is an `iam.Role`, so it serves as a Lambda execution role, an ECS
- * task role, a Glue job role or an EC2 instance role; add what else the workload needs to it.
+ * through Secrets Manager and only for that secret (`kms:EncryptionContext:SecretARN`). It is
+ * an `iam.Role`, so it serves as a Lambda execution role, an ECS task role, a Glue job role or an
+ * EC2 instance role; add what else the workload needs to it.
  *
  * @example
  *

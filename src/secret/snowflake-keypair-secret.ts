@@ -62,7 +62,8 @@ export interface ISnowflakeKeyPairSecret extends IResource {
 
   /**
    * Grants `secretsmanager:GetSecretValue` on exactly this secret and, with a customer-managed
-   * key, `kms:Decrypt` on that key only through Secrets Manager (`kms:ViaService`).
+   * key, `kms:Decrypt` on that key only through Secrets Manager (`kms:ViaService`) and for this
+   * secret only (`kms:EncryptionContext:SecretARN`).
    *
    * @param grantee the principal to grant read to
    * @param versionStages restrict reads to these version stages (for example `['AWSCURRENT']`).
@@ -136,7 +137,7 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
         grantee,
         actions: ['kms:Decrypt'],
         resourceArns: [this.encryptionKey.keyArn],
-        conditions: viaSecretsManager(this.secretRegion),
+        conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
       }));
     }
     return grant;
@@ -391,7 +392,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         // Decrypt for GetSecretValue.
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [props.encryptionKey.keyArn],
-        conditions: viaSecretsManager(this.secretRegion),
+        conditions: viaSecretsManager(this.secretRegion, secret.secretArn),
       }));
     }
 

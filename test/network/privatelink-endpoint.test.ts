@@ -290,6 +290,30 @@ describe('warnings and outputs', () => {
     expect(pl.networkPolicySql).toBeDefined();
   });
 
+  test('beside it, the authentication-policy SQL limits the user to key-pair sign-in, identifiers quoted', () => {
+    const { template, pl } = endpoint({ networkPolicy: { user: 'svc_loader', database: 'SECURITY', schema: 'Network Rules' } });
+    const expected = 'CREATE AUTHENTICATION POLICY IF NOT EXISTS "SECURITY"."Network Rules"."SVC_LOADER_KEYPAIR_ONLY" AUTHENTICATION_METHODS = (\'KEYPAIR\') '
+      + 'COMMENT = \'Key-pair sign-in only (cdk-snowflake-keypair)\'; '
+      + 'ALTER USER "SVC_LOADER" SET AUTHENTICATION POLICY "SECURITY"."Network Rules"."SVC_LOADER_KEYPAIR_ONLY";';
+    template().hasOutput('*', { Value: expected, Description: 'SQL that lets svc_loader sign in with a key pair only' });
+    expect(pl.authenticationPolicySql).toBe(expected);
+  });
+
+  test('(failing case) without keyPairOnly, no authentication-policy SQL; without networkPolicy, neither', () => {
+    const off = endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', keyPairOnly: false } });
+    expect(off.pl.authenticationPolicySql).toBeUndefined();
+    expect(JSON.stringify(off.template().toJSON().Outputs)).not.toContain('AUTHENTICATION POLICY');
+    expect(off.pl.networkPolicySql).toBeDefined();
+    const none = endpoint();
+    expect(none.pl.authenticationPolicySql).toBeUndefined();
+    expect(none.template().toJSON().Outputs).toBeUndefined();
+  });
+
+  test('a named authentication policy with a double quote is quoted, not spliced', () => {
+    const { pl } = endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', authenticationPolicyName: 'only "keys"' } });
+    expect(pl.authenticationPolicySql).toContain('"DB"."S"."only ""keys"""');
+  });
+
   test('a name with a double quote is quoted, not spliced', () => {
     const { template } = endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', ruleName: 'a"b', policyName: 'p' } });
     const value = JSON.stringify(Object.values<any>(template().findOutputs('*'))[0].Value);
@@ -334,6 +358,7 @@ describe('validation', () => {
     [{ recordTtl: Duration.days(3) }, /recordTtl is 259200 s; Route 53 allows 1 s to 2 days/],
     [{ networkPolicy: { user: '', database: 'DB', schema: 'S' } }, /networkPolicy\.user "" is not valid/],
     [{ networkPolicy: { user: 'SVC', database: '', schema: 'S' } }, /networkPolicy\.database "" is not valid/],
+    [{ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', authenticationPolicyName: '' } }, /networkPolicy\.authenticationPolicyName "" is not valid/],
   ])('(failing case) %j', (props, message) => {
     expect(() => endpoint(props as Partial<PrivateLinkEndpointProps>)).toThrow(message);
   });

@@ -127,7 +127,8 @@ describe('least privilege, evaluated offline', () => {
   });
 
   test('KMS Decrypt through Secrets Manager only', async () => {
-    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` };
+    // As Secrets Manager calls KMS for this secret: its ARN is the encryption context.
+    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': own };
     expect(await request('kms:Decrypt', keyArn(keyId), via)).toBe('Allowed');
     expect(await request('kms:Decrypt', keyArn(keyId))).toBe('ImplicitlyDenied');
   });

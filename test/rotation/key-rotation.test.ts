@@ -137,7 +137,8 @@ describe('least privilege, evaluated offline', () => {
   });
 
   test('KMS through Secrets Manager only', async () => {
-    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` };
+    // As Secrets Manager calls KMS for this secret: its ARN is the encryption context.
+    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': own };
     expect(await request('kms:Decrypt', ownKey, via)).toBe('Allowed');
     expect(await request('kms:GenerateDataKey', ownKey, via)).toBe('Allowed');
     expect(await request('kms:Decrypt', ownKey)).toBe('ImplicitlyDenied');
@@ -205,14 +206,15 @@ describe('through PrivateLink', () => {
   const rotationFunction = (t: Template) => Object.entries<any>(t.findResources('AWS::Lambda::Function'))
     .find(([id]) => id.startsWith('LoaderRotationFunction'))!;
 
-  test('the function runs in the endpoint\'s VPC, connects by the PrivateLink host, and egresses to 443 and 80 only', () => {
+  test('the function runs in the endpoint\'s VPC, connects by the PrivateLink host, and egresses to 443 only (80 to the endpoint only)', () => {
     const { template, privateLink } = privateLinkSetup();
     const [, fn] = rotationFunction(template);
     expect(fn.Properties.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
     expect(fn.Properties.Environment.Variables.SNOWFLAKE_HOST).toBe(privateLink.accountHost);
     const [sgId] = fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'];
     const sg = template.toJSON().Resources[sgId];
-    expect(sg.Properties.SecurityGroupEgress.map((r: any) => [r.FromPort, r.ToPort, r.CidrIp]).sort()).toEqual([[443, 443, '0.0.0.0/0'], [80, 80, '0.0.0.0/0']]);
+    // Secrets Manager through NAT or the VPC's own endpoint (no addVpcEndpoints); OCSP through PrivateLink only (test/network/client-egress.test.ts).
+    expect(sg.Properties.SecurityGroupEgress.map((r: any) => [r.FromPort, r.ToPort, r.CidrIp]).sort()).toEqual([[443, 443, '0.0.0.0/0']]);
     // The endpoint lets it in on both ports.
     const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
       .filter((p) => p.SourceSecurityGroupId?.['Fn::GetAtt']?.[0] === sgId).map((p) => p.FromPort).sort();

@@ -44,6 +44,8 @@ interface Fixture {
   readonly ownSecretLogicalId: string;
   readonly ownSecretArn: string;
   readonly otherSecretArn: string;
+  /** A secret encrypted with the same customer-managed key. */
+  readonly siblingSecretArn: string;
   readonly keyLogicalId: string;
   readonly keyArn: string;
   readonly resourcePolicy: unknown;
@@ -61,6 +63,7 @@ function fixture(props: Partial<SnowflakeKeyPairSecretProps> = {}): Fixture {
     account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, ...props,
   });
   new SnowflakeKeyPairSecret(stack, 'Other', { account: 'myorg-myaccount', user: 'SVC_OTHER' });
+  new SnowflakeKeyPairSecret(stack, 'Sibling', { account: 'myorg-myaccount', user: 'SVC_SIBLING', encryptionKey: key });
   new SecretReaderRole(stack, 'Reader', { secret });
   new SecretReaderRole(stack, 'StagedReader', { secret, versionStages: ['AWSCURRENT'] });
   addAdmin(stack);
@@ -76,6 +79,7 @@ function fixture(props: Partial<SnowflakeKeyPairSecretProps> = {}): Fixture {
     ownSecretLogicalId,
     ownSecretArn: secretArnInTemplate(template, ownSecretLogicalId),
     otherSecretArn: secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Other')),
+    siblingSecretArn: secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Sibling')),
     keyLogicalId,
     keyArn: keyArn(keyLogicalId),
     resourcePolicy: secretResourcePolicy(template, ownSecretLogicalId),
@@ -99,8 +103,23 @@ function secretsManager(who: RolePolicies, action: string, resourceArn: string, 
   });
 }
 
-/** kms:Decrypt on a key, evaluated against the principal's policies and the key policy. */
-function decrypt(f: Fixture, who: RolePolicies, resourceArn: string, viaService?: string): Promise<SimulationResult> {
+/**
+ * The request context of a KMS call: `kms:ViaService`, and the encryption context Secrets Manager
+ * sends, `SecretARN` (each left out when undefined, as in a direct call).
+ */
+function kmsContext(viaService: string | undefined, encryptionSecretArn: string | undefined): Record<string, string> {
+  return {
+    ...(viaService === undefined ? {} : { 'kms:ViaService': viaService }),
+    ...(encryptionSecretArn === undefined ? {} : { 'kms:EncryptionContext:SecretARN': encryptionSecretArn }),
+  };
+}
+
+/**
+ * kms:Decrypt on a key, evaluated against the principal's policies and the key policy, as Secrets
+ * Manager calls it for the secret `forSecret` (the fixture's own secret unless given; `null` for
+ * no encryption context).
+ */
+function decrypt(f: Fixture, who: RolePolicies, resourceArn: string, viaService?: string, forSecret?: string | null): Promise<SimulationResult> {
   return simulate({
     principalArn: who.principalArn,
     identityPolicies: who.identityPolicies,
@@ -108,7 +127,7 @@ function decrypt(f: Fixture, who: RolePolicies, resourceArn: string, viaService?
     action: 'kms:Decrypt',
     resourceArn,
     resourceAccount: ACCOUNT,
-    context: viaService === undefined ? {} : { 'kms:ViaService': viaService },
+    context: kmsContext(viaService, forSecret === null ? undefined : forSecret ?? f.ownSecretArn),
   });
 }
 
@@ -201,6 +220,36 @@ describe('SecretReaderRole on a secret with a customer-managed key', () => {
       expect(await decrypt(f, f.admin, f.keyArn, viaService)).toBe('Allowed');
     });
 
+    test('denied for another secret under the same key, even through Secrets Manager; an administrator is allowed it', async () => {
+      expect(await decrypt(f, f.reader, f.keyArn, VIA_SECRETS_MANAGER, f.siblingSecretArn)).toBe('ImplicitlyDenied');
+      expect(await decrypt(f, f.admin, f.keyArn, VIA_SECRETS_MANAGER, f.siblingSecretArn)).toBe('Allowed');
+    });
+
+    test('denied for a secret whose name extends its own, and without an encryption context; an administrator is allowed both', async () => {
+      const longer = secretArn(`${f.ownSecretLogicalId}-Other`, 'XyZaBc');
+      expect(await decrypt(f, f.reader, f.keyArn, VIA_SECRETS_MANAGER, longer)).toBe('ImplicitlyDenied');
+      expect(await decrypt(f, f.reader, f.keyArn, VIA_SECRETS_MANAGER, null)).toBe('ImplicitlyDenied');
+      expect(await decrypt(f, f.admin, f.keyArn, VIA_SECRETS_MANAGER, longer)).toBe('Allowed');
+      expect(await decrypt(f, f.admin, f.keyArn, VIA_SECRETS_MANAGER, null)).toBe('Allowed');
+    });
+
+    test('the sibling secret\'s own reader is allowed for the sibling and denied for this secret', async () => {
+      const stack = testStack();
+      const key = new kms.Key(stack, 'Key');
+      const own = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key });
+      const sibling = new SnowflakeKeyPairSecret(stack, 'Sibling', { account: 'myorg-myaccount', user: 'SVC_SIBLING', encryptionKey: key });
+      new SecretReaderRole(stack, 'Reader', { secret: own });
+      new SecretReaderRole(stack, 'SiblingReader', { secret: sibling });
+      const template = synth(stack);
+      const siblingReader = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'SiblingReader'));
+      const g = { ...f, keyPolicy: keyPolicy(template, logicalIdOf(template, 'AWS::KMS::Key', 'Key')) };
+      const keyOf = keyArn(logicalIdOf(template, 'AWS::KMS::Key', 'Key'));
+      const ownArn = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Secret'));
+      const siblingArn = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Sibling'));
+      expect(await decrypt(g, siblingReader, keyOf, VIA_SECRETS_MANAGER, siblingArn)).toBe('Allowed');
+      expect(await decrypt(g, siblingReader, keyOf, VIA_SECRETS_MANAGER, ownArn)).toBe('ImplicitlyDenied');
+    });
+
     test('denied on another key, even through Secrets Manager; an administrator is allowed it', async () => {
       const otherKey = keyArn('SomeOtherKey');
       expect(otherKey).not.toBe(f.keyArn);
@@ -215,7 +264,7 @@ describe('SecretReaderRole on a secret with a customer-managed key', () => {
         action: 'kms:Decrypt',
         resourceArn: f.keyArn,
         resourceAccount: ACCOUNT,
-        context: { 'kms:ViaService': VIA_SECRETS_MANAGER },
+        context: kmsContext(VIA_SECRETS_MANAGER, f.ownSecretArn),
       })).toBe('ImplicitlyDenied');
     });
   });
@@ -329,7 +378,7 @@ describe('the key-material function\'s role (the writer)', () => {
     writer = rolePolicies(f.template, logicalIdOf(f.template, 'AWS::IAM::Role', 'SnowflakeKeyMaterialProviderRole'));
   });
 
-  function kmsAs(who: RolePolicies, action: string, resourceArn: string, viaService?: string): Promise<SimulationResult> {
+  function kmsAs(who: RolePolicies, action: string, resourceArn: string, viaService?: string, forSecret?: string): Promise<SimulationResult> {
     return simulate({
       principalArn: who.principalArn,
       identityPolicies: who.identityPolicies,
@@ -337,7 +386,7 @@ describe('the key-material function\'s role (the writer)', () => {
       action,
       resourceArn,
       resourceAccount: ACCOUNT,
-      context: viaService === undefined ? {} : { 'kms:ViaService': viaService },
+      context: kmsContext(viaService, forSecret ?? f.ownSecretArn),
     });
   }
 
@@ -369,7 +418,88 @@ describe('the key-material function\'s role (the writer)', () => {
     expect(await kmsAs(writer, action, f.keyArn)).toBe('ImplicitlyDenied');
   });
 
+  test.each([['kms:GenerateDataKey'], ['kms:Decrypt']])('%s on the key for a secret outside its stack, under the same key: denied; '
+    + 'an administrator is allowed Decrypt', async (action) => {
+    const outside = secretArn(`${f.ownSecretLogicalId}X`);
+    expect(await kmsAs(writer, action, f.keyArn, VIA_SECRETS_MANAGER, outside)).toBe('ImplicitlyDenied');
+    expect(await kmsAs(f.admin, 'kms:Decrypt', f.keyArn, VIA_SECRETS_MANAGER, outside)).toBe('Allowed');
+  });
+
   test('kms:Encrypt even through Secrets Manager: denied (not needed)', async () => {
     expect(await kmsAs(writer, 'kms:Encrypt', f.keyArn, VIA_SECRETS_MANAGER)).toBe('ImplicitlyDenied');
   });
+});
+
+describe('the rotation function\'s role', () => {
+  let template: CfnTemplate;
+  let rotator: RolePolicies;
+  let ownArn: string;
+  let siblingArn: string;
+  let keyOf: string;
+  let policyOfKey: unknown;
+  beforeAll(() => {
+    const stack = testStack();
+    const key = new kms.Key(stack, 'Key');
+    const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' });
+    new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, rotation: { adminSecret: admin } });
+    new SnowflakeKeyPairSecret(stack, 'Sibling', { account: 'myorg-myaccount', user: 'SVC_SIBLING', encryptionKey: key });
+    template = synth(stack);
+    rotator = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'SecretRotationRole'));
+    ownArn = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Secret'));
+    siblingArn = secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Sibling'));
+    keyOf = keyArn(logicalIdOf(template, 'AWS::KMS::Key', 'Key'));
+    policyOfKey = keyPolicy(template, logicalIdOf(template, 'AWS::KMS::Key', 'Key'));
+  });
+
+  const kmsAs = (action: string, forSecret: string) => simulate({
+    principalArn: rotator.principalArn,
+    identityPolicies: rotator.identityPolicies,
+    resourcePolicy: policyOfKey,
+    action,
+    resourceArn: keyOf,
+    resourceAccount: ACCOUNT,
+    context: kmsContext(VIA_SECRETS_MANAGER, forSecret),
+  });
+
+  test.each([['kms:GenerateDataKey'], ['kms:Decrypt']])('%s through Secrets Manager for the secret it rotates: allowed; for another '
+    + 'secret under the same key: denied', async (action) => {
+    expect(await kmsAs(action, ownArn)).toBe('Allowed');
+    expect(await kmsAs(action, siblingArn)).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('SecretReaderRole on a secret imported by name with a customer-managed key', () => {
+  let reader: RolePolicies;
+  let policyOfKey: unknown;
+  let keyOf: string;
+  beforeAll(() => {
+    const stack = testStack();
+    const key = new kms.Key(stack, 'Key');
+    const secret = SnowflakeKeyPairSecret.fromSecretAttributes(stack, 'Imp', { secretName: 'snowflake/loader', encryptionKey: key });
+    new SecretReaderRole(stack, 'Reader', { secret });
+    const template = synth(stack);
+    reader = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'Reader'));
+    keyOf = keyArn(logicalIdOf(template, 'AWS::KMS::Key', 'Key'));
+    policyOfKey = keyPolicy(template, logicalIdOf(template, 'AWS::KMS::Key', 'Key'));
+  });
+
+  const decryptFor = (forSecret: string) => simulate({
+    principalArn: reader.principalArn,
+    identityPolicies: reader.identityPolicies,
+    resourcePolicy: policyOfKey,
+    action: 'kms:Decrypt',
+    resourceArn: keyOf,
+    resourceAccount: ACCOUNT,
+    context: kmsContext(VIA_SECRETS_MANAGER, forSecret),
+  });
+
+  test('kms:Decrypt for the secret of that name, whatever its six-character suffix: allowed', async () => {
+    expect(await decryptFor(secretArn('snowflake/loader'))).toBe('Allowed');
+    expect(await decryptFor(secretArn('snowflake/loader', 'x1Y2z3'))).toBe('Allowed');
+  });
+
+  test.each([['snowflake/loader-other'], ['snowflake/loaderX'], ['snowflake/other']])('kms:Decrypt for a secret named %s under the same key: denied',
+    async (name) => {
+      expect(await decryptFor(secretArn(name))).toBe('ImplicitlyDenied');
+    });
 });

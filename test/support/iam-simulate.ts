@@ -8,7 +8,7 @@
  * silently lose a statement (and a test can never pass because a permission went missing).
  */
 import { createHash } from 'node:crypto';
-import { runSimulation, type Simulation, type SimulationIdentityPolicy } from '@cloud-copilot/iam-simulate';
+import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation, type Simulation, type SimulationIdentityPolicy } from '@cloud-copilot/iam-simulate';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
@@ -407,11 +407,39 @@ export interface SimulateRequest {
   readonly resourceAccount: string;
   /** Request context keys; keys the action does not support make the simulation throw. */
   readonly context?: Record<string, string | string[]>;
+  /** The policy of the VPC endpoint the request goes through (`vpcEndpointPolicyOf`), if any. */
+  readonly vpcEndpointPolicy?: any;
+}
+
+/** The resolved policy of a VPC endpoint of the template (its `PolicyDocument`). */
+export function vpcEndpointPolicyOf(template: CfnTemplate, endpointLogicalId: string): any {
+  const policy = resource(template, endpointLogicalId, 'AWS::EC2::VPCEndpoint').Properties?.PolicyDocument;
+  if (policy === undefined) {
+    throw new Error(`${endpointLogicalId} has no PolicyDocument: the endpoint allows everything.`);
+  }
+  return resolve(template, policy);
+}
+
+/**
+ * The context keys of `action` whose name ends in a variable after a colon, such as
+ * `kms:EncryptionContext:${EncryptionContextKey}` (lower case, without the variable). iam-simulate
+ * (0.1.x) matches variables only after a slash (`aws:PrincipalTag/...`), so it drops these from
+ * the request even though the action supports them.
+ */
+async function colonVariableKeys(action: string, resourceArn: string): Promise<string[]> {
+  const [service, name] = action.split(':');
+  const keys = await allowedContextKeysForRequest(service, name, resourceArn, false, undefined);
+  return keys.map((k) => k.toLowerCase()).filter((k) => /:\$\{[^}]+\}$/.test(k)).map((k) => k.slice(0, k.lastIndexOf('${')));
 }
 
 /**
  * Runs one request through iam-simulate. Throws when the simulator reports input errors or
  * drops a context key the test gave (which would mean the test checks less than it says).
+ *
+ * A key the action supports through a colon variable (`kms:EncryptionContext:SecretARN` for
+ * `kms:Decrypt`, documented at https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html)
+ * is dropped by the simulator's input check (see `colonVariableKeys`): the request is then checked
+ * as usual, and evaluated, with every key, by the simulator's engine without that input check.
  */
 export async function simulate(req: SimulateRequest): Promise<SimulationResult> {
   const arnAccount = req.resourceArn.split(':')[4];
@@ -429,6 +457,7 @@ export async function simulate(req: SimulateRequest): Promise<SimulationResult> 
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: req.resourcePolicy,
+    ...(req.vpcEndpointPolicy === undefined ? {} : { vpcEndpointPolicies: [{ name: 'VpcEndpointPolicy', policy: req.vpcEndpointPolicy }] }),
   };
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') {
@@ -437,8 +466,20 @@ export async function simulate(req: SimulateRequest): Promise<SimulationResult> 
   const ignored = result.resultType === 'single'
     ? result.result.ignoredContextKeys ?? []
     : result.results.flatMap((r) => r.ignoredContextKeys ?? []);
-  if (ignored.length > 0) {
-    throw new Error(`iam-simulate ignored context keys ${ignored.join(', ')} for ${req.action}: they do not apply to it.`);
+  const colonKeys = ignored.length > 0 ? await colonVariableKeys(req.action, req.resourceArn) : [];
+  const unsupported = ignored.filter((key) => !colonKeys.some((prefix) => key.toLowerCase().startsWith(prefix) && key.length > prefix.length));
+  if (ignored.length > 0 && unsupported.length === 0) {
+    // The engine without the input check does not take endpoint policies.
+    if (req.vpcEndpointPolicy !== undefined) throw new Error(`${ignored.join(', ')} cannot be simulated through a VPC endpoint policy.`);
+    // The strict run above validated the policies. The unsafe engine loads a resource policy
+    // without a name and then reads its name; a validated policy (@cloud-copilot/iam-policy's
+    // ValidatedPolicy shape) carries one.
+    const named = req.resourcePolicy === undefined ? undefined
+      : { __validated: true, policyDocument: req.resourcePolicy, metadata: { name: 'ResourcePolicy' }, errors: [] };
+    return runUnsafeSimulation({ ...simulation, resourcePolicy: named }, {});
+  }
+  if (unsupported.length > 0) {
+    throw new Error(`iam-simulate ignored context keys ${unsupported.join(', ')} for ${req.action}: they do not apply to it.`);
   }
   return result.overallResult;
 }

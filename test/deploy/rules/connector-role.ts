@@ -50,17 +50,27 @@ const GRANTS: Array<[string, RegExp, (role: iam.Role, secret: secretsmanager.Sec
     }));
     key.grantDecrypt(role);
   }],
+  ['kms:Decrypt of the key through Secrets Manager for any secret (no kms:EncryptionContext:SecretARN)',
+    /for another secret under the same key .* is allowed; it must be denied/, (role: iam.Role, secret: secretsmanager.Secret, key: kms.Key) => {
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: [GET], resources: [secret.secretArn], conditions: { StringEquals: { 'secretsmanager:VersionStage': 'AWSCURRENT' } },
+      }));
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: { StringEquals: { 'kms:ViaService': VIA_SECRETS_MANAGER } },
+      }));
+    }],
 ];
 
 export const CONNECTOR_ROLE: DeployRule = {
   id: ID,
   enforces: 'The execution role of a SnowflakeConnectorFunction (a function whose environment names its secret) is allowed what the function does at '
     + 'run time and nothing more on secrets: GetSecretValue on its secret at AWSCURRENT (not AWSPENDING, not another secret), kms:Decrypt of a '
-    + 'customer-managed key through Secrets Manager only (kms:ViaService), its log group, the VPC network-interface actions in a VPC, and '
+    + 'customer-managed key through Secrets Manager only (kms:ViaService) and for its secret only (kms:EncryptionContext:SecretARN), its log group, the VPC network-interface actions in a VPC, and '
     + 'xray:PutTraceSegments and PutTelemetryRecords with active tracing.',
   docs: [
     'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
+    'https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-encryption-context',
     'https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html',
     'https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html',
   ],
@@ -91,8 +101,12 @@ export const CONNECTOR_ROLE: DeployRule = {
           const decrypt = (context: Record<string, string>) => evaluate(role, {
             action: 'kms:Decrypt', resource: keyArn(keyId), context, resourcePolicy: keyPolicy(template, keyId),
           }).then((r) => r === 'Allowed');
-          await must(`kms:Decrypt of ${keyId} through Secrets Manager (kms:ViaService ${VIA_SECRETS_MANAGER})`, true, decrypt({ 'kms:ViaService': VIA_SECRETS_MANAGER }));
-          await must(`kms:Decrypt of ${keyId} called directly (no kms:ViaService)`, false, decrypt({}));
+          // Secrets Manager calls KMS with the secret's ARN as encryption context (SecretARN).
+          const via = (forSecret: string) => ({ 'kms:ViaService': VIA_SECRETS_MANAGER, 'kms:EncryptionContext:SecretARN': forSecret });
+          await must(`kms:Decrypt of ${keyId} through Secrets Manager (kms:ViaService ${VIA_SECRETS_MANAGER}) for its secret`, true, decrypt(via(secret)));
+          await must(`kms:Decrypt of ${keyId} through Secrets Manager for another secret under the same key (${OTHER_SECRET})`, false,
+            decrypt(via(OTHER_SECRET)));
+          await must(`kms:Decrypt of ${keyId} called directly (no kms:ViaService)`, false, decrypt({ 'kms:EncryptionContext:SecretARN': secret }));
         }
         const logGroup = logGroupNameOf(template, id);
         for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {

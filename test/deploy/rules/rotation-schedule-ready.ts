@@ -101,7 +101,11 @@ export const ROTATION_SCHEDULE_READY: DeployRule = {
       if (keyId !== undefined && template.Resources[keyId]?.Type === 'AWS::KMS::Key') {
         for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
           messages.push(await requiredAtCreate(template, role, {
-            action, resource: keyArn(keyId), context: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy(template, keyId),
+            action,
+            resource: keyArn(keyId),
+            // As Secrets Manager calls KMS for this secret: its ARN is the encryption context.
+            context: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': secret },
+            resourcePolicy: keyPolicy(template, keyId),
           }, id));
         }
       }

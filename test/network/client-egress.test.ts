@@ -1,0 +1,150 @@
+/**
+ * The egress of the security groups the library gives its functions in a VPC: 443 and 80 to the
+ * internet without PrivateLink (the default, narrowed with `securityGroups`/`allowOcspEgress`);
+ * through PrivateLink, the endpoint's security group (443, 80) and the interface endpoints' (443),
+ * and 443 to the internet only where an AWS service is reached another way (NAT, or S3, whose
+ * prefix list CloudFormation cannot name).
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import {
+  PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps,
+  SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps,
+} from '../../src';
+import { CONFIG_JSON } from '../support/privatelink';
+import { testStack } from '../support/stacks';
+
+const ISOLATED: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+
+/** A VPC with isolated subnets, or private subnets with a NAT gateway. */
+function vpcOf(stack: Stack, nat = false): ec2.Vpc {
+  return new ec2.Vpc(stack, 'Vpc', {
+    natGateways: nat ? 1 : 0,
+    subnetConfiguration: nat
+      ? [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }, { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }]
+      : [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
+}
+
+function endpointIn(stack: Stack, vpc: ec2.IVpc, props: Partial<PrivateLinkEndpointProps> = {}): PrivateLinkEndpoint {
+  return new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON), ...props });
+}
+
+/**
+ * Every egress rule of the security group `groupId` (inline and standalone), as
+ * `<port> <destination>`: a CIDR, or `sg:<logical id of the destination group>`. EC2's placeholder
+ * for "no egress" (255.255.255.255/32, ICMP) is left out.
+ */
+function egressOf(template: Template, groupId: string): string[] {
+  const resources = template.toJSON().Resources as Record<string, any>;
+  const describe = (r: any) => {
+    const to = r.CidrIp ?? r.CidrIpv6 ?? (r.DestinationSecurityGroupId ? `sg:${r.DestinationSecurityGroupId['Fn::GetAtt'][0]}` : undefined)
+      ?? `pl:${JSON.stringify(r.DestinationPrefixListId)}`;
+    return `${r.FromPort} ${to}`;
+  };
+  const inline = (resources[groupId].Properties.SecurityGroupEgress ?? []).filter((r: any) => r.CidrIp !== '255.255.255.255/32');
+  const standalone = Object.values<any>(resources).filter((r) => r.Type === 'AWS::EC2::SecurityGroupEgress'
+    && r.Properties.GroupId?.['Fn::GetAtt']?.[0] === groupId).map((r) => r.Properties);
+  return [...inline, ...standalone].map(describe).sort();
+}
+
+/** The logical id of the (one) security group of the function whose logical id starts with `prefix`. */
+function groupOfFunction(template: Template, prefix: string): string {
+  const fns = Object.entries<any>(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith(prefix));
+  expect(fns).toHaveLength(1);
+  const ids = fns[0][1].Properties.VpcConfig.SecurityGroupIds;
+  expect(ids).toHaveLength(1);
+  return ids[0]['Fn::GetAtt'][0];
+}
+
+/** The logical id of the security group whose logical id starts with `prefix`. */
+function group(template: Template, prefix: string): string {
+  const ids = Object.keys(template.findResources('AWS::EC2::SecurityGroup')).filter((id) => id.startsWith(prefix));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+const PL = (t: Template) => group(t, 'SnowflakeSecurityGroup');
+const SECRETS_MANAGER = (t: Template) => group(t, 'VpcSnowflakeSecretsManagerEndpointSecurityGroup');
+
+describe('SnowflakeConnectorFunction', () => {
+  function connector(props: Partial<SnowflakeConnectorFunctionProps>, stack = testStack()) {
+    const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER' });
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, ...props });
+    const template = Template.fromStack(stack);
+    return { template, egress: egressOf(template, groupOfFunction(template, 'LoaderFunction')) };
+  }
+
+  test('(default) without PrivateLink: 443 and 80 to the internet', () => {
+    const stack = testStack();
+    const { egress } = connector({ vpc: vpcOf(stack), vpcSubnets: ISOLATED }, stack);
+    expect(egress).toEqual(['443 0.0.0.0/0', '80 0.0.0.0/0']);
+  });
+
+  test('(narrowed) without PrivateLink, allowOcspEgress: false leaves 443 only', () => {
+    const stack = testStack();
+    const { egress } = connector({ vpc: vpcOf(stack), vpcSubnets: ISOLATED, allowOcspEgress: false }, stack);
+    expect(egress).toEqual(['443 0.0.0.0/0']);
+  });
+
+  test('through PrivateLink with addVpcEndpoints: 443 and 80 to the endpoint, 443 to Secrets Manager\'s endpoint; no 80 to the internet', () => {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack));
+    const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true }, stack);
+    expect(egress).toEqual([
+      // S3 (large result sets) through the gateway endpoint: its prefix list has no id CloudFormation can give.
+      '443 0.0.0.0/0',
+      `443 sg:${PL(template)}`,
+      `443 sg:${SECRETS_MANAGER(template)}`,
+      `80 sg:${PL(template)}`,
+    ].sort());
+  });
+});
+
+describe('the rotation function', () => {
+  function rotation(rotationProps: Partial<NonNullable<SnowflakeKeyPairSecretProps['rotation']>>, endpointProps: Partial<PrivateLinkEndpointProps> = {}, nat = false) {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack, nat), endpointProps);
+    const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' });
+    new SnowflakeKeyPairSecret(stack, 'Loader', { account: 'myorg-myaccount', user: 'SVC_LOADER', rotation: { adminSecret: admin, privateLink, ...rotationProps } });
+    const template = Template.fromStack(stack);
+    return { template, egress: egressOf(template, groupOfFunction(template, 'LoaderRotationFunction')) };
+  }
+
+  test('with addVpcEndpoints: only the PrivateLink endpoint (443, 80) and Secrets Manager\'s endpoint (443), nothing to the internet', () => {
+    const { template, egress } = rotation({ vpcSubnets: ISOLATED, addVpcEndpoints: true });
+    expect(egress).toEqual([`443 sg:${PL(template)}`, `443 sg:${SECRETS_MANAGER(template)}`, `80 sg:${PL(template)}`].sort());
+  });
+
+  test('with the endpoint\'s addAwsServiceEndpoints: the same, through the endpoint\'s Secrets Manager (and STS) endpoints', () => {
+    const { template, egress } = rotation({ vpcSubnets: ISOLATED }, { addAwsServiceEndpoints: true });
+    const sts = group(template, 'VpcSnowflakeStsEndpointSecurityGroup');
+    expect(egress).toEqual([`443 sg:${PL(template)}`, `443 sg:${SECRETS_MANAGER(template)}`, `443 sg:${sts}`, `80 sg:${PL(template)}`].sort());
+  });
+
+  test('(failing case) without endpoints for Secrets Manager (NAT): 443 to the internet stays, and still no 80 to it', () => {
+    const { template, egress } = rotation({}, {}, true);
+    expect(egress).toEqual(['443 0.0.0.0/0', `443 sg:${PL(template)}`, `80 sg:${PL(template)}`].sort());
+  });
+});
+
+describe('the registration function', () => {
+  test('through PrivateLink with addVpcEndpoints: the endpoint (443, 80), Secrets Manager\'s endpoint (443), and 443 out for S3; no 80 out', () => {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack));
+    const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+    new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+    });
+    const template = Template.fromStack(stack);
+    const egress = egressOf(template, groupOfFunction(template, 'SnowflakeUserRegistrationProvider'));
+    expect(egress).toEqual([
+      // The CloudFormation response URL (S3) through the gateway endpoint.
+      '443 0.0.0.0/0',
+      `443 sg:${PL(template)}`,
+      `443 sg:${SECRETS_MANAGER(template)}`,
+      `80 sg:${PL(template)}`,
+    ].sort());
+  });
+});
