@@ -51,7 +51,7 @@ function allowCloudWatchLogs(key: kms.IKey, group: logs.LogGroup): void {
     return;
   }
   Annotations.of(group).addWarningV2(IMPORTED_LOG_KEY_WARNING,
-    `The log group is encrypted with an imported KMS key, whose policy this stack cannot change. The key policy must allow `
+    'The log group is encrypted with an imported KMS key, whose policy this stack cannot change. The key policy must allow '
     + `logs.${stack.region}.amazonaws.com kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey* and kms:Describe* with `
     + `"ArnLike": { "kms:EncryptionContext:aws:logs:arn": "arn:<partition>:logs:${stack.region}:<account>:log-group:*" }, or the deploy `
     + 'fails when the log group is created (docs/security.md). Acknowledge this warning once the key policy allows it.');
