@@ -99,6 +99,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda',
     // Tests only.
     'cdk-nag@3.0.2',
+    // AWS Control Tower's proactive controls (cfn-guard), as the CDK policy-validation plugin users add.
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
     'aws-sdk-client-mock@4.1.0',
     // The local Snowflake endpoint (test/support/local-snowflake) runs SQL on embedded Postgres (WASM).
     '@electric-sql/pglite@0.5.16',

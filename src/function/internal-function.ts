@@ -1,11 +1,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundledAsset } from './assets';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
+import { libraryLogGroup } from './log-group';
 import { allowVpcNetworkInterfaces } from '../private/vpc-network-interfaces';
 import { acknowledge } from '../secret/acknowledgements';
 
@@ -23,6 +25,8 @@ export interface InternalFunctionProps {
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /** Encrypt the function's log group with this key. */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 export interface InternalFunction {
@@ -38,7 +42,7 @@ export interface InternalFunction {
  * Not exported from index.ts.
  */
 export function internalFunction(scope: Construct, props: InternalFunctionProps): InternalFunction {
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR });
+  const logGroup = libraryLogGroup(scope, 'LogGroup', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: props.logEncryptionKey });
   const role = new iam.Role(scope, 'Role', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: props.roleDescription,

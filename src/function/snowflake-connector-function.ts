@@ -2,12 +2,14 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConnectorHandler, SqlExecutorOptions } from './connector-handler';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
+import { libraryLogGroup } from './log-group';
 import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
 import { placeholdersOf } from './sql-placeholders';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
@@ -150,7 +152,15 @@ export interface SnowflakeConnectorFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * A log group of your own instead. `logRetention` is then ignored.
+   * Encrypt the log group the construct creates with this KMS key. A key defined in the app gets
+   * the key-policy statement CloudWatch Logs needs; for an imported key, its policy must allow it
+   * (a warning says what).
+   * @default - the secret's customer-managed key, when it has one; otherwise CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * A log group of your own instead. `logRetention` and `logEncryptionKey` are then ignored.
    * @default - a new log group
    */
   readonly logGroup?: logs.ILogGroup;
@@ -230,8 +240,9 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     };
     checkEnvironmentSize(this, environment);
 
-    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = props.logGroup ?? libraryLogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logEncryptionKey ?? props.secret.encryptionKey,
     });
 
     if (props.role) {
@@ -290,7 +301,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
 
     // What the compliance packs ask of every function, acknowledged only where you left the
     // choice to us, each with its reason (docs/security.md).
-    if (!props.logGroup) acknowledge(this.logGroup, 'connectorLogGroup');
+    if (!props.logGroup && !(props.logEncryptionKey ?? props.secret.encryptionKey)) acknowledge(this.logGroup, 'connectorLogGroup');
     if (!vpc) acknowledge(this.function, 'connectorOutsideVpc');
     if (props.reservedConcurrentExecutions === undefined) acknowledge(this.function, 'connectorConcurrency');
     if (!props.deadLetterQueue && !props.onFailure) acknowledge(this.function, 'connectorDlq');

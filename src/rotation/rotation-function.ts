@@ -76,6 +76,8 @@ export class RotationFunction extends Construct {
       vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: securityGroup ? [securityGroup] : undefined,
+      // The secret's customer-managed key, when it has one, encrypts its rotation's logs too.
+      logEncryptionKey: props.encryptionKey,
     });
     this.role = created.role;
     this.function = created.function;
@@ -91,7 +93,7 @@ export class RotationFunction extends Construct {
         networkPath.push(...endpoints.networkPath);
       }
     }
-    acknowledge(created.logGroup, 'rotationLogGroup');
+    if (!props.encryptionKey) acknowledge(created.logGroup, 'rotationLogGroup');
 
     // Exactly what the four steps call, on this secret only.
     const policy = new iam.Policy(this, 'Policy', {

@@ -62,7 +62,7 @@ export const ACKNOWLEDGED_RULES = {
   rotationLogGroup: {
     rules: LOG_GROUP_ENCRYPTION_RULES,
     reason: 'The rotation function logs steps, fingerprints and slots, never key material (tests scan its output); the log '
-      + 'group keeps the default CloudWatch Logs encryption.',
+      + 'group keeps the default CloudWatch Logs encryption when the secret has no customer-managed key (with one, the key encrypts it).',
   },
   rotationFunction: {
     rules: ADMIN_FUNCTION_RULES,
@@ -101,7 +101,8 @@ export const ACKNOWLEDGED_RULES = {
   connectorLogGroup: {
     rules: LOG_GROUP_ENCRYPTION_RULES,
     reason: 'The Snowflake connector logs fingerprints, query ids, row counts and timings, never key material, binds or rows '
-      + '(tests scan its output); the log group keeps the default CloudWatch Logs encryption. Pass logGroup with a KMS key to change that.',
+      + '(tests scan its output); without a customer-managed key on the secret, the log group keeps the default CloudWatch Logs '
+      + 'encryption. Pass logEncryptionKey to change that.',
   },
   connectorOutsideVpc: {
     rules: [
