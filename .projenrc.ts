@@ -250,7 +250,8 @@ benchTask.exec('ts-node --project test/tsconfig.json bench/synth.ts');
 // stays configured, and is not built where there is no .NET). Maven's downloads stay in .m2/.
 project.addTask('package:languages', {
   description: 'Build the Python, Java and Go packages into dist/ (what test/languages runs)',
-  exec: 'jsii-pacmak -v --targets python,java,go --maven-local-repository .m2/repository',
+  // --no-npmignore: the `files` allowlist decides what is packed; pacmak would otherwise write a .npmignore.
+  exec: 'jsii-pacmak -v --no-npmignore --targets python,java,go --maven-local-repository .m2/repository',
 });
 
 // Every TypeScript sample in README.md and in the API docs' @example tags must compile against the
