@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 stamp=node_modules/.package-lock.json
 if [ "${CI:-}" = "true" ] || [ ! -x node_modules/.bin/node ] || [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "ensure-deps: npm ci"
-  npm ci --no-audit --no-fund
+  # --loglevel=error: a newcomer sees the steps and the result, not dozens of npm warnings (EBADENGINE from dev tools).
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 if [ ! -x .venv/bin/moto_server ] || [ ! -x .venv/bin/cfn-lint ] || [ ! -x .venv/bin/checkov ] || [ ! -f .venv/.installed ] || [ requirements-dev.txt -nt .venv/.installed ]; then
