@@ -1,8 +1,10 @@
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { onePerVpc } from '../private/one-per-vpc';
+import { acknowledge } from '../secret/acknowledgements';
 
 /** An AWS service the connector reaches from isolated subnets. */
 export type AwsServiceEndpoint = 'secretsmanager' | 'sts' | 's3';
@@ -12,6 +14,7 @@ const INTERFACE: Record<Exclude<AwsServiceEndpoint, 's3'>, { id: string; service
   sts: { id: 'SnowflakeStsEndpoint', service: ec2.InterfaceVpcEndpointAwsService.STS },
 };
 const S3_ID = 'SnowflakeS3Endpoint';
+const S3_PREFIX_LIST_ID = 'SnowflakeS3PrefixList';
 
 /**
  * What every function of the library calls on Secrets Manager: the connector and the registration
@@ -141,4 +144,58 @@ export function ensureAwsServiceEndpoints(
     // The interface endpoints' security groups hold the ingress rules that let clients in.
     networkPath: [...endpoints, ...endpoints.flatMap((e) => e.connections.securityGroups), ...gateways],
   };
+}
+
+/**
+ * The id of the AWS-managed prefix list of S3 in the stack's region (`pl-...`), the destination
+ * the S3 gateway endpoint routes (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html:
+ * a security group's outbound rule names it to let clients reach S3 through the endpoint).
+ * CloudFormation cannot give it (no attribute of AWS::EC2::VPCEndpoint or resource names it:
+ * https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/453), so it is looked
+ * up at deploy time with EC2 DescribeManagedPrefixLists, filtered on `prefix-list-name`: the
+ * prefix list of a gateway endpoint's service is named after the service, `com.amazonaws.<region>.s3`
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeManagedPrefixLists.html;
+ * response `PrefixLists[].PrefixListId`).
+ *
+ * The prefix list belongs to the region, not to a VPC: one lookup per stack (the asking
+ * construct's, where the security group that takes the id is) serves every VPC of the stack,
+ * needs no cross-stack reference, and, unlike an endpoint, collides with nothing in another stack
+ * (so it does not take `onePerVpc`'s one-stack rule for imported VPCs). Only for a client whose S3
+ * traffic goes through the library's gateway endpoint (`ensureAwsServiceEndpoints` with 's3'):
+ * another endpoint may route another way.
+ */
+export function s3PrefixListId(requester: Construct): string {
+  const stack = Stack.of(requester);
+  const made = (stack.node.tryFindChild(S3_PREFIX_LIST_ID) as cr.AwsCustomResource | undefined) ?? s3PrefixListLookup(stack);
+  return made.getResponseField('PrefixLists.0.PrefixListId');
+}
+
+function s3PrefixListLookup(stack: Stack): cr.AwsCustomResource {
+  const name = ec2.GatewayVpcEndpointAwsService.S3.name;
+  const call: cr.AwsSdkCall = {
+    service: 'EC2',
+    action: 'describeManagedPrefixLists',
+    parameters: { Filters: [{ Name: 'prefix-list-name', Values: [name] }] },
+    // The name holds the region: the same id for the life of the stack.
+    physicalResourceId: cr.PhysicalResourceId.of(name),
+    // Only the id comes back (a custom resource's response is capped at 4 KB).
+    outputPaths: ['PrefixLists.0.PrefixListId'],
+  };
+  const lookup = new cr.AwsCustomResource(stack, S3_PREFIX_LIST_ID, {
+    resourceType: 'Custom::SnowflakeS3PrefixList',
+    onCreate: call,
+    onUpdate: call,
+    // ec2:DescribeManagedPrefixLists supports no resource-level permissions: its resource is "*"
+    // (Service Authorization Reference, Amazon EC2:
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+    policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+    // The SDK of the Lambda runtime: no download from npm at deploy time.
+    installLatestAwsSdk: false,
+  });
+  acknowledge(lookup, 's3PrefixListLookupPolicy');
+  // aws-cdk-lib's provider function, one per stack ('AWS' and its uuid without dashes is its id).
+  const provider = stack.node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+  if (!provider) throw new Error(`[${lookup.node.path}] aws-cdk-lib's AwsCustomResource provider function was not found in stack ${stack.stackName}.`);
+  acknowledge(provider, 's3PrefixListLookupFunction');
+  return lookup;
 }

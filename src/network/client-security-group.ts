@@ -1,6 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { AwsServiceEndpoint } from './aws-service-endpoints';
+import { AwsServiceEndpoint, s3PrefixListId } from './aws-service-endpoints';
 import { IPrivateLinkEndpoint, PrivateLinkEndpoint } from './privatelink-endpoint';
 
 export interface ClientSecurityGroupProps {
@@ -32,16 +32,21 @@ export interface ClientSecurityGroupProps {
  * - with PrivateLink: nothing to the internet for Snowflake (the endpoint's `allowFrom` adds 443
  *   and 80 to its security group, as `ec2.Connections` does for a group without
  *   `allowAllOutbound`), and 443 to the interface endpoints the library opens to the function
- *   (`allowDefaultPortFrom` adds those). 443 to the internet stays only where an AWS service is
- *   reached another way: through NAT or the VPC's own endpoints (no `addVpcEndpoints`), or S3,
- *   whose gateway endpoint is reached by the S3 prefix list, whose id CloudFormation cannot give
- *   (https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/453).
+ *   (`allowDefaultPortFrom` adds those), and 443 to the S3 prefix list where S3 goes through the
+ *   library's gateway endpoint (`s3PrefixListId` looks its id up at deploy time). 443 to the
+ *   internet stays only where an AWS service is reached another way: through NAT or the VPC's own
+ *   endpoints (no `addVpcEndpoints`).
  *
  * Not exported from index.ts.
  */
 export function snowflakeClientSecurityGroup(scope: Construct, id: string, props: ClientSecurityGroupProps): ec2.SecurityGroup {
   const group = new ec2.SecurityGroup(scope, id, { vpc: props.vpc, allowAllOutbound: false, description: props.description });
-  if (internetHttpsNeeded(props)) group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), props.httpsDescription);
+  if (internetHttpsNeeded(props)) {
+    group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), props.httpsDescription);
+  } else if (props.awsServices.includes('s3')) {
+    // Every service goes through the library's endpoints: S3 through its gateway endpoint, by its prefix list.
+    group.addEgressRule(ec2.Peer.prefixList(s3PrefixListId(scope)), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
+  }
   if (props.ocsp && !props.privateLink) group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'OCSP certificate checks');
   return group;
 }
@@ -49,7 +54,6 @@ export function snowflakeClientSecurityGroup(scope: Construct, id: string, props
 /** Whether a client needs 443 to the internet: see `snowflakeClientSecurityGroup`. */
 export function internetHttpsNeeded(props: Pick<ClientSecurityGroupProps, 'privateLink' | 'awsServices' | 'addVpcEndpoints'>): boolean {
   if (!props.privateLink) return true;
-  if (props.awsServices.includes('s3')) return true;
   const fromEndpoint = props.privateLink instanceof PrivateLinkEndpoint ? props.privateLink._awsServices : [];
   return !props.awsServices.every((service) => props.addVpcEndpoints || fromEndpoint.includes(service));
 }

@@ -156,6 +156,28 @@ export const ACKNOWLEDGED_RULES = {
       + 'AWSLambdaVPCAccessExecutionRole); they accept no narrower resource than * (DescribeNetworkInterfaces works on * only), '
       + 'and the inline policy belongs to the one role it is attached to.',
   },
+  s3PrefixListLookupPolicy: {
+    rules: [
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+      'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+      'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy',
+    ],
+    reason: 'The deploy-time lookup of the S3 prefix list id (for the functions\' egress to the S3 gateway endpoint) calls '
+      + 'ec2:DescribeManagedPrefixLists only, a read that accepts no narrower resource than *; aws-cdk-lib\'s AwsCustomResource '
+      + 'attaches it as an inline policy to its own provider role.',
+  },
+  s3PrefixListLookupFunction: {
+    rules: [
+      ...ADMIN_FUNCTION_RULES,
+      'Serverless::Serverless-LambdaDefaultMemorySize',
+      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    ],
+    reason: 'aws-cdk-lib\'s AwsCustomResource provider function (one per stack), which looks up the S3 prefix list id at deploy '
+      + 'time, invoked only by CloudFormation; it reads one EC2 description and writes only its own logs (the managed '
+      + 'AWSLambdaBasicExecutionRole is aws-cdk-lib\'s choice). A VPC, reserved concurrency, a DLQ, X-Ray or a tuned memory '
+      + 'size would add cost and failure modes without protecting anything.',
+  },
   connectorXray: {
     rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],
     reason: 'With tracing on, the function sends trace segments: xray:PutTraceSegments and xray:PutTelemetryRecords accept no '

@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
 import { SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
-import { ensureAwsServiceEndpoints, SECRETS_MANAGER_ACTIONS } from '../../src/network/aws-service-endpoints';
+import { ensureAwsServiceEndpoints, s3PrefixListId, SECRETS_MANAGER_ACTIONS } from '../../src/network/aws-service-endpoints';
 import { ACCOUNT, CfnTemplate, logicalIdOf, secretArn, simulate, synth, vpcEndpointPolicyOf } from '../support/iam-simulate';
 import { testStack } from '../support/stacks';
 
@@ -68,6 +69,30 @@ describe('once per VPC', () => {
     ensureAwsServiceEndpoints(stack, ec2.Vpc.fromVpcAttributes(stack, 'VpcA', attrs), isolated, ['secretsmanager', 's3']);
     ensureAwsServiceEndpoints(stack, ec2.Vpc.fromVpcAttributes(stack, 'VpcB', attrs), isolated, ['secretsmanager', 's3']);
     Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+  });
+
+  test('the S3 prefix list lookup: one per stack (the region\'s), in the stack of the group that takes it, whatever the VPC', () => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env });
+    new CfnWaitConditionHandle(network, 'Marker');
+    const vpc = new ec2.Vpc(network, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const loaders = new Stack(app, 'Loaders', { env });
+    const id = s3PrefixListId(new Construct(loaders, 'A'));
+    expect(s3PrefixListId(new Construct(loaders, 'B'))).toBe(id);
+    new ec2.SecurityGroup(loaders, 'Group', { vpc, allowAllOutbound: false }).addEgressRule(ec2.Peer.prefixList(id), ec2.Port.tcp(443));
+    Template.fromStack(loaders).resourceCountIs('Custom::SnowflakeS3PrefixList', 1);
+    Template.fromStack(loaders).resourceCountIs('AWS::Lambda::Function', 1); // aws-cdk-lib's provider, one per stack
+    Template.fromStack(network).resourceCountIs('Custom::SnowflakeS3PrefixList', 0);
+  });
+
+  test('the S3 prefix list lookup: one of its own in each stack that asks (nothing collides, unlike endpoints)', () => {
+    const app = new App();
+    const first = new Stack(app, 'First', { env });
+    const second = new Stack(app, 'Second', { env });
+    s3PrefixListId(first);
+    expect(() => s3PrefixListId(second)).not.toThrow();
+    Template.fromStack(first).resourceCountIs('Custom::SnowflakeS3PrefixList', 1);
+    Template.fromStack(second).resourceCountIs('Custom::SnowflakeS3PrefixList', 1);
   });
 
   test('(failing case) a second stack of the app asking for the same imported VPC is refused at synth, with what to do', () => {

@@ -2,8 +2,9 @@
  * The egress of the security groups the library gives its functions in a VPC: 443 and 80 to the
  * internet without PrivateLink (the default, narrowed with `securityGroups`/`allowOcspEgress`);
  * through PrivateLink, the endpoint's security group (443, 80) and the interface endpoints' (443),
- * and 443 to the internet only where an AWS service is reached another way (NAT, or S3, whose
- * prefix list CloudFormation cannot name).
+ * 443 to the S3 prefix list (looked up at deploy time) where S3 goes through the library's gateway
+ * endpoint, and 443 to the internet only where an AWS service is reached another way (NAT, or the
+ * VPC's own endpoints).
  */
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -68,6 +69,13 @@ function group(template: Template, prefix: string): string {
 const PL = (t: Template) => group(t, 'SnowflakeSecurityGroup');
 const SECRETS_MANAGER = (t: Template) => group(t, 'VpcSnowflakeSecretsManagerEndpointSecurityGroup');
 
+/** The egress rule to the S3 prefix list, whose id the one lookup of the stack gives at deploy time. */
+function S3_PREFIX_LIST(template: Template): string {
+  const lookups = Object.keys(template.findResources('Custom::SnowflakeS3PrefixList'));
+  expect(lookups).toEqual([expect.stringMatching(/^SnowflakeS3PrefixList/)]);
+  return `443 pl:${JSON.stringify({ 'Fn::GetAtt': [lookups[0], 'PrefixLists.0.PrefixListId'] })}`;
+}
+
 describe('SnowflakeConnectorFunction', () => {
   function connector(props: Partial<SnowflakeConnectorFunctionProps>, stack = testStack()) {
     const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER' });
@@ -88,17 +96,69 @@ describe('SnowflakeConnectorFunction', () => {
     expect(egress).toEqual(['443 0.0.0.0/0']);
   });
 
-  test('through PrivateLink with addVpcEndpoints: 443 and 80 to the endpoint, 443 to Secrets Manager\'s endpoint; no 80 to the internet', () => {
+  test('through PrivateLink with addVpcEndpoints: 443 and 80 to the endpoint, 443 to Secrets Manager\'s endpoint and the S3 prefix list; '
+    + 'nothing to the internet', () => {
     const stack = testStack();
     const privateLink = endpointIn(stack, vpcOf(stack));
     const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true }, stack);
     expect(egress).toEqual([
-      // S3 (large result sets) through the gateway endpoint: its prefix list has no id CloudFormation can give.
-      '443 0.0.0.0/0',
+      // S3 (large result sets) through the gateway endpoint, by its prefix list.
+      S3_PREFIX_LIST(template),
       `443 sg:${PL(template)}`,
       `443 sg:${SECRETS_MANAGER(template)}`,
       `80 sg:${PL(template)}`,
     ].sort());
+  });
+
+  test('with the endpoint\'s addAwsServiceEndpoints: the S3 prefix list of the endpoint\'s gateway endpoint, nothing to the internet', () => {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack), { addAwsServiceEndpoints: true });
+    const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED }, stack);
+    expect(egress).toEqual([
+      S3_PREFIX_LIST(template), `443 sg:${PL(template)}`, `443 sg:${SECRETS_MANAGER(template)}`,
+      `443 sg:${group(template, 'VpcSnowflakeStsEndpointSecurityGroup')}`, `80 sg:${PL(template)}`,
+    ].sort());
+  });
+
+  test('(failing case) through PrivateLink without addVpcEndpoints (the VPC\'s own S3 endpoint or NAT): 443 to the internet, no lookup', () => {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack, true));
+    const { template, egress } = connector({ privateLink }, stack);
+    expect(egress).toEqual(['443 0.0.0.0/0', `443 sg:${PL(template)}`, `80 sg:${PL(template)}`].sort());
+    template.resourceCountIs('Custom::SnowflakeS3PrefixList', 0);
+  });
+});
+
+describe('the S3 prefix list lookup', () => {
+  test('one per stack, shared by the connector and the registration: DescribeManagedPrefixLists by the region\'s S3 name, Describe on *', () => {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack));
+    const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
+    const secret = new SnowflakeKeyPairSecret(stack, 'Loader', {
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+    });
+    new SnowflakeConnectorFunction(stack, 'LoaderFn', { secret, privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true });
+    const template = Template.fromStack(stack);
+    const rule = S3_PREFIX_LIST(template);
+    expect(egressOf(template, groupOfFunction(template, 'LoaderFnFunction'))).toContain(rule);
+    expect(egressOf(template, groupOfFunction(template, 'SnowflakeUserRegistrationProvider'))).toContain(rule);
+    const [lookup] = Object.values<any>(template.findResources('Custom::SnowflakeS3PrefixList'));
+    // The SDK call, with the region's token written as <region>.
+    const [, parts] = lookup.Properties.Create['Fn::Join'];
+    const call = JSON.parse(parts.map((p: any) => (p.Ref === 'AWS::Region' ? '<region>' : p)).join(''));
+    expect(call).toEqual({
+      service: 'EC2',
+      action: 'describeManagedPrefixLists',
+      // The prefix list of the S3 gateway endpoint is named after its service.
+      parameters: { Filters: [{ Name: 'prefix-list-name', Values: ['com.amazonaws.<region>.s3'] }] },
+      physicalResourceId: { id: 'com.amazonaws.<region>.s3' },
+      outputPaths: ['PrefixLists.0.PrefixListId'],
+    });
+    expect(lookup.Properties.Update).toEqual(lookup.Properties.Create);
+    expect(lookup.Properties.InstallLatestAwsSdk).toBe(false);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'ec2:DescribeManagedPrefixLists', Effect: 'Allow', Resource: '*' }] },
+    });
   });
 });
 
@@ -130,7 +190,8 @@ describe('the rotation function', () => {
 });
 
 describe('the registration function', () => {
-  test('through PrivateLink with addVpcEndpoints: the endpoint (443, 80), Secrets Manager\'s endpoint (443), and 443 out for S3; no 80 out', () => {
+  test('through PrivateLink with addVpcEndpoints: the endpoint (443, 80), Secrets Manager\'s endpoint and the S3 prefix list (443); '
+    + 'nothing to the internet', () => {
     const stack = testStack();
     const privateLink = endpointIn(stack, vpcOf(stack));
     const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
@@ -140,8 +201,8 @@ describe('the registration function', () => {
     const template = Template.fromStack(stack);
     const egress = egressOf(template, groupOfFunction(template, 'SnowflakeUserRegistrationProvider'));
     expect(egress).toEqual([
-      // The CloudFormation response URL (S3) through the gateway endpoint.
-      '443 0.0.0.0/0',
+      // The CloudFormation response URL (S3) through the gateway endpoint, by its prefix list.
+      S3_PREFIX_LIST(template),
       `443 sg:${PL(template)}`,
       `443 sg:${SECRETS_MANAGER(template)}`,
       `80 sg:${PL(template)}`,
