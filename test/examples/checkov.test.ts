@@ -9,23 +9,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
 import { REPO } from '../support/lambda-process';
+import { acknowledgementRows, Finding, staleOrUnreasoned, unacknowledged } from '../support/scanner-acknowledgements';
 
 const CHECKOV = path.join(REPO, '.venv', 'bin', 'checkov');
 
-interface Failure {
-  readonly check: string;
-  readonly resource: string;
-  readonly template: string;
-}
-
-interface Acknowledgement {
-  readonly checks: string[];
-  readonly prefixes: string[];
-  readonly reason: string;
-}
-
 /** The failed checks of one template, as (check, logical id). */
-function checkov(template: string): Failure[] {
+function checkov(template: string): Finding[] {
   const run = spawnSync(CHECKOV, ['-f', template, '--framework', 'cloudformation', '-o', 'json', '--quiet', '--compact'], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -38,32 +27,15 @@ function checkov(template: string): Failure[] {
     throw new Error(`checkov did not scan ${template}: ${JSON.stringify(summary)} ${run.stderr.slice(-2000)}`);
   }
   return (results.failed_checks ?? []).map((f: any) => ({
-    check: f.check_id,
+    id: f.check_id,
     resource: String(f.resource).replace(/^[^.]*\./, ''),
     template: path.basename(template),
   }));
 }
 
-/** The rows of the "## checkov" table in docs/security.md. */
-function acknowledgements(): Acknowledgement[] {
-  const doc = fs.readFileSync(path.join(REPO, 'docs', 'security.md'), 'utf8');
-  const section = doc.slice(doc.indexOf('## checkov'), doc.indexOf('\n## ', doc.indexOf('## checkov') + 1));
-  return section.split('\n').filter((line) => /^\| `CKV_/.test(line)).map((line) => {
-    const [checks, resources, reason] = line.split('|').slice(1, 4).map((cell) => cell.trim());
-    const ticked = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
-    return { checks: ticked(checks), prefixes: ticked(resources), reason };
-  });
-}
-
-/** A row names resources by logical id without CDK's 8-character hash suffix, exactly. */
-function covers(ack: Acknowledgement, failure: Failure): boolean {
-  const id = failure.resource.replace(/[0-9A-F]{8}$/, '');
-  return ack.checks.includes(failure.check) && ack.prefixes.includes(id);
-}
-
 let assembly: ExampleAssembly;
-let failures: Failure[];
-const acks = acknowledgements();
+let failures: Finding[];
+const acks = acknowledgementRows('checkov', 'CKV_');
 
 beforeAll(() => {
   assembly = synthesizeExample();
@@ -73,18 +45,12 @@ afterAll(() => assembly?.remove());
 
 test('every failed check on every example template is acknowledged for its resource', () => {
   expect(assembly.templateFiles).toHaveLength(2);
-  expect(failures.filter((f) => !acks.some((ack) => covers(ack, f)))).toEqual([]);
+  expect(unacknowledged(failures, acks)).toEqual([]);
 });
 
 test('every acknowledgement has a reason and still matches a failure', () => {
   expect(acks.length).toBeGreaterThan(0);
-  for (const ack of acks) {
-    expect(ack.reason.length).toBeGreaterThan(60);
-    for (const prefix of ack.prefixes) {
-      expect({ ack: ack.checks, prefix, used: failures.some((f) => covers({ ...ack, prefixes: [prefix] }, f)) })
-        .toEqual({ ack: ack.checks, prefix, used: true });
-    }
-  }
+  expect(staleOrUnreasoned(failures, acks)).toEqual([]);
 });
 
 test('(failing case) checkov fails a template with an unacknowledged finding', () => {
@@ -93,6 +59,8 @@ test('(failing case) checkov fails a template with an unacknowledged finding', (
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'checkov-')), 'broken.template.json');
   fs.writeFileSync(file, JSON.stringify(template));
   const found = checkov(file);
-  expect(found.filter((f) => f.resource === 'UnencryptedQueue').map((f) => f.check)).toContain('CKV_AWS_27');
-  expect(found.filter((f) => !acks.some((ack) => covers(ack, f)))).not.toEqual([]);
+  expect(found.filter((f) => f.resource === 'UnencryptedQueue').map((f) => f.id)).toContain('CKV_AWS_27');
+  expect(unacknowledged(found, acks)).not.toEqual([]);
+  // (and a row for a resource that is not there is stale)
+  expect(staleOrUnreasoned(found, [{ ids: ['CKV_AWS_27'], prefixes: ['NoSuchQueue'], reason: 'x'.repeat(61) }])).toEqual(['CKV_AWS_27 NoSuchQueue: matches no finding']);
 }, 120_000);
