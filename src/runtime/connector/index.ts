@@ -11,8 +11,9 @@
  * ```
  */
 import { ConnectorOptions, SnowflakeConnector } from './connector';
-import { endpointUrlProblem, ENDPOINT_URL_ENV, HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../../shared/environment';
+import { ENDPOINT_URL_ENV, HOST_ENV, SECRET_ID_ENV, STATEMENT_TIMEOUT_ENV } from '../../shared/environment';
 import { hostProblem } from '../../shared/snowflake-identifiers';
+import { endpointUrlFromEnvironment } from '../shared/endpoint-url';
 import { ConfigurationError } from '../shared/errors';
 
 export * from './connector';
@@ -53,12 +54,7 @@ export function optionsFromEnvironment(env: Record<string, string | undefined>):
     throw new ConfigurationError('CONFIG_INVALID', `${SECRET_ID_ENV} is not set. Set it to the Snowflake secret's ARN `
       + '(SnowflakeConnectorFunction does this for you)');
   }
-  const endpointUrl = env[ENDPOINT_URL_ENV]?.trim() || undefined;
-  const endpointProblem = endpointUrl ? endpointUrlProblem(endpointUrl) : undefined;
-  if (endpointProblem) {
-    throw new ConfigurationError('CONFIG_INVALID', `${ENDPOINT_URL_ENV} must be a URL such as https://proxy.example.com:8443, and `
-      + `${JSON.stringify(endpointUrl!.replace(/\/\/[^/@]*@/, '//***@'))} is not: ${endpointProblem}. The login JWT and every statement go to it`);
-  }
+  const endpointUrl = endpointUrlFromEnvironment(env);
   const host = env[HOST_ENV]?.trim() || undefined;
   const problem = host ? hostProblem(host) : undefined;
   if (problem) {

@@ -11,10 +11,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { KeyRegistration } from './registration';
 import { RetirePolicy, Rotation, RotationEvent, RotationSettings } from './rotation';
-import { endpointUrlProblem, ENDPOINT_URL_ENV, HOST_ENV } from '../../shared/environment';
+import { HOST_ENV } from '../../shared/environment';
 import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../../shared/pinned-environment';
 import { putMetric } from '../connector/metrics';
 import { runCustomResource } from '../shared/cfn-response';
+import { endpointUrlFromEnvironment } from '../shared/endpoint-url';
 import { ConfigurationError, SnowflakeConnectorError } from '../shared/errors';
 import { log } from '../shared/log';
 import { errorMessage } from '../shared/redact';
@@ -104,12 +105,7 @@ export async function registrationHandler(event: CloudFormationCustomResourceEve
 
 function connectorSettings(env: Record<string, string | undefined>): RotationSettings['connector'] {
   // The same rule as the connector's: https, or http to loopback only (the administrator's JWT goes there).
-  const endpointUrl = env[ENDPOINT_URL_ENV]?.trim() || undefined;
-  const endpointProblem = endpointUrl ? endpointUrlProblem(endpointUrl) : undefined;
-  if (endpointProblem) {
-    throw new ConfigurationError('CONFIG_INVALID', `${ENDPOINT_URL_ENV} ${JSON.stringify(endpointUrl!.replace(/\/\/[^/@]*@/, '//***@'))} `
-      + `is not valid: ${endpointProblem}. The administrator's login JWT and every statement go to it`);
-  }
+  const endpointUrl = endpointUrlFromEnvironment(env);
   return {
     ...(endpointUrl ? { endpointUrl } : {}),
     ...(env[HOST_ENV] ? { host: env[HOST_ENV] } : {}),
