@@ -31,8 +31,7 @@ function cfnGuardBinary(): string {
 
 /** Every logical id a cfn-guard report names under `/Resources/<id>`. */
 function resourcesIn(node: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) node.forEach((n) => resourcesIn(n, into));
-  else if (node && typeof node === 'object') {
+  if (Array.isArray(node)) {node.forEach((n) => resourcesIn(n, into));} else if (node && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
       if (key === 'path' && typeof value === 'string' && value.startsWith('/Resources/')) into.add(value.split('/')[2]);
       else resourcesIn(value, into);
@@ -52,10 +51,9 @@ function concatenatedJson(text: string): any[] {
     if (inString) {
       if (c === '\\') i++;
       else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{') {
+    } else if (c === '"') {inString = true;} else if (c === '{') {
       if (depth++ === 0) start = i;
-    } else if (c === '}' && --depth === 0) objects.push(JSON.parse(text.slice(start, i + 1)));
+    } else if (c === '}' && --depth === 0) {objects.push(JSON.parse(text.slice(start, i + 1)));}
   }
   if (depth !== 0 || inString) throw new Error('cfn-guard\'s output ends inside a JSON object');
   return objects;
@@ -93,7 +91,7 @@ test('the acknowledgement table names registry rules, each with a reason', () =>
 if (!rulesDir || !fs.existsSync(rulesDir)) {
   // Said plainly, so that a green run without the registry is not read as a registry pass.
   process.stderr.write(`${SECTION}: GUARD_RULES_REGISTRY ${registry ? `(${registry}) has no rules/aws` : 'is not set'}; the registry's rules were not run.\n`);
-  test.todo(`the registry run: set GUARD_RULES_REGISTRY to a checkout of aws-cloudformation/aws-guard-rules-registry`);
+  test.todo('the registry run: set GUARD_RULES_REGISTRY to a checkout of aws-cloudformation/aws-guard-rules-registry');
 } else {
   describe('with the registry', () => {
     let assembly: ExampleAssembly;
