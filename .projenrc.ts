@@ -121,6 +121,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     javaPackage: 'io.github.cdksnowflakekeypair',
     mavenGroupId: 'io.github.cdk-snowflake-keypair',
     mavenArtifactId: 'cdk-snowflake-keypair',
+    // Maven Central through the Central Publisher Portal's OSSRH staging API, as publib documents
+    // (https://github.com/cdklabs/publib/blob/main/README.md#maven); also projen's default.
+    mavenServerId: 'central-ossrh',
   },
   publishToGo: {
     moduleName: 'github.com/cdk-snowflake-keypair/cdk-snowflake-keypair-go',
