@@ -30,8 +30,7 @@ timed npx projen pre-compile        # bundle src/runtime into assets/ (with each
 timed npx projen supply-chain:vulnerabilities || status=$?  # the bundled packages against known vulnerabilities
 timed npx projen compile            # jsii
 timed npx projen post-compile       # API.md
-timed npx projen package:languages  # the Python, Java and Go packages (dist/), which test/languages runs
-timed npx projen test || status=$?  # jest --ci (the language parity tests included), then eslint
+timed npx projen test || status=$?  # the Python, Java and Go packages (dist/), jest --ci (the language parity tests included), eslint
 timed npx projen release:dry-run || status=$?  # the release up to publishing: bump, release notes, every package, checked, unbumped (docs/releasing.md)
 printf 'step times:\n'; printf '  %s\n' "${timings[@]}"
 
