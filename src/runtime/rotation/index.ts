@@ -102,7 +102,8 @@ export async function registrationHandler(event: CloudFormationCustomResourceEve
   await runCustomResource(event, context, () => new KeyRegistration(client!, connectorSettings(process.env)).handle(event));
 }
 
-function connectorSettings(env: Record<string, string | undefined>): RotationSettings['connector'] {
+/** How the rotation and registration functions reach Snowflake, from their environment. */
+export function connectorSettings(env: Record<string, string | undefined>): RotationSettings['connector'] {
   // The same rule as the connector's: https, or http to loopback only (the administrator's JWT goes there).
   const endpointUrl = endpointUrlFromEnvironment(env);
   return {
