@@ -132,7 +132,7 @@ const template = Template.fromStack(stack).toJSON();
 const resources: Array<[string, { Type: string; Properties: Raw }]> = Object.entries(template.Resources);
 const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
 const functionBehind = (serviceToken: unknown) => template.Resources[(serviceToken as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]];
-const environmentOf = (fn: { Properties: Raw }): Raw => deployed((fn.Properties.Environment as { Variables: Raw }).Variables);
+const environmentOf = (fn: { Properties: Raw }): Record<string, string> => deployed((fn.Properties.Environment as { Variables: Raw }).Variables);
 const lambdas = ofType('AWS::Lambda::Function');
 const rotationFunction = lambdas.find(([id]) => id.startsWith('LoaderRotation'))![1];
 const connectorFunction = lambdas.find(([id]) => id.startsWith('Function'))![1];
