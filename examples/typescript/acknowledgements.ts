@@ -1,7 +1,7 @@
 /**
  * Findings on the example's own resources (not the library's), acknowledged the way your app
  * would acknowledge its own: with a reason, visible in the validation report. The library's own
- * acknowledgements are in src/secret/acknowledgements.ts and docs/security.md.
+ * acknowledgements are in src/private/acknowledgements.ts and docs/security.md.
  */
 import { CfnElement, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';

@@ -1,5 +1,5 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { bundledAsset } from './assets';
+import { bundledAsset } from '../private/assets';
 import { BindSpec } from '../shared/sql-executor-config';
 
 /**

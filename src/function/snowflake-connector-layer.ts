@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { bundledAsset } from './assets';
-import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
+import { bundledAsset } from '../private/assets';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../private/lambda-defaults';
 
 /**
  * The pre-bundled runtime connector (snowflake-sdk with key-pair JWT, and the AWS SDK) as a

@@ -3,8 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledge } from '../private/acknowledgements';
 import { onePerVpc } from '../private/one-per-vpc';
-import { acknowledge } from '../secret/acknowledgements';
 
 /** An AWS service the connector reaches from isolated subnets. */
 export type AwsServiceEndpoint = 'secretsmanager' | 'sts' | 's3';

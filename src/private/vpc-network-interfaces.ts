@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledge } from '../secret/acknowledgements';
+import { acknowledge } from './acknowledgements';
 
 /**
  * What Lambda calls with the execution role to give a function in a VPC its network interfaces.

@@ -3,12 +3,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
-import { internalFunction, stackSingleton } from '../function/internal-function';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
 import { privateLinkPath } from '../network/network-path';
 import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
-import { acknowledge } from '../secret/acknowledgements';
+import { acknowledge } from '../private/acknowledgements';
+import { internalFunction } from '../private/internal-function';
+import { stackSingleton } from '../private/stack-singleton';
 import { HOST_ENV } from '../shared/environment';
 import { STACK_ID_ENV } from '../shared/pinned-environment';
 

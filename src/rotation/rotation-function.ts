@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,23 +7,41 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { KeyRotationOptions, RetireOldKey } from './key-rotation';
-import { internalFunction } from '../function/internal-function';
 import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
 import { privateLinkPath } from '../network/network-path';
-import { acknowledge } from '../secret/acknowledgements';
-import { viaSecretsManager } from '../secret/kms-via-secrets-manager';
+import type { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
+import { acknowledge } from '../private/acknowledgements';
+import { internalFunction } from '../private/internal-function';
+import { viaSecretsManager } from '../private/kms-via-secrets-manager';
 import { HOST_ENV } from '../shared/environment';
 import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../shared/pinned-environment';
+import { ADMIN_SECRET_ENV, OVERWRITE_ENV, RETIRE_ACTION, RETIRE_ENV } from '../shared/rotation-settings';
 
-export interface RotationFunctionProps extends KeyRotationOptions {
+/**
+ * What the rotation function of one secret needs: plain values, so that this folder never
+ * imports the secret's types (the secret composes this construct; docs/architecture.md).
+ */
+export interface RotationFunctionProps {
   /** The secret to rotate. */
   readonly secretArn: string;
   /** The Snowflake user it holds the key of: the function rotates this user only. */
   readonly user: string;
   readonly encryptionKey?: kms.IKey;
   readonly region: string;
+  /** The rotator's secret, which the function reads. The caller grants that read (at AWSCURRENT only). */
+  readonly adminSecretArn: string;
+  /** How often to rotate (`rotation.schedule`). */
+  readonly schedule: Duration;
+  /** When the previous key is retired, encoded by src/shared/rotation-settings.ts (`RetireOldKey._setting`). */
+  readonly retireSetting: string;
+  /** With a grace period (`RetireOldKey.after`): its length. */
+  readonly retireGracePeriod?: Duration;
+  readonly overwriteUnknownKeys?: boolean;
+  readonly rotateImmediately?: boolean;
+  readonly privateLink?: IPrivateLinkEndpoint;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly addVpcEndpoints?: boolean;
 }
 
 /**
@@ -37,9 +56,8 @@ export class RotationFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
-    const retire = props.retireOldKey ?? RetireOldKey.atNextRotation();
-    const schedule = props.schedule ?? Duration.days(30);
-    validate(this, schedule, retire);
+    const schedule = props.schedule;
+    validate(this, schedule, props.retireGracePeriod);
     if (!props.privateLink && (props.vpcSubnets || props.addVpcEndpoints)) {
       throw new Error(`[${this.node.path}] rotation.${props.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without rotation.privateLink: `
         + 'the rotation function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too, or remove it.');
@@ -65,12 +83,12 @@ export class RotationFunction extends Construct {
       memorySize: 512,
       timeout: Duration.minutes(2),
       environment: {
-        SNOWFLAKE_ADMIN_SECRET_ID: props.adminSecret.secretArn,
+        [ADMIN_SECRET_ENV]: props.adminSecretArn,
         // Pinned: the function refuses any other secret, and a secret naming another user.
         [ROTATION_SECRET_ENV]: props.secretArn,
         [ROTATION_USER_ENV]: props.user,
-        SNOWFLAKE_RETIRE_OLD_KEY: retire._setting,
-        ...(props.overwriteUnknownKeys ? { SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS: 'true' } : {}),
+        [RETIRE_ENV]: props.retireSetting,
+        ...(props.overwriteUnknownKeys ? { [OVERWRITE_ENV]: 'true' } : {}),
         ...(props.privateLink ? { [HOST_ENV]: props.privateLink.accountHost } : {}),
       },
       vpc,
@@ -110,7 +128,6 @@ export class RotationFunction extends Construct {
         conditions: viaSecretsManager(props.region, props.secretArn),
       }));
     }
-    props.adminSecret.grantRead(this.role, ['AWSCURRENT']);
     acknowledge(policy, 'inlinePolicy');
     this.function.node.addDependency(policy);
 
@@ -132,13 +149,13 @@ export class RotationFunction extends Construct {
     rotation.node.addDependency(policy);
     rotation.node.addDependency(...networkPath);
 
-    if (retire._gracePeriod) {
+    if (props.retireGracePeriod) {
       const retireRule = new events.Rule(this, 'RetireOldKey', {
         description: 'Retires the previous Snowflake key once its grace period is over (cdk-snowflake-keypair)',
         schedule: events.Schedule.rate(Duration.hours(1)),
         targets: [new targets.LambdaFunction(this.function, {
           // The schedule's own time is the check's clock: the grace period is measured against it.
-          event: events.RuleTargetInput.fromObject({ action: 'retirePreviousKey', SecretId: props.secretArn, time: events.EventField.time }),
+          event: events.RuleTargetInput.fromObject({ action: RETIRE_ACTION, SecretId: props.secretArn, time: events.EventField.time }),
           retryAttempts: 2,
         })],
       });
@@ -147,7 +164,7 @@ export class RotationFunction extends Construct {
   }
 }
 
-function validate(scope: Construct, schedule: Duration, retire: RetireOldKey): void {
+function validate(scope: Construct, schedule: Duration, grace: Duration | undefined): void {
   const fail = (message: string): never => {
     throw new Error(`[${scope.node.path}] ${message}`);
   };
@@ -158,7 +175,6 @@ function validate(scope: Construct, schedule: Duration, retire: RetireOldKey): v
       fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager's rate() takes whole hours or days, for example Duration.hours(5).`);
     }
   }
-  const grace = retire._gracePeriod;
   if (grace && !Token.isUnresolved(grace.toSeconds())) {
     if (grace.toSeconds() < Duration.hours(1).toSeconds()) {
       fail(`rotation.retireOldKey grace period is ${grace.toHumanString()}; it is checked hourly, so give at least 1 hour, or use RetireOldKey.immediately().`);

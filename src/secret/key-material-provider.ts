@@ -2,8 +2,9 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledge } from './acknowledgements';
-import { internalFunction, stackSingleton } from '../function/internal-function';
+import { acknowledge } from '../private/acknowledgements';
+import { internalFunction } from '../private/internal-function';
+import { stackSingleton } from '../private/stack-singleton';
 import { STACK_ID_ENV } from '../shared/pinned-environment';
 
 /**

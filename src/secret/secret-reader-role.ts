@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledge } from './acknowledgements';
-import { ISnowflakeKeyPairSecret } from './snowflake-keypair-secret';
+import { ISnowflakeKeyPairSecret } from './snowflake-keypair-secret-base';
+import { acknowledge } from '../private/acknowledgements';
 
 /** Properties of a `SecretReaderRole`. */
 export interface SecretReaderRoleProps {

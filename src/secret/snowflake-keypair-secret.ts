@@ -1,28 +1,19 @@
-import {
-  Arn,
-  ArnFormat,
-  CfnOutput,
-  CustomResource,
-  Duration,
-  IResource,
-  Lazy,
-  RemovalPolicy,
-  Resource,
-  Stack,
-  Token,
-} from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge } from './acknowledgements';
+import { ImportedSnowflakeKeyPairSecret } from './imported-snowflake-keypair-secret';
 import { KeyMaterialProvider } from './key-material-provider';
+import { KeyRegistrationOptions, RegisteredKeyRemoval } from './key-registration';
+import { KeyRotationOptions, RetireOldKey } from './key-rotation';
 import { KeySource } from './key-source';
-import { viaSecretsManager } from './kms-via-secrets-manager';
-import { KeyRegistrationOptions, RegisteredKeyRemoval } from '../rotation/key-registration';
-import { KeyRotationOptions } from '../rotation/key-rotation';
-import { RegistrationProvider } from '../rotation/registration-provider';
+import { ISnowflakeKeyPairSecret, SnowflakeKeyPairSecretAttributes, SnowflakeKeyPairSecretBase } from './snowflake-keypair-secret-base';
+import { acknowledge } from '../private/acknowledgements';
+import { viaSecretsManager } from '../private/kms-via-secrets-manager';
+import { Registration } from '../rotation/registration';
 import { RotationFunction } from '../rotation/rotation-function';
+import { KEY_MATERIAL_RESOURCE_TYPE, KeyMaterialAttribute, KeyMaterialProperty as P } from '../shared/custom-resources';
 import {
   accountIdentifierProblem,
   hostProblem,
@@ -30,122 +21,6 @@ import {
   userNameProblem,
 } from '../shared/snowflake-identifiers';
 import { alterUserSql, createUserSql, describeUserSql } from '../shared/snowflake-sql';
-
-/**
- * A Secrets Manager secret holding a Snowflake key pair and connection settings, in the JSON
- * format of docs/secret-format.md. Created with `SnowflakeKeyPairSecret`, or imported.
- */
-export interface ISnowflakeKeyPairSecret extends IResource {
-  /** The underlying Secrets Manager secret. */
-  readonly secret: secretsmanager.ISecret;
-
-  /**
-   * The ARN of the secret: the complete ARN when it is known, otherwise the partial ARN
-   * (without the six-character suffix Secrets Manager appends).
-   *
-   * @attribute
-   */
-  readonly secretArn: string;
-
-  /**
-   * The ARN that IAM policies name: the complete ARN, or for a secret imported by name the
-   * partial ARN followed by `-??????`. Never `*`.
-   */
-  readonly secretArnForPolicies: string;
-
-  /**
-   * The customer-managed KMS key that encrypts the secret.
-   *
-   * @default - the secret is encrypted with the AWS managed key `aws/secretsmanager`
-   */
-  readonly encryptionKey?: kms.IKey;
-
-  /**
-   * Grants `secretsmanager:GetSecretValue` on exactly this secret and, with a customer-managed
-   * key, `kms:Decrypt` on that key only through Secrets Manager (`kms:ViaService`) and for this
-   * secret only (`kms:EncryptionContext:SecretARN`).
-   *
-   * @param grantee the principal to grant read to
-   * @param versionStages restrict reads to these version stages (for example `['AWSCURRENT']`).
-   *   Callers must then name the stage in their GetSecretValue request, as the connector does.
-   *   Default: any stage.
-   */
-  grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant;
-}
-
-/** Attributes to import an existing secret. */
-export interface SnowflakeKeyPairSecretAttributes {
-  /**
-   * The complete ARN of the secret, with the six-character suffix.
-   *
-   * Give exactly one of `secretCompleteArn`, `secretPartialArn` and `secretName`.
-   *
-   * @default - not given
-   */
-  readonly secretCompleteArn?: string;
-
-  /**
-   * The ARN of the secret without the six-character suffix. Policies use `<arn>-??????`.
-   *
-   * @default - not given
-   */
-  readonly secretPartialArn?: string;
-
-  /**
-   * The secret's name, in the stack's account and region. Policies use
-   * `arn:...:secret:<name>-??????`.
-   *
-   * @default - not given
-   */
-  readonly secretName?: string;
-
-  /**
-   * The customer-managed KMS key that encrypts the secret. `grantRead` then also grants
-   * `kms:Decrypt` on it through Secrets Manager.
-   *
-   * @default - the AWS managed key `aws/secretsmanager`
-   */
-  readonly encryptionKey?: kms.IKey;
-}
-
-/**
- * What `ISnowflakeKeyPairSecret` implementations share: the least-privilege read grant.
- */
-export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISnowflakeKeyPairSecret {
-  public abstract readonly secret: secretsmanager.ISecret;
-  public abstract readonly secretArn: string;
-  public abstract readonly secretArnForPolicies: string;
-  public abstract readonly encryptionKey?: kms.IKey;
-
-  /** The region the secret lives in: the ARN's region for imported secrets. */
-  protected abstract readonly secretRegion: string;
-
-  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    if (versionStages !== undefined) {
-      validateVersionStages(this, versionStages);
-    }
-    this.registerReader(grantee);
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: [this.secretArnForPolicies],
-      conditions: versionStages ? { StringEquals: { 'secretsmanager:VersionStage': versionStages } } : undefined,
-    });
-    if (this.encryptionKey) {
-      // On the principal, with the condition: the key policy's account trust makes it effective.
-      return grant.combine(iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['kms:Decrypt'],
-        resourceArns: [this.encryptionKey.keyArn],
-        conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
-      }));
-    }
-    return grant;
-  }
-
-  /** Called by grantRead before it grants anything, for subclasses that track readers. */
-  protected registerReader(_grantee: iam.IGrantable): void {}
-}
 
 /** Properties of a `SnowflakeKeyPairSecret`. */
 export interface SnowflakeKeyPairSecretProps {
@@ -398,18 +273,18 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
 
     this.keyMaterial = new CustomResource(this, 'KeyMaterial', {
       serviceToken: provider.function.functionArn,
-      resourceType: 'Custom::SnowflakeKeyMaterial',
+      resourceType: KEY_MATERIAL_RESOURCE_TYPE,
       // A backstop: the function answers within its own 2-minute timeout.
       serviceTimeout: Duration.minutes(5),
       properties: {
-        SecretId: secret.secretArn,
-        Mode: this.keySource._mode,
+        [P.SECRET_ID]: secret.secretArn,
+        [P.MODE]: this.keySource._mode,
         ...(this.keySource._mode === 'GENERATE' ? {
-          KeySize: String(this.keySource._keySize),
-          EncryptPrivateKey: String(this.keySource._encryptPrivateKey),
-          KeyGeneration: String(this.keySource._keyGeneration),
+          [P.KEY_SIZE]: String(this.keySource._keySize),
+          [P.ENCRYPT_PRIVATE_KEY]: String(this.keySource._encryptPrivateKey),
+          [P.KEY_GENERATION]: String(this.keySource._keyGeneration),
         } : {}),
-        Connection: {
+        [P.CONNECTION]: {
           account: props.account,
           user: props.user,
           role: props.role,
@@ -445,13 +320,23 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     const registration = props.registration ? this.register(props.registration, props.rotation) : undefined;
 
     if (props.rotation) {
+      const retire = props.rotation.retireOldKey ?? RetireOldKey.atNextRotation();
       const rotation = new RotationFunction(this, 'Rotation', {
-        ...props.rotation,
         secretArn: secret.secretArn,
         user: props.user,
         encryptionKey: props.encryptionKey,
         region: this.secretRegion,
+        adminSecretArn: props.rotation.adminSecret.secretArn,
+        schedule: props.rotation.schedule ?? Duration.days(30),
+        retireSetting: retire._setting,
+        retireGracePeriod: retire._gracePeriod,
+        overwriteUnknownKeys: props.rotation.overwriteUnknownKeys,
+        rotateImmediately: props.rotation.rotateImmediately,
+        privateLink: props.rotation.privateLink,
+        vpcSubnets: props.rotation.vpcSubnets,
+        addVpcEndpoints: props.rotation.addVpcEndpoints,
       });
+      props.rotation.adminSecret.grantRead(rotation.role, ['AWSCURRENT']);
       this.readerArns.push(rotation.role.roleArn);
       // The rotation function rewrites the secret: it starts after the key is in it.
       rotation.node.addDependency(this.keyMaterial);
@@ -482,7 +367,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
    * @attribute
    */
   public get publicKey(): string {
-    return this.generatedAttribute('PublicKey', 'publicKey');
+    return this.generatedAttribute(KeyMaterialAttribute.PUBLIC_KEY, 'publicKey');
   }
 
   /**
@@ -492,7 +377,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
    * @attribute
    */
   public get publicKeyFingerprint(): string {
-    return this.generatedAttribute('PublicKeyFingerprint', 'publicKeyFingerprint');
+    return this.generatedAttribute(KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT, 'publicKeyFingerprint');
   }
 
   /**
@@ -530,7 +415,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
   }
 
   /** The registration custom resource: after the key is in the secret, with read of both secrets. */
-  private register(options: KeyRegistrationOptions, rotation?: KeyRotationOptions): CustomResource {
+  private register(options: KeyRegistrationOptions, rotation?: KeyRotationOptions): Registration {
     if (!options.privateLink && (options.vpcSubnets || options.addVpcEndpoints)) {
       throw new Error(`[${this.node.path}] registration.${options.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without registration.privateLink: `
         + 'the registration function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too (it may be the '
@@ -542,30 +427,22 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         + 'or use KeySource.generate().');
     }
     // Through PrivateLink when asked, or when the rotation goes through it (the same user signs in from there).
-    const provider = RegistrationProvider.of(this, options.privateLink
-      ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addVpcEndpoints: options.addVpcEndpoints }
-      : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addVpcEndpoints: rotation?.addVpcEndpoints });
+    const registration = new Registration(this, 'Registration', {
+      secretArn: this.secretArn,
+      adminSecretArn: options.adminSecret.secretArn,
+      createUser: options.createUser ?? true,
+      onDelete: options.removal ?? RegisteredKeyRemoval.REMOVE_KEY,
+      fingerprint: this.keyMaterial.getAttString(KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT),
+      network: options.privateLink
+        ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addVpcEndpoints: options.addVpcEndpoints }
+        : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addVpcEndpoints: rotation?.addVpcEndpoints },
+      after: [this.keyMaterial],
+    });
     // AWSPREVIOUS too: a Delete unsets only a key the secret records, and a key replaced by a new
     // keyGeneration is recorded there (docs/rotation.md, "What a Delete may remove").
-    this.grantRead(provider.role, ['AWSCURRENT', 'AWSPREVIOUS']);
-    options.adminSecret.grantRead(provider.role, ['AWSCURRENT']);
-    const resource = new CustomResource(this, 'Registration', {
-      serviceToken: provider.function.functionArn,
-      resourceType: 'Custom::SnowflakeUserRegistration',
-      serviceTimeout: Duration.minutes(5),
-      properties: {
-        SecretId: this.secretArn,
-        AdminSecretId: options.adminSecret.secretArn,
-        CreateUser: String(options.createUser ?? true),
-        OnDelete: options.removal ?? RegisteredKeyRemoval.REMOVE_KEY,
-        // A new key (keyGeneration) changes this, and so registers again.
-        Fingerprint: this.keyMaterial.getAttString('PublicKeyFingerprint'),
-      },
-    });
-    // After the key is in the secret, after the role may read both secrets, and (in a VPC) after
-    // the function's network path exists.
-    resource.node.addDependency(this.keyMaterial, provider.role, ...provider.networkPath);
-    return resource;
+    this.grantRead(registration.role, ['AWSCURRENT', 'AWSPREVIOUS']);
+    options.adminSecret.grantRead(registration.role, ['AWSCURRENT']);
+    return registration;
   }
 
   private generatedAttribute(attribute: string, name: string): string {
@@ -574,44 +451,6 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         + 'after deployment, so the library never sees it. Compute it from your key, or use KeySource.generate().');
     }
     return this.keyMaterial.getAttString(attribute);
-  }
-}
-
-class ImportedSnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
-  public readonly secret: secretsmanager.ISecret;
-  public readonly secretArn: string;
-  public readonly secretArnForPolicies: string;
-  public readonly encryptionKey?: kms.IKey;
-  protected readonly secretRegion: string;
-
-  constructor(scope: Construct, id: string, attrs: SnowflakeKeyPairSecretAttributes) {
-    const arn = attrs.secretCompleteArn ?? attrs.secretPartialArn;
-    const region = arn !== undefined ? Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).region : undefined;
-    const account = arn !== undefined ? Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).account : undefined;
-    super(scope, id, { region, account });
-    this.encryptionKey = attrs.encryptionKey;
-    this.secretRegion = region ?? Stack.of(this).region;
-    if (attrs.secretCompleteArn !== undefined) {
-      this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Secret', {
-        secretCompleteArn: attrs.secretCompleteArn,
-        encryptionKey: attrs.encryptionKey,
-      });
-      this.secretArn = attrs.secretCompleteArn;
-      this.secretArnForPolicies = attrs.secretCompleteArn;
-    } else {
-      const partialArn = attrs.secretPartialArn ?? Stack.of(this).formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: attrs.secretName!,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-      this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Secret', {
-        secretPartialArn: partialArn,
-        encryptionKey: attrs.encryptionKey,
-      });
-      this.secretArn = partialArn;
-      this.secretArnForPolicies = `${partialArn}-??????`;
-    }
   }
 }
 
@@ -652,19 +491,6 @@ function validateProps(scope: Construct, props: SnowflakeKeyPairSecretProps): vo
   if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
     throw new Error(`[${scope.node.path}] removalPolicy SNAPSHOT is not supported for secrets. Use RemovalPolicy.RETAIN `
       + '(the default, which keeps the secret and its key) or RemovalPolicy.DESTROY.');
-  }
-}
-
-function validateVersionStages(scope: Construct, stages: string[]): void {
-  if (stages.length === 0) {
-    throw new Error(`[${scope.node.path}] grantRead: versionStages is empty, which would allow no reads at all. `
-      + 'Leave it out to allow any stage, or name the stages, for example [\'AWSCURRENT\'].');
-  }
-  for (const stage of stages) {
-    if (!Token.isUnresolved(stage) && !/^[A-Za-z0-9_-]{1,256}$/.test(stage)) {
-      throw new Error(`[${scope.node.path}] grantRead: version stage ${JSON.stringify(stage)} is not valid. `
-        + 'Use a staging label such as AWSCURRENT, AWSPENDING or AWSPREVIOUS.');
-    }
   }
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileSystem } from 'aws-cdk-lib';
-import { bundledAsset } from '../function/assets';
+import { bundledAsset } from '../private/assets';
 
 /**
  * Helpers for snapshot tests of stacks that use this library.

@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { exampleReasons } from '../../examples/typescript/acknowledgements';
 import { SnowflakePortableStack } from '../../examples/typescript/portable-stack';
 import { SnowflakeExampleStack } from '../../examples/typescript/snowflake-stack';
-import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
+import { ACKNOWLEDGED_RULES } from '../../src/private/acknowledgements';
 import { nagApp, runNag } from '../support/nag';
 
 /** `Pack::Rule[finding]` → `Rule[finding]` (the finding may hold '::' itself). */

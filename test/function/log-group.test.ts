@@ -7,7 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
-import { IMPORTED_LOG_KEY_WARNING } from '../../src/function/log-group';
+import { IMPORTED_LOG_KEY_WARNING } from '../../src/private/log-group';
 import { testStack } from '../support/stacks';
 
 const LOGS_STATEMENT = {

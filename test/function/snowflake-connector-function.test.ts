@@ -12,7 +12,7 @@ import {
   BindType, ConnectorHandler, PrivateLinkConfig, PrivateLinkEndpoint, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps,
   SnowflakeKeyPairSecret, SqlStatement,
 } from '../../src';
-import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
+import { ACKNOWLEDGED_RULES } from '../../src/private/acknowledgements';
 import { logicalIdOf, requestsOf, synth } from '../support/iam-simulate';
 import { REPO } from '../support/lambda-process';
 import { nagApp, runNag } from '../support/nag';

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { PrivateLinkConfig, PrivateLinkEndpoint, RetireOldKey, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
-import { ACKNOWLEDGED_RULES } from '../../src/secret/acknowledgements';
+import { ACKNOWLEDGED_RULES } from '../../src/private/acknowledgements';
 import { keyArn, logicalIdOf, REGION, requestsOf, rolePolicies, secretArnInTemplate, synth } from '../support/iam-simulate';
 import { acknowledgeTestVpc, nagApp, runNag } from '../support/nag';
 import { CONFIG_JSON } from '../support/privatelink';

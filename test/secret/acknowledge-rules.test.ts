@@ -3,7 +3,7 @@
  * aws-cdk-lib (2.263, what Maven Central serves) refuses them; any other refusal still fails.
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { acknowledgeRules } from '../../src/secret/acknowledgements';
+import { acknowledgeRules } from '../../src/private/acknowledgements';
 
 const FINDING = 'AwsSolutions::AwsSolutions-IAM5[Resource::*]';
 

@@ -1,39 +1,25 @@
 /**
- * The connector: one Snowflake connection per warm Lambda instance, made from the secret,
- * checked before use, rebuilt when its session is gone, and rotation-aware.
+ * The connector's statements: `execute`, `executeMany`, `fetchAll`, `fetchOne`, `fetchMany`,
+ * `query`, `executeAsync`. One instance per warm Lambda instance, made from the secret.
  *
  * - The secret is read once (SecretReader caches the first good read). A failed read or a
  *   failed login is never kept: the next call tries again.
- * - When Snowflake rejects the login (JWT or password), the secret's AWSCURRENT is read again,
- *   bypassing the cache. If it holds another key (a rotation happened), the connector logs in
- *   once more with it; otherwise, or if that fails too, it throws an AuthenticationError.
+ * - The session (sign-in, reuse, heartbeat when idle, a new login when it is gone, and the
+ *   rotation-aware re-read of the secret when Snowflake rejects the login) is in session.ts.
  * - Logins are retried on network failures, 5xx and 429 with bounded exponential backoff and full
  *   jitter. Statements are not retried by the connector: the driver already repeats a request that
  *   fails at the HTTP level under the same request id (so Snowflake runs it once), and the
  *   connector bounds that with a deadline. SQL errors are never retried.
+ * - Driver errors become typed errors naming the cause and the fix in driver-errors.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Credentials, SecretReader, SecretReaderOptions } from './credentials';
-import {
-  AUTH_REJECTED_CODES,
-  connectionOptions,
-  DriverConnection,
-  driverCode,
-  driverHttpStatus,
-  isTransientDriverError,
-  loadDriver,
-  networkCode,
-  ROLE_NOT_GRANTED_CODES,
-  SESSION_GONE_CODES,
-} from './driver';
+import { SecretReader, SecretReaderOptions } from './credentials';
+import type { DriverConnection } from './driver';
+import { queryError, summary } from './driver-errors';
 import { putMetric } from './metrics';
-import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from './retry';
-import { accountHostname, quoteIdentifier, sessionIdentifier } from '../../shared/snowflake-identifiers';
-import { describeUserSql } from '../../shared/snowflake-sql';
-import { AuthenticationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
-import { log } from '../shared/log';
-import { errorMessage, redact } from '../shared/redact';
+import { Session, SessionOptions } from './session';
+import { QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
 
 /** A value bound to a `?` or `:n` placeholder. */
 export type Bind = string | number | boolean | null;
@@ -71,33 +57,10 @@ export interface AsyncOptions {
   readonly timeoutMs?: number;
 }
 
-export interface ConnectorOptions {
+/** The connector's options: the session's (session.ts), the secret, and the statements' limits. */
+export interface ConnectorOptions extends SessionOptions {
   /** The secret's ARN (preferred: its region is used) or name. */
   readonly secretId: string;
-  /**
-   * Send Snowflake requests to this URL instead of `https://<host>` or the account URL: a proxy,
-   * or a local endpoint in tests. The JWT still names the account from the secret.
-   * @default - the secret's `host`, else the account URL
-   */
-  readonly endpointUrl?: string;
-  /**
-   * Connect to this host instead of the secret's `host` or the account URL: the PrivateLink
-   * account host. The JWT still names the account from the secret.
-   * @default - the secret's `host`, else the account URL
-   */
-  readonly host?: string;
-  /** Retries of logins and Secrets Manager reads. @default DEFAULT_RETRY_POLICY */
-  readonly retryPolicy?: RetryPolicy;
-  /** For tests: the clock, sleep and randomness of the retries. */
-  readonly retryEnvironment?: RetryEnvironment;
-  /** Abandon one HTTP request to Snowflake after this long. @default 60000 */
-  readonly requestTimeoutMs?: number;
-  /**
-   * Check the connection with a heartbeat before using it when it has been idle this long;
-   * 0 checks before every call.
-   * @default 60000
-   */
-  readonly validateAfterIdleMs?: number;
   /** Sets STATEMENT_TIMEOUT_IN_SECONDS for every statement. @default - the user's setting */
   readonly statementTimeoutSeconds?: number;
   /**
@@ -108,14 +71,6 @@ export interface ConnectorOptions {
   readonly statementDeadlineMs?: number;
   /** Options for the secret reader (a Secrets Manager client for tests, request timeout). */
   readonly secretReader?: Omit<SecretReaderOptions, 'retryPolicy' | 'retryEnvironment'>;
-  /** Reported to Snowflake as the client application. @default 'cdk-snowflake-keypair' */
-  readonly application?: string;
-}
-
-interface Live {
-  readonly connection: DriverConnection;
-  readonly credentials: Credentials;
-  lastUsed: number;
 }
 
 /** Counts for metrics and tests. */
@@ -126,14 +81,10 @@ export interface ConnectorStats {
   reconnects: number;
 }
 
-const SQL_TIMEOUT_CODE = '000630';
-
 /** Connects with the secret's key pair and runs SQL. One instance per warm Lambda instance. */
 export class SnowflakeConnector {
   public readonly reader: SecretReader;
-  private readonly stats_ = { logins: 0, loginFailures: 0, reconnects: 0 };
-  private live: Live | undefined;
-  private connecting: Promise<Live> | undefined;
+  private readonly session: Session;
 
   constructor(private readonly options: ConnectorOptions) {
     this.reader = new SecretReader(options.secretId, {
@@ -141,10 +92,11 @@ export class SnowflakeConnector {
       retryPolicy: options.retryPolicy,
       retryEnvironment: options.retryEnvironment,
     });
+    this.session = new Session(this.reader, options);
   }
 
   get stats(): ConnectorStats {
-    return { secretReads: this.reader.reads, ...this.stats_ };
+    return { secretReads: this.reader.reads, ...this.session.counts };
   }
 
   /**
@@ -152,7 +104,7 @@ export class SnowflakeConnector {
    * the connector reuses it across invocations.
    */
   async getConnection(): Promise<DriverConnection> {
-    return (await this.acquire()).connection;
+    return this.session.connection();
   }
 
   /** Runs one statement; returns the rows it changed (or returned) and its query id. */
@@ -249,7 +201,7 @@ export class SnowflakeConnector {
         }
       }
     } catch (error) {
-      throw this.queryError(error, statement.getQueryId());
+      throw queryError(error, statement.getQueryId());
     } finally {
       stream.destroy();
     }
@@ -285,145 +237,21 @@ export class SnowflakeConnector {
         for await (const row of result.streamRows() as AsyncIterable<Row>) rows.push(row);
         return { queryId, rows, rowCount: rowCountOf(result, rows.length) };
       } catch (error) {
-        throw this.queryError(error, queryId);
+        throw queryError(error, queryId);
       }
     });
   }
 
   /** Closes the connection (the next call connects again). Lambda never needs this. */
   async close(): Promise<void> {
-    const live = this.live;
-    this.live = undefined;
-    if (live) await destroy(live.connection);
+    await this.session.close();
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Runs `work` on a live session; if Snowflake says the session is gone, logs in again and runs it once more. */
-  private async withSession<T>(sql: string, work: (connection: DriverConnection) => Promise<T>): Promise<T> {
-    const live = await this.acquire();
-    try {
-      return await this.useSession(live, work);
-    } catch (error) {
-      const code = driverCode(error);
-      if (!(code && SESSION_GONE_CODES.has(code))) throw error instanceof SnowflakeConnectorError ? error : this.queryError(error);
-      // The session expired between the check and the statement: it never ran, so run it again.
-      log('INFO', 'The Snowflake session has expired; logging in again', { code, statement: summary(sql) });
-      this.drop(live);
-      this.countReconnect();
-      const again = await this.acquire();
-      return this.useSession(again, work).catch((retryError) => {
-        throw retryError instanceof SnowflakeConnectorError ? retryError : this.queryError(retryError);
-      });
-    }
-  }
-
-  private async useSession<T>(live: Live, work: (connection: DriverConnection) => Promise<T>): Promise<T> {
-    const result = await work(live.connection);
-    live.lastUsed = Date.now();
-    return result;
-  }
-
-  /** The live connection: checked when idle, rebuilt when gone. Concurrent callers share one login. */
-  private async acquire(): Promise<Live> {
-    const live = this.live;
-    if (live) {
-      const idle = Date.now() - live.lastUsed;
-      const threshold = this.options.validateAfterIdleMs ?? 60_000;
-      if (live.connection.isUp() && (idle < threshold || await live.connection.isValidAsync())) {
-        return live;
-      }
-      log('INFO', 'The Snowflake connection is no longer valid; logging in again', { idleMs: idle });
-      this.drop(live);
-      this.countReconnect();
-    }
-    if (!this.connecting) {
-      const connecting = this.connect();
-      this.connecting = connecting;
-      // Whatever the outcome, the next caller decides afresh: a failed login is not kept.
-      connecting.then((made) => { this.live = made; }, () => undefined).finally(() => {
-        if (this.connecting === connecting) this.connecting = undefined;
-      });
-    }
-    return this.connecting;
-  }
-
-  private countReconnect(): void {
-    this.stats_.reconnects++;
-    putMetric('Reconnects', 1);
-  }
-
-  private drop(live: Live): void {
-    if (this.live === live) this.live = undefined;
-    void destroy(live.connection);
-  }
-
-  private async connect(): Promise<Live> {
-    const credentials = await this.reader.get();
-    try {
-      return await this.login(credentials);
-    } catch (error) {
-      if (!(error instanceof RejectedLogin)) throw error;
-      // The key may have been rotated since this instance read it: read AWSCURRENT again.
-      const fresh = await this.reader.refresh();
-      if (sameAuthentication(fresh, credentials)) {
-        throw new AuthenticationError('AUTH_REJECTED', `${error.detail} The secret was read again and still holds the same `
-          + `${fresh.authentication.kind === 'keyPair' ? 'key' : 'password'}, so this is not a rotation in progress`, error.snowflakeCode);
-      }
-      log('INFO', 'Snowflake rejected the login, and the secret now holds other credentials (a rotation); logging in with them', {
-        versionId: fresh.versionId,
-        ...(fresh.authentication.kind === 'keyPair' ? { publicKeyFingerprint: fresh.authentication.fingerprint } : {}),
-      });
-      this.countReconnect();
-      return this.login(fresh);
-    }
-  }
-
-  private async login(credentials: Credentials): Promise<Live> {
-    const sdk = loadDriver();
-    const options = connectionOptions(credentials, {
-      endpointUrl: this.options.endpointUrl,
-      host: this.options.host,
-      requestTimeoutMs: this.options.requestTimeoutMs ?? 60_000,
-      application: this.options.application ?? 'cdk-snowflake-keypair',
-    });
-    const started = Date.now();
-    const connection = await withRetry(
-      async () => {
-        const attempt = sdk.createConnection(options);
-        try {
-          // Not connectAsync(): in snowflake-sdk 3.3 its promise resolves even when the login
-          // fails (the error reaches only its callback).
-          await new Promise<void>((resolve, reject) => {
-            attempt.connect((error) => (error ? reject(error) : resolve()));
-          });
-          return attempt;
-        } catch (error) {
-          this.stats_.loginFailures++;
-          throw error;
-        }
-      },
-      isTransientDriverError,
-      {
-        policy: this.options.retryPolicy ?? DEFAULT_RETRY_POLICY,
-        env: this.options.retryEnvironment,
-        onRetry: ({ attempt, delayMs, error }) => log('WARN', 'Snowflake login failed; retrying', {
-          attempt, delayMs, cause: describeDriverError(error),
-        }),
-        onGiveUp: (error, attempts) => this.loginError(error, credentials, attempts),
-      },
-    ).catch((error) => {
-      throw error instanceof SnowflakeConnectorError ? error : this.loginError(error, credentials, 1);
-    });
-    this.stats_.logins++;
-    putMetric('ConnectMs', Date.now() - started);
-    log('INFO', 'Connected to Snowflake', {
-      account: credentials.settings.account,
-      user: credentials.settings.user,
-      ...(credentials.authentication.kind === 'keyPair' ? { publicKeyFingerprint: credentials.authentication.fingerprint } : {}),
-      ms: Date.now() - started,
-    });
-    return { connection, credentials, lastUsed: Date.now() };
+  /** Runs `work` on a live session (see session.ts): a statement whose session expired runs once more after a new login. */
+  private withSession<T>(sql: string, work: (connection: DriverConnection) => Promise<T>): Promise<T> {
+    return this.session.withSession(sql, work);
   }
 
   /** Runs one statement on the driver, bounded by the statement deadline. */
@@ -468,85 +296,6 @@ export class SnowflakeConnector {
       timer.unref?.();
     });
   }
-
-  /** A driver error from running SQL, as a typed error. */
-  private queryError(error: unknown, queryId?: string): SnowflakeConnectorError {
-    if (error instanceof SnowflakeConnectorError) return error;
-    const code = driverCode(error);
-    const e = error as { message?: string; sqlState?: string; data?: { queryId?: string } };
-    const id = queryId ?? e.data?.queryId;
-    const snowflakeMessage = errorMessage(e.message ?? String(error)).replace(/^[A-Za-z]*Error: /, '');
-    if (isTransientDriverError(error)) {
-      return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake could not be reached while running a statement (${describeDriverError(error)}). `
-        + 'It was retried by the driver under one request id. Check Snowflake\'s status and the network path (NAT, PrivateLink endpoint, '
-        + 'security groups allowing 443)', { cause: error });
-    }
-    if (code && SESSION_GONE_CODES.has(code)) {
-      return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake ended the session again right after a new login (${code}). `
-        + 'Check Snowflake\'s status; if it persists, check the user\'s session policy', { cause: error });
-    }
-    if (code === SQL_TIMEOUT_CODE) {
-      return new QueryError('STATEMENT_TIMEOUT', `Snowflake cancelled statement ${id ?? ''} when it reached its statement timeout: ${snowflakeMessage} `
-        + 'Raise STATEMENT_TIMEOUT_IN_SECONDS (the connector\'s statementTimeoutSeconds, or on the user or warehouse), or run it '
-        + 'with executeAsync', code, e.sqlState, id, { cause: error });
-    }
-    if (code && /^\d{6}$/.test(code) && !code.startsWith('4')) {
-      return new QueryError('SQL_ERROR', `Snowflake rejected the statement (${code}${e.sqlState ? `, SQLSTATE ${e.sqlState}` : ''}`
-        + `${id ? `, query ${id}` : ''}): ${snowflakeMessage} Fix the statement; SQL errors are not retried`, code, e.sqlState, id, { cause: error });
-    }
-    return new SnowflakeConnectorError('INVALID_ARGUMENT', `The driver refused the statement (${code ?? 'no code'}): ${snowflakeMessage}`, { cause: error });
-  }
-
-  /** A failed login as a typed error naming the cause and the fix. */
-  private loginError(error: unknown, credentials: Credentials, attempts: number): SnowflakeConnectorError {
-    if (error instanceof SnowflakeConnectorError) return error;
-    const s = credentials.settings;
-    const auth = credentials.authentication;
-    const code = driverCode(error);
-    const text = errorMessage((error as Error)?.message ?? String(error)).replace(/^[A-Za-z]*Error: /, '');
-    const host = this.options.host ?? s.host;
-    const where = this.options.endpointUrl ?? `https://${host ?? accountHostname(s.account)}`;
-    if (isTransientDriverError(error)) {
-      return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake (${where}) did not accept a login after ${attempts} attempt(s) `
-        + `(last: ${describeDriverError(error)}). Check Snowflake's status page and the network path: NAT or the PrivateLink endpoint, `
-        + 'DNS, and security groups allowing 443', { cause: error });
-    }
-    if (networkCode(error) === 'ENOTFOUND' || driverHttpStatus(error) === 403 || driverHttpStatus(error) === 404) {
-      return new AuthenticationError('AUTH_ACCOUNT_NOT_FOUND', `Snowflake account "${s.account}" was not found at ${where} `
-        + `(${describeDriverError(error)}). Fix "account" in the secret: \`orgname-accountname\`, as SELECT CURRENT_ORGANIZATION_NAME() || '-' || `
-        + 'CURRENT_ACCOUNT_NAME() shows it; with PrivateLink, check "host" and the private DNS records', code, { cause: error });
-    }
-    if (code && AUTH_REJECTED_CODES.has(code)) {
-      const detail = auth.kind === 'keyPair'
-        ? `Snowflake rejected the key-pair login of user "${s.user}" in account "${s.account}" (${code}: ${text}). `
-          + `The secret's key has fingerprint ${auth.fingerprint}: run ${describeUserSql(s.user)} and compare RSA_PUBLIC_KEY_FP and `
-          + 'RSA_PUBLIC_KEY_2_FP. If neither matches, register the public key (ALTER USER ... SET RSA_PUBLIC_KEY, see the '
-          + 'secret\'s alterUserSql); if the user or account is wrong, fix "user" or "account" in the secret.'
-        : `Snowflake rejected the password login of user "${s.user}" in account "${s.account}" (${code}: ${text}). Check the password, `
-          + 'or better, move the user to key-pair authentication.';
-      return new RejectedLogin(detail, code, error);
-    }
-    if (code && ROLE_NOT_GRANTED_CODES.has(code) && s.role) {
-      // A role that exists but was not granted to the user, or does not exist: Snowflake refuses the
-      // login rather than fall back (docs: CREATE USER, "setting DEFAULT_ROLE does not grant the role").
-      return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the role `
-        + `${sessionIdentifier(s.role)} (${code}: ${text}). Grant it (GRANT ROLE ${quoteIdentifier(s.role)} TO USER ${quoteIdentifier(s.user)}), `
-        + 'or fix "role" in the secret: a case-sensitive name is written in double quotes (docs/secret-format.md)', code, { cause: error });
-    }
-    if (code && /^390\d{3}$/.test(code)) {
-      return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the session `
-        + `(${code}: ${text}). Check "role", "warehouse", "database" and "schema" in the secret exist and are granted to the user`, code, { cause: error });
-    }
-    return new AuthenticationError('AUTH_REJECTED', `Logging in to Snowflake as "${s.user}" failed (${describeDriverError(error)}: ${text})`, code, { cause: error });
-  }
-}
-
-/** An AuthenticationError that remembers its message without the code, so it can be extended. */
-class RejectedLogin extends AuthenticationError {
-  constructor(public readonly detail: string, snowflakeCode: string, cause: unknown) {
-    super('AUTH_REJECTED', detail, snowflakeCode, { cause });
-    this.name = 'AuthenticationError';
-  }
 }
 
 interface StatementLike {
@@ -565,39 +314,8 @@ function rowCountOf(statement: StatementLike, fallback?: number): number {
   return typeof rows === 'number' && !Number.isNaN(rows) ? rows : fallback ?? 0;
 }
 
-function sameAuthentication(a: Credentials, b: Credentials): boolean {
-  const x = a.authentication;
-  const y = b.authentication;
-  if (x.kind === 'keyPair' && y.kind === 'keyPair') return x.fingerprint === y.fingerprint;
-  if (x.kind === 'password' && y.kind === 'password') return x.password === y.password;
-  return false;
-}
-
 function checkSql(sql: string): void {
   if (typeof sql !== 'string' || sql.trim().length === 0) {
     throw new SnowflakeConnectorError('INVALID_ARGUMENT', `The SQL text must be a non-empty string, not ${sql === '' ? 'an empty string' : typeof sql}`);
   }
-}
-
-/** The first words of a statement, for logs (binds never appear: they are not in the text). */
-function summary(sql: string): string {
-  const oneLine = redact(sql.replace(/\s+/g, ' ').trim());
-  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine);
-}
-
-/** A driver error in a few words: its code, HTTP status or network code. */
-function describeDriverError(error: unknown): string {
-  const parts = [driverCode(error), driverHttpStatus(error) ? `HTTP ${driverHttpStatus(error)}` : undefined, networkCode(error)].filter(Boolean);
-  return parts.length > 0 ? parts.join(', ') : (error as Error)?.name ?? 'unknown error';
-}
-
-async function destroy(connection: DriverConnection): Promise<void> {
-  if (!connection.isUp()) return;
-  await new Promise<void>((resolve) => {
-    try {
-      connection.destroy(() => resolve());
-    } catch {
-      resolve();
-    }
-  });
 }

@@ -1,5 +1,6 @@
 /**
- * snowflake-sdk, set up for Lambda, and its errors translated into the connector's.
+ * snowflake-sdk, set up for Lambda: loaded once, and the connection options it is given. Its
+ * errors are classified and translated into the connector's in driver-errors.ts.
  *
  * The driver is loaded lazily, after its environment is set, because it does work when its
  * module loads: it starts platform detection (instance-metadata probes and an STS call) and looks
@@ -92,77 +93,4 @@ export function connectionOptions(credentials: Credentials, settings: DriverSett
     validateDefaultParameters: false,
   };
   return options as DriverConnectionOptions;
-}
-
-/** The driver error's Snowflake code as a string ('390144', '001003', or the driver's own 4xxxxx). */
-export function driverCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return code === undefined || code === null ? undefined : String(code);
-}
-
-/** HTTP status of a failed request, if the driver kept it. */
-export function driverHttpStatus(error: unknown): number | undefined {
-  const e = error as { response?: { statusCode?: number; status?: number }; cause?: { response?: { status?: number } } } | undefined;
-  return e?.response?.statusCode ?? e?.response?.status ?? e?.cause?.response?.status;
-}
-
-/** Network-level code of the underlying failure (ECONNRESET, ETIMEDOUT, ENOTFOUND...). */
-export function networkCode(error: unknown): string | undefined {
-  let e = error as { code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; e && depth < 4; depth++) {
-    if (typeof e.code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(e.code)) return e.code;
-    e = e.cause as typeof e;
-  }
-  return undefined;
-}
-
-/** Snowflake's login codes that mean "these credentials are not accepted". */
-export const AUTH_REJECTED_CODES = new Set([
-  '390144', // JWT token is invalid
-  '390100', // Incorrect username or password was specified
-  '390101', // User temporarily locked
-  '390102', // User is disabled
-  '390103', // User is locked
-]);
-
-/**
- * Snowflake's login codes for "the role in the connect string is not granted to this user" (the
- * message is "Role 'X' specified in the connect string is not granted to this user. Contact your
- * local system administrator, or attempt to login with another role, e.g. PUBLIC."). 390186 is
- * the form older deployments return; 390189 adds "or is not permitted for the credentials being used".
- */
-export const ROLE_NOT_GRANTED_CODES = new Set(['390186', '390189']);
-
-/** Codes that mean the session is gone and a new login is needed. */
-export const SESSION_GONE_CODES = new Set([
-  '390114', // Authentication token has expired (the master token)
-  '390111', // Session no longer exists
-  '390112', // Session token expired (normally renewed by the driver itself)
-  '390104', // Authentication token is invalid
-  // The driver's own: it dropped the session (its master token expired while it renewed the
-  // session token), so it did not send the request.
-  '407002', // ERR_CONN_REQUEST_STATUS_DISCONNECTED
-]);
-
-/** Driver codes for network failures and failed HTTP requests (5xx, 429). */
-const DRIVER_TRANSIENT_CODES = new Set([
-  '401001', // ERR_SF_NETWORK_COULD_NOT_CONNECT
-  '401002', // ERR_SF_RESPONSE_FAILURE
-  '401003', // ERR_SF_RESPONSE_NOT_JSON (a proxy's error page)
-  '402001', // ERR_LARGE_RESULT_SET_NETWORK_COULD_NOT_CONNECT
-  '402002', // ERR_LARGE_RESULT_SET_RESPONSE_FAILURE
-]);
-
-/** Whether a driver error may pass if the same request is made again. */
-export function isTransientDriverError(error: unknown): boolean {
-  const network = networkCode(error);
-  // ENOTFOUND: the host does not exist (a wrong account identifier); retrying will not change that.
-  if (network === 'ENOTFOUND') return false;
-  const code = driverCode(error);
-  if (code && DRIVER_TRANSIENT_CODES.has(code)) {
-    const status = driverHttpStatus(error);
-    // A 4xx other than 408/429 will not change by itself.
-    return status === undefined || status >= 500 || status === 408 || status === 429;
-  }
-  return network !== undefined;
 }

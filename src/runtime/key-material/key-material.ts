@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { KeyMaterialProperties, parseProperties } from './properties';
+import { KeyMaterialAttribute } from '../../shared/custom-resources';
 import { CONNECTION_FIELDS, KEY_FIELDS, KEY_SETTINGS_FIELD } from '../../shared/secret-format';
 import type { CustomResourceResult } from '../shared/cfn-response';
 import { generateRsaKeyPair, PublicKeyInfo } from '../shared/keys';
@@ -107,7 +108,7 @@ export async function handleKeyMaterialEvent(
   const next = mergeValue(current.value, props, keyFields);
   const data = result(props, next);
   if (sameJson(next, current.value)) {
-    log('INFO', 'Secret unchanged', { secretId: props.secretId, fingerprint: data.data?.PublicKeyFingerprint });
+    log('INFO', 'Secret unchanged', { secretId: props.secretId, fingerprint: data.data?.[KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT] });
     return data;
   }
   await client.send(new PutSecretValueCommand({
@@ -117,7 +118,7 @@ export async function handleKeyMaterialEvent(
   }), sdk);
   log('INFO', generated ? 'Wrote the new key and connection settings' : 'Wrote connection settings; key kept', {
     secretId: props.secretId,
-    fingerprint: data.data?.PublicKeyFingerprint,
+    fingerprint: data.data?.[KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT],
   });
   return data;
 }
@@ -209,7 +210,7 @@ function result(props: KeyMaterialProperties, value: Record<string, unknown>): C
   const info = publicKeyOf(value, props.secretId);
   return {
     physicalResourceId: props.secretId,
-    data: { PublicKey: info.spkiBase64, PublicKeyFingerprint: info.fingerprint },
+    data: { [KeyMaterialAttribute.PUBLIC_KEY]: info.spkiBase64, [KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT]: info.fingerprint },
   };
 }
 

@@ -10,9 +10,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { KeyRegistration } from './registration';
-import { RetirePolicy, Rotation, RotationEvent, RotationSettings } from './rotation';
+import { Rotation, RotationEvent, RotationSettings } from './rotation';
 import { HOST_ENV } from '../../shared/environment';
 import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../../shared/pinned-environment';
+import { ADMIN_SECRET_ENV, decodeRetirePolicy, OVERWRITE_ENV, RETIRE_ACTION, RETIRE_ENV, RetirePolicy } from '../../shared/rotation-settings';
 import { putMetric } from '../connector/metrics';
 import { runCustomResource } from '../shared/cfn-response';
 import { endpointUrlFromEnvironment } from '../shared/endpoint-url';
@@ -20,14 +21,12 @@ import { ConfigurationError, SnowflakeConnectorError } from '../shared/errors';
 import { log } from '../shared/log';
 import { errorMessage } from '../shared/redact';
 
-/** Environment variables SnowflakeKeyPairSecret sets on the rotation function. */
-export const ADMIN_SECRET_ENV = 'SNOWFLAKE_ADMIN_SECRET_ID';
-export const RETIRE_ENV = 'SNOWFLAKE_RETIRE_OLD_KEY';
-export const OVERWRITE_ENV = 'SNOWFLAKE_OVERWRITE_UNKNOWN_KEYS';
+/** Environment variables SnowflakeKeyPairSecret sets on the rotation function (written once, in src/shared). */
+export { ADMIN_SECRET_ENV, OVERWRITE_ENV, RETIRE_ENV };
 
 /** The scheduled event that retires the previous key once its grace period is over. */
 export interface RetireEvent {
-  readonly action: 'retirePreviousKey';
+  readonly action: typeof RETIRE_ACTION;
   readonly SecretId: string;
   /**
    * When the schedule fired, ISO 8601 (the EventBridge event's time, `<aws.events.event.time>`):
@@ -80,7 +79,7 @@ export async function handler(event: RotationEvent | RetireEvent): Promise<void>
   const started = Date.now();
   try {
     if ('action' in event) {
-      if (event.action !== 'retirePreviousKey') throw new ConfigurationError('INVALID_EVENT', `Unknown action ${JSON.stringify(event.action)}`);
+      if (event.action !== RETIRE_ACTION) throw new ConfigurationError('INVALID_EVENT', `Unknown action ${JSON.stringify(event.action)}`);
       await rotation.retirePrevious(event.SecretId, retireClock(event));
     } else {
       await rotation.run(event);
@@ -103,7 +102,8 @@ export async function registrationHandler(event: CloudFormationCustomResourceEve
   await runCustomResource(event, context, () => new KeyRegistration(client!, connectorSettings(process.env)).handle(event));
 }
 
-function connectorSettings(env: Record<string, string | undefined>): RotationSettings['connector'] {
+/** How the rotation and registration functions reach Snowflake, from their environment. */
+export function connectorSettings(env: Record<string, string | undefined>): RotationSettings['connector'] {
   // The same rule as the connector's: https, or http to loopback only (the administrator's JWT goes there).
   const endpointUrl = endpointUrlFromEnvironment(env);
   return {
@@ -132,9 +132,7 @@ export function settingsFromEnvironment(env: Record<string, string | undefined>)
 }
 
 function retirePolicy(text: string | undefined): RetirePolicy {
-  if (!text || text === 'next-rotation') return { kind: 'next-rotation' };
-  if (text === 'immediately') return { kind: 'immediately' };
-  const after = /^after:(\d+)$/.exec(text);
-  if (after) return { kind: 'after', seconds: Number(after[1]) };
-  throw new ConfigurationError('CONFIG_INVALID', `${RETIRE_ENV} is ${JSON.stringify(text)}; expected immediately, next-rotation or after:<seconds>`);
+  const policy = decodeRetirePolicy(text);
+  if ('problem' in policy) throw new ConfigurationError('CONFIG_INVALID', policy.problem);
+  return policy;
 }

@@ -17,6 +17,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AdminSession } from './admin-session';
 import { RotationError, SLOTS, slotHolding, UserKeys } from './user-keys';
+import { REGISTRATION_ON_DELETE, RegistrationOnDelete, RegistrationProperty as P } from '../../shared/custom-resources';
 import { PREVIOUS_KEYS_FIELD } from '../../shared/secret-format';
 import { quoteIdentifier } from '../../shared/snowflake-identifiers';
 import { KeySlot } from '../../shared/snowflake-sql';
@@ -28,7 +29,7 @@ import { normalisePrivateKey } from '../shared/private-key';
 import { parseSecretValue, SnowflakeSecretValue } from '../shared/secret-value';
 
 /** What happens to the key this resource set when the resource is deleted. */
-export type RegistrationOnDelete = 'REMOVE_KEY' | 'RETAIN_KEY';
+export type { RegistrationOnDelete };
 
 export interface RegistrationProperties {
   readonly secretId: string;
@@ -43,11 +44,16 @@ export function registrationProperties(raw: Record<string, unknown> | undefined)
     if (typeof value !== 'string' || value === '') throw new ConfigurationError('CONFIG_INVALID', `The custom resource's ${name} property is missing`);
     return value;
   };
-  const onDelete = raw?.OnDelete ?? 'REMOVE_KEY';
-  if (onDelete !== 'REMOVE_KEY' && onDelete !== 'RETAIN_KEY') {
-    throw new ConfigurationError('CONFIG_INVALID', `OnDelete is ${JSON.stringify(onDelete)}; expected REMOVE_KEY or RETAIN_KEY`);
+  const onDelete = raw?.[P.ON_DELETE] ?? REGISTRATION_ON_DELETE[0];
+  if (!(REGISTRATION_ON_DELETE as readonly unknown[]).includes(onDelete)) {
+    throw new ConfigurationError('CONFIG_INVALID', `${P.ON_DELETE} is ${JSON.stringify(onDelete)}; expected ${REGISTRATION_ON_DELETE.join(' or ')}`);
   }
-  return { secretId: text('SecretId'), adminSecretId: text('AdminSecretId'), createUser: raw?.CreateUser !== 'false', onDelete };
+  return {
+    secretId: text(P.SECRET_ID),
+    adminSecretId: text(P.ADMIN_SECRET_ID),
+    createUser: raw?.[P.CREATE_USER] !== 'false',
+    onDelete: onDelete as RegistrationOnDelete,
+  };
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { AdminSession } from './admin-session';
 import { chooseSlot, RotationError, SLOTS, slotHolding, UserKeys } from './user-keys';
+import type { RetirePolicy } from '../../shared/rotation-settings';
 import { PREVIOUS_KEYS_FIELD } from '../../shared/secret-format';
 import { quoteIdentifier } from '../../shared/snowflake-identifiers';
 import { ConnectorOptions, SnowflakeConnector } from '../connector/connector';
@@ -40,7 +41,7 @@ export interface RotationEvent {
 }
 
 /** When the previous key's slot is unset. */
-export type RetirePolicy = { readonly kind: 'immediately' } | { readonly kind: 'next-rotation' } | { readonly kind: 'after'; readonly seconds: number };
+export type { RetirePolicy };
 
 export interface RotationSettings {
   /**

@@ -3,7 +3,8 @@
  * snowflake-sdk against the local Snowflake endpoint, which verifies the JWT's account.
  */
 import type { Credentials } from '../../../src/runtime/connector/credentials';
-import { connectionOptions, isTransientDriverError, loadDriver } from '../../../src/runtime/connector/driver';
+import { connectionOptions, loadDriver } from '../../../src/runtime/connector/driver';
+import { isTransientDriverError } from '../../../src/runtime/connector/driver-errors';
 import { rsaKey } from '../../support/keys';
 import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
 

@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { ISnowflakeKeyPairSecret } from './snowflake-keypair-secret-base';
 import type { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
-import type { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
+import { encodeRetirePolicy } from '../shared/rotation-settings';
 
 /** When the previous key is removed from the Snowflake user after a rotation. */
 export class RetireOldKey {
@@ -11,7 +12,7 @@ export class RetireOldKey {
    * session they hold stays valid until it expires.
    */
   public static immediately(): RetireOldKey {
-    return new RetireOldKey('immediately');
+    return new RetireOldKey(encodeRetirePolicy({ kind: 'immediately' }));
   }
 
   /**
@@ -19,7 +20,7 @@ export class RetireOldKey {
    * whole rotation period, and no schedule is needed.
    */
   public static atNextRotation(): RetireOldKey {
-    return new RetireOldKey('next-rotation');
+    return new RetireOldKey(encodeRetirePolicy({ kind: 'next-rotation' }));
   }
 
   /**
@@ -29,7 +30,7 @@ export class RetireOldKey {
    * @param gracePeriod at least one hour, and shorter than the rotation schedule
    */
   public static after(gracePeriod: Duration): RetireOldKey {
-    return new RetireOldKey(`after:${gracePeriod.toSeconds()}`, gracePeriod);
+    return new RetireOldKey(encodeRetirePolicy({ kind: 'after', seconds: gracePeriod.toSeconds() }), gracePeriod);
   }
 
   private constructor(

@@ -1,6 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { ISnowflakeKeyPairSecret } from './snowflake-keypair-secret-base';
 import type { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
-import type { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret';
 
 /** What happens to the registered key when the registration is deleted (with its stack). */
 export enum RegisteredKeyRemoval {

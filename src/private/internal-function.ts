@@ -1,15 +1,15 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements';
 import { bundledAsset } from './assets';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './lambda-defaults';
 import { libraryLogGroup } from './log-group';
-import { allowVpcNetworkInterfaces } from '../private/vpc-network-interfaces';
-import { acknowledge } from '../secret/acknowledgements';
+import { allowVpcNetworkInterfaces } from './vpc-network-interfaces';
 
 /** What differs between the library's own functions (key material, registration, rotation). */
 export interface InternalFunctionProps {
@@ -74,10 +74,4 @@ export function internalFunction(scope: Construct, props: InternalFunctionProps)
   acknowledge(role, 'inlinePolicy');
   acknowledge(logPolicy, 'inlinePolicy');
   return { function: fn, role, logGroup };
-}
-
-/** The stack's one construct with this id, created on first use (shared by every caller in the stack). */
-export function stackSingleton<T extends Construct>(scope: Construct, id: string, create: (stack: Stack, id: string) => T): T {
-  const stack = Stack.of(scope);
-  return (stack.node.tryFindChild(id) as T | undefined) ?? create(stack, id);
 }

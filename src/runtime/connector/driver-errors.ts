@@ -1,0 +1,182 @@
+/**
+ * The driver's errors, classified (transient or not, session gone, credentials rejected) and
+ * translated into the connector's typed errors, each naming the cause and the fix. Pure
+ * functions: the session (session.ts) and the statement methods (connector.ts) call them.
+ */
+import type { Credentials } from './credentials';
+import { accountHostname, quoteIdentifier, sessionIdentifier } from '../../shared/snowflake-identifiers';
+import { describeUserSql } from '../../shared/snowflake-sql';
+import { AuthenticationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
+import { errorMessage, redact } from '../shared/redact';
+
+/** The driver error's Snowflake code as a string ('390144', '001003', or the driver's own 4xxxxx). */
+export function driverCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === undefined || code === null ? undefined : String(code);
+}
+
+/** HTTP status of a failed request, if the driver kept it. */
+export function driverHttpStatus(error: unknown): number | undefined {
+  const e = error as { response?: { statusCode?: number; status?: number }; cause?: { response?: { status?: number } } } | undefined;
+  return e?.response?.statusCode ?? e?.response?.status ?? e?.cause?.response?.status;
+}
+
+/** Network-level code of the underlying failure (ECONNRESET, ETIMEDOUT, ENOTFOUND...). */
+export function networkCode(error: unknown): string | undefined {
+  let e = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && /^E[A-Z_]+$|^UND_ERR/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** Snowflake's login codes that mean "these credentials are not accepted". */
+export const AUTH_REJECTED_CODES = new Set([
+  '390144', // JWT token is invalid
+  '390100', // Incorrect username or password was specified
+  '390101', // User temporarily locked
+  '390102', // User is disabled
+  '390103', // User is locked
+]);
+
+/**
+ * Snowflake's login codes for "the role in the connect string is not granted to this user" (the
+ * message is "Role 'X' specified in the connect string is not granted to this user. Contact your
+ * local system administrator, or attempt to login with another role, e.g. PUBLIC."). 390186 is
+ * the form older deployments return; 390189 adds "or is not permitted for the credentials being used".
+ */
+export const ROLE_NOT_GRANTED_CODES = new Set(['390186', '390189']);
+
+/** Codes that mean the session is gone and a new login is needed. */
+export const SESSION_GONE_CODES = new Set([
+  '390114', // Authentication token has expired (the master token)
+  '390111', // Session no longer exists
+  '390112', // Session token expired (normally renewed by the driver itself)
+  '390104', // Authentication token is invalid
+  // The driver's own: it dropped the session (its master token expired while it renewed the
+  // session token), so it did not send the request.
+  '407002', // ERR_CONN_REQUEST_STATUS_DISCONNECTED
+]);
+
+/** Driver codes for network failures and failed HTTP requests (5xx, 429). */
+const DRIVER_TRANSIENT_CODES = new Set([
+  '401001', // ERR_SF_NETWORK_COULD_NOT_CONNECT
+  '401002', // ERR_SF_RESPONSE_FAILURE
+  '401003', // ERR_SF_RESPONSE_NOT_JSON (a proxy's error page)
+  '402001', // ERR_LARGE_RESULT_SET_NETWORK_COULD_NOT_CONNECT
+  '402002', // ERR_LARGE_RESULT_SET_RESPONSE_FAILURE
+]);
+
+/** Whether a driver error may pass if the same request is made again. */
+export function isTransientDriverError(error: unknown): boolean {
+  const network = networkCode(error);
+  // ENOTFOUND: the host does not exist (a wrong account identifier); retrying will not change that.
+  if (network === 'ENOTFOUND') return false;
+  const code = driverCode(error);
+  if (code && DRIVER_TRANSIENT_CODES.has(code)) {
+    const status = driverHttpStatus(error);
+    // A 4xx other than 408/429 will not change by itself.
+    return status === undefined || status >= 500 || status === 408 || status === 429;
+  }
+  return network !== undefined;
+}
+
+const SQL_TIMEOUT_CODE = '000630';
+
+/** A driver error from running SQL, as a typed error. */
+export function queryError(error: unknown, queryId?: string): SnowflakeConnectorError {
+  if (error instanceof SnowflakeConnectorError) return error;
+  const code = driverCode(error);
+  const e = error as { message?: string; sqlState?: string; data?: { queryId?: string } };
+  const id = queryId ?? e.data?.queryId;
+  const snowflakeMessage = errorMessage(e.message ?? String(error)).replace(/^[A-Za-z]*Error: /, '');
+  if (isTransientDriverError(error)) {
+    return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake could not be reached while running a statement (${describeDriverError(error)}). `
+      + 'It was retried by the driver under one request id. Check Snowflake\'s status and the network path (NAT, PrivateLink endpoint, '
+      + 'security groups allowing 443)', { cause: error });
+  }
+  if (code && SESSION_GONE_CODES.has(code)) {
+    return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake ended the session again right after a new login (${code}). `
+      + 'Check Snowflake\'s status; if it persists, check the user\'s session policy', { cause: error });
+  }
+  if (code === SQL_TIMEOUT_CODE) {
+    return new QueryError('STATEMENT_TIMEOUT', `Snowflake cancelled statement ${id ?? ''} when it reached its statement timeout: ${snowflakeMessage} `
+      + 'Raise STATEMENT_TIMEOUT_IN_SECONDS (the connector\'s statementTimeoutSeconds, or on the user or warehouse), or run it '
+      + 'with executeAsync', code, e.sqlState, id, { cause: error });
+  }
+  if (code && /^\d{6}$/.test(code) && !code.startsWith('4')) {
+    return new QueryError('SQL_ERROR', `Snowflake rejected the statement (${code}${e.sqlState ? `, SQLSTATE ${e.sqlState}` : ''}`
+      + `${id ? `, query ${id}` : ''}): ${snowflakeMessage} Fix the statement; SQL errors are not retried`, code, e.sqlState, id, { cause: error });
+  }
+  return new SnowflakeConnectorError('INVALID_ARGUMENT', `The driver refused the statement (${code ?? 'no code'}): ${snowflakeMessage}`, { cause: error });
+}
+
+/** Where the logins went: the connector's overrides of the secret's host. */
+export interface LoginTarget {
+  readonly endpointUrl?: string;
+  readonly host?: string;
+}
+
+/** A failed login as a typed error naming the cause and the fix. */
+export function loginError(error: unknown, credentials: Credentials, attempts: number, target: LoginTarget): SnowflakeConnectorError {
+  if (error instanceof SnowflakeConnectorError) return error;
+  const s = credentials.settings;
+  const auth = credentials.authentication;
+  const code = driverCode(error);
+  const text = errorMessage((error as Error)?.message ?? String(error)).replace(/^[A-Za-z]*Error: /, '');
+  const host = target.host ?? s.host;
+  const where = target.endpointUrl ?? `https://${host ?? accountHostname(s.account)}`;
+  if (isTransientDriverError(error)) {
+    return new TransientError('SNOWFLAKE_UNAVAILABLE', `Snowflake (${where}) did not accept a login after ${attempts} attempt(s) `
+      + `(last: ${describeDriverError(error)}). Check Snowflake's status page and the network path: NAT or the PrivateLink endpoint, `
+      + 'DNS, and security groups allowing 443', { cause: error });
+  }
+  if (networkCode(error) === 'ENOTFOUND' || driverHttpStatus(error) === 403 || driverHttpStatus(error) === 404) {
+    return new AuthenticationError('AUTH_ACCOUNT_NOT_FOUND', `Snowflake account "${s.account}" was not found at ${where} `
+      + `(${describeDriverError(error)}). Fix "account" in the secret: \`orgname-accountname\`, as SELECT CURRENT_ORGANIZATION_NAME() || '-' || `
+      + 'CURRENT_ACCOUNT_NAME() shows it; with PrivateLink, check "host" and the private DNS records', code, { cause: error });
+  }
+  if (code && AUTH_REJECTED_CODES.has(code)) {
+    const detail = auth.kind === 'keyPair'
+      ? `Snowflake rejected the key-pair login of user "${s.user}" in account "${s.account}" (${code}: ${text}). `
+        + `The secret's key has fingerprint ${auth.fingerprint}: run ${describeUserSql(s.user)} and compare RSA_PUBLIC_KEY_FP and `
+        + 'RSA_PUBLIC_KEY_2_FP. If neither matches, register the public key (ALTER USER ... SET RSA_PUBLIC_KEY, see the '
+        + 'secret\'s alterUserSql); if the user or account is wrong, fix "user" or "account" in the secret.'
+      : `Snowflake rejected the password login of user "${s.user}" in account "${s.account}" (${code}: ${text}). Check the password, `
+        + 'or better, move the user to key-pair authentication.';
+    return new RejectedLogin(detail, code, error);
+  }
+  if (code && ROLE_NOT_GRANTED_CODES.has(code) && s.role) {
+    // A role that exists but was not granted to the user, or does not exist: Snowflake refuses the
+    // login rather than fall back (docs: CREATE USER, "setting DEFAULT_ROLE does not grant the role").
+    return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the role `
+      + `${sessionIdentifier(s.role)} (${code}: ${text}). Grant it (GRANT ROLE ${quoteIdentifier(s.role)} TO USER ${quoteIdentifier(s.user)}), `
+      + 'or fix "role" in the secret: a case-sensitive name is written in double quotes (docs/secret-format.md)', code, { cause: error });
+  }
+  if (code && /^390\d{3}$/.test(code)) {
+    return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the session `
+      + `(${code}: ${text}). Check "role", "warehouse", "database" and "schema" in the secret exist and are granted to the user`, code, { cause: error });
+  }
+  return new AuthenticationError('AUTH_REJECTED', `Logging in to Snowflake as "${s.user}" failed (${describeDriverError(error)}: ${text})`, code, { cause: error });
+}
+
+/** An AuthenticationError that remembers its message without the code, so it can be extended. */
+export class RejectedLogin extends AuthenticationError {
+  constructor(public readonly detail: string, snowflakeCode: string, cause: unknown) {
+    super('AUTH_REJECTED', detail, snowflakeCode, { cause });
+    this.name = 'AuthenticationError';
+  }
+}
+
+/** The first words of a statement, for logs and errors (binds never appear: they are not in the text). */
+export function summary(sql: string): string {
+  const oneLine = redact(sql.replace(/\s+/g, ' ').trim());
+  return JSON.stringify(oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine);
+}
+
+/** A driver error in a few words: its code, HTTP status or network code. */
+export function describeDriverError(error: unknown): string {
+  const parts = [driverCode(error), driverHttpStatus(error) ? `HTTP ${driverHttpStatus(error)}` : undefined, networkCode(error)].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : (error as Error)?.name ?? 'unknown error';
+}

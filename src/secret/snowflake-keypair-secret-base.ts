@@ -1,0 +1,135 @@
+import { IResource, Resource, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { viaSecretsManager } from '../private/kms-via-secrets-manager';
+
+/**
+ * A Secrets Manager secret holding a Snowflake key pair and connection settings, in the JSON
+ * format of docs/secret-format.md. Created with `SnowflakeKeyPairSecret`, or imported.
+ */
+export interface ISnowflakeKeyPairSecret extends IResource {
+  /** The underlying Secrets Manager secret. */
+  readonly secret: secretsmanager.ISecret;
+
+  /**
+   * The ARN of the secret: the complete ARN when it is known, otherwise the partial ARN
+   * (without the six-character suffix Secrets Manager appends).
+   *
+   * @attribute
+   */
+  readonly secretArn: string;
+
+  /**
+   * The ARN that IAM policies name: the complete ARN, or for a secret imported by name the
+   * partial ARN followed by `-??????`. Never `*`.
+   */
+  readonly secretArnForPolicies: string;
+
+  /**
+   * The customer-managed KMS key that encrypts the secret.
+   *
+   * @default - the secret is encrypted with the AWS managed key `aws/secretsmanager`
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Grants `secretsmanager:GetSecretValue` on exactly this secret and, with a customer-managed
+   * key, `kms:Decrypt` on that key only through Secrets Manager (`kms:ViaService`) and for this
+   * secret only (`kms:EncryptionContext:SecretARN`).
+   *
+   * @param grantee the principal to grant read to
+   * @param versionStages restrict reads to these version stages (for example `['AWSCURRENT']`).
+   *   Callers must then name the stage in their GetSecretValue request, as the connector does.
+   *   Default: any stage.
+   */
+  grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant;
+}
+
+/** Attributes to import an existing secret. */
+export interface SnowflakeKeyPairSecretAttributes {
+  /**
+   * The complete ARN of the secret, with the six-character suffix.
+   *
+   * Give exactly one of `secretCompleteArn`, `secretPartialArn` and `secretName`.
+   *
+   * @default - not given
+   */
+  readonly secretCompleteArn?: string;
+
+  /**
+   * The ARN of the secret without the six-character suffix. Policies use `<arn>-??????`.
+   *
+   * @default - not given
+   */
+  readonly secretPartialArn?: string;
+
+  /**
+   * The secret's name, in the stack's account and region. Policies use
+   * `arn:...:secret:<name>-??????`.
+   *
+   * @default - not given
+   */
+  readonly secretName?: string;
+
+  /**
+   * The customer-managed KMS key that encrypts the secret. `grantRead` then also grants
+   * `kms:Decrypt` on it through Secrets Manager.
+   *
+   * @default - the AWS managed key `aws/secretsmanager`
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * What `ISnowflakeKeyPairSecret` implementations share: the least-privilege read grant.
+ */
+export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISnowflakeKeyPairSecret {
+  public abstract readonly secret: secretsmanager.ISecret;
+  public abstract readonly secretArn: string;
+  public abstract readonly secretArnForPolicies: string;
+  public abstract readonly encryptionKey?: kms.IKey;
+
+  /** The region the secret lives in: the ARN's region for imported secrets. */
+  protected abstract readonly secretRegion: string;
+
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    if (versionStages !== undefined) {
+      validateVersionStages(this, versionStages);
+    }
+    this.registerReader(grantee);
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.secretArnForPolicies],
+      conditions: versionStages ? { StringEquals: { 'secretsmanager:VersionStage': versionStages } } : undefined,
+    });
+    if (this.encryptionKey) {
+      // On the principal, with the condition: the key policy's account trust makes it effective.
+      return grant.combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:Decrypt'],
+        resourceArns: [this.encryptionKey.keyArn],
+        conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
+      }));
+    }
+    return grant;
+  }
+
+  /** Called by grantRead before it grants anything, for subclasses that track readers. */
+  protected registerReader(_grantee: iam.IGrantable): void {}
+}
+
+function validateVersionStages(scope: Construct, stages: string[]): void {
+  if (stages.length === 0) {
+    throw new Error(`[${scope.node.path}] grantRead: versionStages is empty, which would allow no reads at all. `
+      + 'Leave it out to allow any stage, or name the stages, for example [\'AWSCURRENT\'].');
+  }
+  for (const stage of stages) {
+    if (!Token.isUnresolved(stage) && !/^[A-Za-z0-9_-]{1,256}$/.test(stage)) {
+      throw new Error(`[${scope.node.path}] grantRead: version stage ${JSON.stringify(stage)} is not valid. `
+        + 'Use a staging label such as AWSCURRENT, AWSPENDING or AWSPREVIOUS.');
+    }
+  }
+}
