@@ -1,4 +1,5 @@
-import { awscdk, javascript, JsonFile, TextFile } from 'projen';
+import { awscdk, github, javascript, JsonFile, release, TextFile } from 'projen';
+import { JobStep } from 'projen/lib/github/workflows-model';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 /**
@@ -12,6 +13,25 @@ import { UpdateSnapshot } from 'projen/lib/javascript';
  */
 const TOOLCHAIN_NODE = '24.9.0';
 
+/**
+ * What the test suite needs beside Node on a GitHub runner, as on a developer's machine and CI's
+ * (scripts/test.sh checks for them): Python (moto's server, cfn-lint and checkov, in .venv), a JDK 17
+ * with Maven and Go (the language parity tests). The build and release workflows run the whole suite.
+ */
+const TEST_TOOLCHAIN_STEPS: JobStep[] = [
+  { name: 'Set up Python', uses: github.ActionRefs.ACTIONS_SETUP_PYTHON, with: { 'python-version': '3.11' } },
+  { name: 'Set up Java', uses: github.ActionRefs.ACTIONS_SETUP_JAVA, with: { 'distribution': 'temurin', 'java-version': '17' } },
+  { name: 'Set up Go', uses: github.ActionRefs.ACTIONS_SETUP_GO, with: { 'go-version': 'stable' } },
+  { name: 'Install the test tools', run: './scripts/ensure-deps.sh' },
+];
+
+/** The first lines of every release's notes before 1.0 (commit-and-tag-version's `header`). */
+const RELEASE_NOTES_HEADER = [
+  '> Before 1.0 a minor version may break. Each release lists its own breaking changes under ⚠ BREAKING CHANGES;',
+  '> those made before the first release are listed in [docs/releasing.md](https://github.com/cdk-snowflake-keypair/cdk-snowflake-keypair/blob/main/docs/releasing.md#breaking-changes-before-10).',
+  '',
+].join('\n');
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-snowflake-keypair',
   description:
@@ -19,7 +39,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-snowflake-keypair maintainers',
   authorAddress: 'maintainers@cdk-snowflake-keypair.dev',
   repositoryUrl: 'https://github.com/cdk-snowflake-keypair/cdk-snowflake-keypair.git',
-  keywords: ['cdk', 'awscdk', 'snowflake', 'secrets-manager', 'key-pair', 'jwt', 'lambda', 'privatelink'],
+  // Construct Hub lists a jsii package from npm with a permissive license and one of its keywords:
+  // "awscdk" (its FAQ, "How can I add my construct to the Construct Hub?") or "aws-cdk" ("Why isn't
+  // my package displayed?"), https://github.com/cdklabs/construct-hub-webapp/blob/main/src/views/FAQ/FAQ.tsx.
+  // Both are here; "cdk" is projen's ConstructLibrary convention, "cdk-construct" the community's.
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'cdk-construct', 'snowflake', 'secrets-manager', 'key-pair', 'jwt', 'lambda', 'privatelink'],
   license: 'Apache-2.0',
   stability: 'experimental',
 
@@ -37,10 +61,34 @@ const project = new awscdk.AwsCdkConstructLibrary({
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
 
-  // CI is .ci/run on a fresh clone (see README); no GitHub workflows are generated.
-  github: false,
-  release: false,
-  buildWorkflow: false,
+  // CI is .ci/run on a fresh clone (see README). GitHub runs the same build (build.yml) on pull
+  // requests, and releases from the release workflow (release.yml), started by a maintainer: it
+  // bumps the version from the conventional commits since the last tag, builds and tests, and
+  // publishes to npm, PyPI, Maven Central, the Go module repository and NuGet (docs/releasing.md).
+  github: true,
+  githubOptions: {
+    // Pull request titles become the squash-merge commits, which decide the version and the changelog.
+    pullRequestLint: true,
+    mergify: false,
+  },
+  buildWorkflow: true,
+  // A build that changes a committed file fails, as .ci/run does, instead of pushing a commit to the PR.
+  buildWorkflowOptions: { mutableBuild: false, preBuildSteps: TEST_TOOLCHAIN_STEPS },
+  release: true,
+  // A maintainer starts a release (Actions, "release", Run workflow; "dry run" publishes nothing):
+  // before 1.0 each release is a decision, not a side effect of every merge.
+  releaseTrigger: release.ReleaseTrigger.workflowDispatch(),
+  // The release notes (dist/changelog.md, the GitHub release's text) are generated from the
+  // conventional commits since the last tag. Before 1.0 each one opens with where the breaking
+  // changes made before the first release are listed by hand.
+  versionrcOptions: { header: RELEASE_NOTES_HEADER },
+  releaseWorkflowSetupSteps: TEST_TOOLCHAIN_STEPS,
+  releaseToNpm: true,
+  // publib (the publishing tools the release workflow runs), pinned rather than "latest".
+  jsiiReleaseVersion: '0.2.1061',
+  // After `build` in the build workflow and `release` in the release workflow, as scripts/test.sh does.
+  postBuildSteps: [{ name: 'Check the bundled packages against known vulnerabilities', run: 'npx projen supply-chain:vulnerabilities' }],
+  workflowNodeVersion: TOOLCHAIN_NODE,
   depsUpgrade: false,
   pullRequestTemplate: false,
 
@@ -73,12 +121,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
     javaPackage: 'io.github.cdksnowflakekeypair',
     mavenGroupId: 'io.github.cdk-snowflake-keypair',
     mavenArtifactId: 'cdk-snowflake-keypair',
+    // Maven Central through the Central Publisher Portal's OSSRH staging API, as publib documents
+    // (https://github.com/cdklabs/publib/blob/main/README.md#maven); also projen's default.
+    mavenServerId: 'central-ossrh',
   },
   publishToGo: {
     moduleName: 'github.com/cdk-snowflake-keypair/cdk-snowflake-keypair-go',
     packageName: 'cdksnowflakekeypair',
   },
-  // Configured for NuGet; not built on machines without .NET (see README).
+  // Built where a .NET SDK is: the release workflow's NuGet job installs one; a machine without
+  // `dotnet` skips the package and says so (package:dotnet below, docs/releasing.md).
   publishToNuget: {
     dotNetNamespace: 'CdkSnowflakeKeypair',
     packageId: 'CdkSnowflakeKeypair',
@@ -270,5 +322,58 @@ project.addTask('synth:example', {
   description: 'Synthesize examples/ into cdk.out/ and print a summary of what was made',
   exec: 'ts-node --project test/tsconfig.json scripts/synth-example.ts',
 });
+
+// Releases (docs/releasing.md). projen's `release` task: rm -fr dist, `bump` (the version and
+// dist/changelog.md from the conventional commits since the last tag), `build`, `unbump`, and a
+// check that no committed file changed. The release workflow then publishes dist/ with publib.
+//
+// jsii-pacmak writes a .npmignore unless told not to; the `files` allowlist decides what is packed
+// (as package:languages does), so the release's packaging tasks pass --no-npmignore too.
+for (const lang of ['js', 'java', 'python', 'go']) {
+  project.tasks.tryFind(`package:${lang}`)!.reset(`jsii-pacmak -v --no-npmignore --target ${lang}`);
+}
+// NuGet needs a .NET SDK, which this project's machines do not have: there the package is skipped,
+// visibly. The release workflow's release_nuget job sets up .NET, builds it and publishes it.
+const packageDotnet = project.tasks.tryFind('package:dotnet')!;
+packageDotnet.reset();
+// (Conditions run in projen's shell, dax, which has no `command -v`: node looks for dotnet instead.)
+const dotnetOnPath = (found: boolean) => `node -e "process.exit(require('child_process').spawnSync('dotnet', ['--version']).error ? ${found ? 1 : 0} : ${found ? 0 : 1})"`;
+packageDotnet.exec(
+  'echo "package:dotnet: skipped: no .NET SDK (dotnet) on PATH. The release workflow\'s release_nuget job installs one and builds the NuGet package (docs/releasing.md)."',
+  { condition: dotnetOnPath(false) },
+);
+packageDotnet.exec('jsii-pacmak -v --no-npmignore --target dotnet', { condition: dotnetOnPath(true) });
+
+// `test` runs the language parity tests (test/languages) on the packages in dist/, so it builds them
+// first: `build` (the build workflow, the release) runs on a clean checkout, and the release starts
+// by emptying dist/.
+project.testTask.prependSpawn(project.tasks.tryFind('package:languages')!);
+
+// The release, up to publishing, without the test suite (scripts/test.sh runs it once already):
+// bump, write the changelog, build every package, check dist/ (test/release/release-artifacts.ts),
+// unbump, check that the working tree is as it was, and compile again at the unbumped version so
+// that lib/ and .jsii are what the rest of the suite expects. projen's own check (`git diff
+// --exit-code`) would fail in a working tree with uncommitted changes, so this one compares the
+// tree before and after instead.
+const releaseTask = project.tasks.tryFind('release')!;
+const dryRun = project.addTask('release:dry-run', {
+  description: 'Prepare a release as the release workflow does (bump, changelog, every package into dist/), check dist/, then unbump; publishes nothing',
+  env: releaseTask.envVars,
+});
+// (projen runs task steps with its own shell, dax: no brace groups, so one redirection at a time.)
+const treeState = (file: string) => `git status --porcelain > ${file} && git diff --ignore-space-at-eol >> ${file}`;
+dryRun.exec(`mkdir -p .tmp && ${treeState('.tmp/release-dry-run.before')}`);
+dryRun.exec('rm -fr dist');
+dryRun.spawn(project.tasks.tryFind('bump')!);
+dryRun.spawn(project.defaultTask!);
+dryRun.spawn(project.preCompileTask);
+dryRun.spawn(project.compileTask);
+dryRun.spawn(project.postCompileTask);
+dryRun.spawn(project.tasks.tryFind('package-all')!);
+dryRun.exec('ts-node --transpile-only --project test/tsconfig.json test/release/release-artifacts.ts dist');
+dryRun.spawn(project.tasks.tryFind('unbump')!);
+dryRun.exec(treeState('.tmp/release-dry-run.after'));
+dryRun.exec('diff -u .tmp/release-dry-run.before .tmp/release-dry-run.after', { name: 'The working tree is as it was before the release (a difference is printed and fails)' });
+dryRun.spawn(project.compileTask);
 
 project.synth();

@@ -3,7 +3,7 @@
 #
 #   bundle the runtime assets -> check the bundled packages against known vulnerabilities -> jsii compile (the public API must compile for every target)
 #   -> regenerate API.md -> the language packages -> jest (never updates snapshots; starts moto on loopback itself)
-#   -> eslint -> under CI, fail if any generated or committed file changed.
+#   -> eslint -> the release dry run -> under CI, fail if any generated or committed file changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +32,7 @@ timed npx projen compile            # jsii
 timed npx projen post-compile       # API.md
 timed npx projen package:languages  # the Python, Java and Go packages (dist/), which test/languages runs
 timed npx projen test || status=$?  # jest --ci (the language parity tests included), then eslint
+timed npx projen release:dry-run || status=$?  # the release up to publishing: bump, release notes, every package, checked, unbumped (docs/releasing.md)
 printf 'step times:\n'; printf '  %s\n' "${timings[@]}"
 
 # One closing line with the counts, from jest's JUnit report.

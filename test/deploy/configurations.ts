@@ -263,19 +263,19 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'customer-managed-key',
-    shows: 'README: encryptionKey, a customer-managed KMS key',
+    shows: 'docs/secret.md: encryptionKey, a customer-managed KMS key',
     build: connector((stack) => ({ secret: secret(stack, 'Secret', { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) }) })),
     verify: (t) => has('KMS key', resourcesOf(t, 'AWS::KMS::Key').length === 1),
   },
   {
     name: 'imported-secret-by-name',
-    shows: 'README, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretNameV2',
+    shows: 'docs/secret.md, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretNameV2',
     build: connector((stack) => ({ secret: SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Imported', 'snowflake/svc-loader') })),
     verify: (t) => has('connector function', connectorFunctions(t).length === 1),
   },
   {
     name: 'imported-secret-by-complete-arn',
-    shows: 'README, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretCompleteArn',
+    shows: 'docs/secret.md, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretCompleteArn',
     build: connector((stack) => ({
       secret: SnowflakeKeyPairSecret.fromSecretCompleteArn(stack, 'Imported', `arn:aws:secretsmanager:${stack.region}:${stack.account}:secret:snowflake/svc-loader-AbCdEf`),
     })),
@@ -330,25 +330,25 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'dead-letter-queue',
-    shows: 'README: a DLQ (deadLetterQueue, an SQS queue)',
+    shows: 'docs/connector-function.md: a DLQ (deadLetterQueue, an SQS queue)',
     build: connector((stack) => ({ deadLetterQueue: new sqs.Queue(stack, 'Dlq', { enforceSSL: true }) })),
     verify: (t) => has('DeadLetterConfig', connectorFunctions(t).some(([, fn]) => fn.Properties?.DeadLetterConfig !== undefined)),
   },
   {
     name: 'on-failure-sqs',
-    shows: 'README: an on-failure destination, SQS',
+    shows: 'docs/connector-function.md: an on-failure destination, SQS',
     build: connector((stack) => ({ onFailure: new destinations.SqsDestination(new sqs.Queue(stack, 'Failures')), retryAttempts: 1 })),
     verify: (t) => destinationConfig(t, 'Failures'),
   },
   {
     name: 'on-failure-sns',
-    shows: 'README: an on-failure destination, SNS',
+    shows: 'docs/connector-function.md: an on-failure destination, SNS',
     build: connector((stack) => ({ onFailure: new destinations.SnsDestination(new sns.Topic(stack, 'Failures')) })),
     verify: (t) => destinationConfig(t, 'Failures'),
   },
   {
     name: 'on-failure-lambda',
-    shows: 'README: an on-failure destination, another Lambda function',
+    shows: 'docs/connector-function.md: an on-failure destination, another Lambda function',
     build: connector((stack) => ({
       onFailure: new destinations.LambdaDestination(new lambda.Function(stack, 'Failures', {
         runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async (e) => console.log(JSON.stringify(e))'),
@@ -359,19 +359,19 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'on-failure-eventbridge',
-    shows: 'README: an on-failure destination, EventBridge (the default bus)',
+    shows: 'docs/connector-function.md: an on-failure destination, EventBridge (the default bus)',
     build: connector(() => ({ onFailure: new destinations.EventBridgeDestination() })),
     verify: (t) => destinationConfig(t, 'event-bus'),
   },
   {
     name: 'on-failure-eventbridge-custom-bus',
-    shows: 'README: an on-failure destination, EventBridge (a bus of the stack)',
+    shows: 'docs/connector-function.md: an on-failure destination, EventBridge (a bus of the stack)',
     build: connector((stack) => ({ onFailure: new destinations.EventBridgeDestination(new events.EventBus(stack, 'Failures')) })),
     verify: (t) => destinationConfig(t, 'Failures'),
   },
   {
     name: 'xray-tracing',
-    shows: 'README and the example stack: tracing: lambda.Tracing.ACTIVE',
+    shows: 'docs/connector-function.md and the example stack: tracing: lambda.Tracing.ACTIVE',
     build: connector(() => ({ tracing: lambda.Tracing.ACTIVE })),
     verify: (t) => has('active tracing', connectorFunctions(t).some(([, fn]) => fn.Properties?.TracingConfig?.Mode === 'Active')),
   },
@@ -457,7 +457,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'secret-options',
-    shows: 'README: restrictReadToGrantees, createOutputs, KeySource.generate options, removalPolicy; bring your own key read by an ECS task',
+    shows: 'docs/secret.md: restrictReadToGrantees, createOutputs, KeySource.generate options, removalPolicy; bring your own key read by an ECS task',
     build() {
       const stack = testStack();
       const loader = secret(stack, 'Loader', {
