@@ -204,7 +204,7 @@ export interface SnowflakeConnectorFunctionProps {
    * are added to the VPC once, however many functions (and `PrivateLinkEndpoint`s) ask.
    * @default false
    */
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }
 
 /**
@@ -266,7 +266,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
         ocsp: props.allowOcspEgress ?? true,
         privateLink: props.privateLink,
         awsServices: ['secretsmanager', 's3'],
-        addVpcEndpoints: props.addVpcEndpoints ?? false,
+        addAwsServiceEndpoints: props.addAwsServiceEndpoints ?? false,
       })];
     }
 
@@ -312,7 +312,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       acknowledge(this.role, 'connectorXray');
     }
 
-    if (vpc && props.addVpcEndpoints) {
+    if (vpc && props.addAwsServiceEndpoints) {
       for (const endpoint of ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, ['secretsmanager', 's3']).interfaceEndpoints) {
         endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake connector reads its secret');
       }
@@ -375,7 +375,7 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
   if (!vpc) {
     if (props.vpcSubnets) fail('vpcSubnets is set without vpc: give the VPC too, or remove vpcSubnets.');
     if (props.securityGroups) fail('securityGroups is set without vpc: give the VPC too, or remove securityGroups.');
-    if (props.addVpcEndpoints) fail('addVpcEndpoints is true without vpc: the endpoints are added to the function\'s VPC, so give vpc.');
+    if (props.addAwsServiceEndpoints) fail('addAwsServiceEndpoints is true without vpc: the endpoints are added to the function\'s VPC, so give vpc.');
   } else {
     let selected: number;
     try {

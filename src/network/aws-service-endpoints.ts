@@ -114,7 +114,7 @@ export function ensureAwsServiceEndpoints(
       gateways.push(onePerVpc(requester, vpc, S3_ID, s3, {
         what: 'the S3 gateway endpoint',
         why: 'a route table takes one route to the S3 prefix list',
-        fix: 'Set addVpcEndpoints (or addAwsServiceEndpoints) in one stack only, or add the endpoints to the VPC yourself.',
+        fix: 'Set addAwsServiceEndpoints in one stack only, or add the endpoints to the VPC yourself.',
       }));
       continue;
     }
@@ -136,7 +136,7 @@ export function ensureAwsServiceEndpoints(
     }, {
       what: `the ${name} interface endpoint`,
       why: `a VPC takes only one ${name} interface endpoint with private DNS (the second one's DNS name conflicts)`,
-      fix: 'Set addVpcEndpoints (or addAwsServiceEndpoints) in one stack only, or add the endpoints to the VPC yourself.',
+      fix: 'Set addAwsServiceEndpoints in one stack only, or add the endpoints to the VPC yourself.',
     }));
   }
   return {

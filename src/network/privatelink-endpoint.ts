@@ -97,7 +97,7 @@ export interface PrivateLinkEndpointProps {
   /**
    * Also add the Secrets Manager and STS interface endpoints and the S3 gateway endpoint, so that
    * functions in isolated subnets (no NAT) read their secret and fetch large results. Added to the
-   * VPC once, shared with `SnowflakeConnectorFunction`'s `addVpcEndpoints`.
+   * VPC once, shared with `SnowflakeConnectorFunction`'s `addAwsServiceEndpoints`.
    * @default false
    */
   readonly addAwsServiceEndpoints?: boolean;

@@ -18,7 +18,7 @@ export interface RegistrationNetwork {
   /** Through this PrivateLink endpoint, from its VPC; none: Snowflake's public endpoint. */
   readonly privateLink?: IPrivateLinkEndpoint;
   readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }
 
 /**
@@ -59,7 +59,7 @@ export class RegistrationProvider extends Construct {
       ocsp: true,
       privateLink: network.privateLink,
       awsServices: ['secretsmanager', 's3'],
-      addVpcEndpoints: network.addVpcEndpoints ?? false,
+      addAwsServiceEndpoints: network.addAwsServiceEndpoints ?? false,
     });
     const created = internalFunction(this, {
       // The administrator functions share one bundle (assets/rotation).
@@ -83,7 +83,7 @@ export class RegistrationProvider extends Construct {
       this.subnetIds = vpc.selectSubnets(network.vpcSubnets).subnetIds;
       network.privateLink!.allowFrom(this.function);
       this.networkPath.push(...privateLinkPath(network.privateLink!));
-      if (network.addVpcEndpoints) {
+      if (network.addAwsServiceEndpoints) {
         // Secrets Manager for both secrets; S3 for CloudFormation's pre-signed response URL.
         const endpoints = ensureAwsServiceEndpoints(this, vpc, network.vpcSubnets, ['secretsmanager', 's3']);
         for (const endpoint of endpoints.interfaceEndpoints) {

@@ -41,7 +41,7 @@ export interface RotationFunctionProps {
   readonly rotateImmediately?: boolean;
   readonly privateLink?: IPrivateLinkEndpoint;
   readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }
 
 /**
@@ -58,8 +58,8 @@ export class RotationFunction extends Construct {
     super(scope, id);
     const schedule = props.schedule;
     validate(this, schedule, props.retireGracePeriod);
-    if (!props.privateLink && (props.vpcSubnets || props.addVpcEndpoints)) {
-      throw new Error(`[${this.node.path}] rotation.${props.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without rotation.privateLink: `
+    if (!props.privateLink && (props.vpcSubnets || props.addAwsServiceEndpoints)) {
+      throw new Error(`[${this.node.path}] rotation.${props.vpcSubnets ? 'vpcSubnets' : 'addAwsServiceEndpoints'} is set without rotation.privateLink: `
         + 'the rotation function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too, or remove it.');
     }
 
@@ -72,7 +72,7 @@ export class RotationFunction extends Construct {
       ocsp: true,
       privateLink: props.privateLink,
       awsServices: ['secretsmanager'],
-      addVpcEndpoints: props.addVpcEndpoints ?? false,
+      addAwsServiceEndpoints: props.addAwsServiceEndpoints ?? false,
     });
 
     const created = internalFunction(this, {
@@ -105,7 +105,7 @@ export class RotationFunction extends Construct {
     if (vpc) {
       props.privateLink!.allowFrom(this.function);
       networkPath.push(...privateLinkPath(props.privateLink!));
-      if (props.addVpcEndpoints) {
+      if (props.addAwsServiceEndpoints) {
         const endpoints = ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, ['secretsmanager']);
         for (const endpoint of endpoints.interfaceEndpoints) endpoint.connections.allowDefaultPortFrom(this.function);
         networkPath.push(...endpoints.networkPath);

@@ -334,7 +334,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         rotateImmediately: props.rotation.rotateImmediately,
         privateLink: props.rotation.privateLink,
         vpcSubnets: props.rotation.vpcSubnets,
-        addVpcEndpoints: props.rotation.addVpcEndpoints,
+        addAwsServiceEndpoints: props.rotation.addAwsServiceEndpoints,
       });
       props.rotation.adminSecret.grantRead(rotation.role, ['AWSCURRENT']);
       this.readerArns.push(rotation.role.roleArn);
@@ -416,8 +416,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
 
   /** The registration custom resource: after the key is in the secret, with read of both secrets. */
   private register(options: KeyRegistrationOptions, rotation?: KeyRotationOptions): Registration {
-    if (!options.privateLink && (options.vpcSubnets || options.addVpcEndpoints)) {
-      throw new Error(`[${this.node.path}] registration.${options.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without registration.privateLink: `
+    if (!options.privateLink && (options.vpcSubnets || options.addAwsServiceEndpoints)) {
+      throw new Error(`[${this.node.path}] registration.${options.vpcSubnets ? 'vpcSubnets' : 'addAwsServiceEndpoints'} is set without registration.privateLink: `
         + 'the registration function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too (it may be the '
         + 'rotation\'s endpoint), or remove it.');
     }
@@ -434,8 +434,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       onDelete: options.removal ?? RegisteredKeyRemoval.REMOVE_KEY,
       fingerprint: this.keyMaterial.getAttString(KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT),
       network: options.privateLink
-        ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addVpcEndpoints: options.addVpcEndpoints }
-        : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addVpcEndpoints: rotation?.addVpcEndpoints },
+        ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addAwsServiceEndpoints: options.addAwsServiceEndpoints }
+        : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addAwsServiceEndpoints: rotation?.addAwsServiceEndpoints },
       after: [this.keyMaterial],
     });
     // AWSPREVIOUS too: a Delete unsets only a key the secret records, and a key replaced by a new

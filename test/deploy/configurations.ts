@@ -150,8 +150,8 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'vpc-isolated-add-vpc-endpoints',
-    shows: 'README: addVpcEndpoints adds the Secrets Manager and S3 endpoints it needs in isolated subnets',
-    build: connector((stack) => ({ vpc: isolatedVpc(stack), vpcSubnets: ISOLATED, addVpcEndpoints: true })),
+    shows: 'README: addAwsServiceEndpoints adds the Secrets Manager and S3 endpoints it needs in isolated subnets',
+    build: connector((stack) => ({ vpc: isolatedVpc(stack), vpcSubnets: ISOLATED, addAwsServiceEndpoints: true })),
     verify: (t) => [...functionsInVpc(t, 'Connector', true), ...has('VPC endpoint', resourcesOf(t, 'AWS::EC2::VPCEndpoint').length === 2)],
   },
   {
@@ -192,11 +192,11 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'rotation-privatelink',
-    shows: 'docs/rotation.md, "Through PrivateLink": rotation: { adminSecret, privateLink, vpcSubnets, addVpcEndpoints }',
+    shows: 'docs/rotation.md, "Through PrivateLink": rotation: { adminSecret, privateLink, vpcSubnets, addAwsServiceEndpoints }',
     build() {
       const stack = testStack();
       const endpoint = privateLink(stack, isolatedVpc(stack));
-      secret(stack, 'Ops', { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true } });
+      secret(stack, 'Ops', { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true } });
       return stack;
     },
     verify: (t) => functionsInVpc(t, 'OpsRotation', true),
@@ -227,11 +227,11 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'registration-privatelink',
-    shows: 'docs/rotation.md: registration: { adminSecret, privateLink, vpcSubnets, addVpcEndpoints }, in isolated subnets',
+    shows: 'docs/rotation.md: registration: { adminSecret, privateLink, vpcSubnets, addAwsServiceEndpoints }, in isolated subnets',
     build() {
       const stack = testStack();
       const endpoint = privateLink(stack, isolatedVpc(stack));
-      secret(stack, 'Loader', { registration: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true } });
+      secret(stack, 'Loader', { registration: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true } });
       return stack;
     },
     verify: (t) => functionsInVpc(t, 'SnowflakeUserRegistrationProvider', true),
@@ -255,7 +255,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const endpoint = privateLink(stack, isolatedVpc(stack));
       secret(stack, 'Reporting', {
         registration: { adminSecret: admin(stack) },
-        rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+        rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
       });
       return stack;
     },
@@ -400,7 +400,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const shared = secret(stack, 'Shared');
       const endpoint = privateLink(stack, isolatedVpc(stack));
       for (const id of ['Loader', 'Reporter']) {
-        new SnowflakeConnectorFunction(stack, id, { secret: shared, privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true });
+        new SnowflakeConnectorFunction(stack, id, { secret: shared, privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true });
       }
       return stack;
     },
@@ -416,10 +416,10 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       for (const n of [1, 2]) {
         const s = secret(stack, `Loader${n}`, {
           registration: { adminSecret: admin(stack) },
-          rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+          rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
         });
         new SecretReaderRole(stack, `Reader${n}`, { secret: s, versionStages: ['AWSCURRENT'] });
-        new SnowflakeConnectorFunction(stack, `Connector${n}`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true });
+        new SnowflakeConnectorFunction(stack, `Connector${n}`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true });
       }
       return stack;
     },
@@ -447,7 +447,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const first = privateLink(stack, vpc, 'Ops');
       const second = privateLink(stack, vpc, 'Analytics', true, SECOND_ACCOUNT_CONFIG);
       for (const [id, endpoint] of [['OpsSecret', first], ['AnalyticsSecret', second]] as const) {
-        const s = secret(stack, id, { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true } });
+        const s = secret(stack, id, { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true } });
         new SnowflakeConnectorFunction(stack, `${id}Connector`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED });
       }
       return stack;
