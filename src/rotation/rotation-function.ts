@@ -113,17 +113,18 @@ export class RotationFunction extends Construct {
     }
     if (!props.encryptionKey) acknowledge(created.logGroup, 'rotationLogGroup');
 
-    // Exactly what the four steps call, on this secret only.
+    // What the four steps call, on this secret only, but PutSecretValue (and its kms:GenerateDataKey):
+    // the secret grants that with grantWrite, before the schedule.
     const policy = new iam.Policy(this, 'Policy', {
       roles: [this.role],
       statements: [new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
         resources: [props.secretArn],
       })],
     });
     if (props.encryptionKey) {
       policy.addStatements(new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        actions: ['kms:Decrypt'],
         resources: [props.encryptionKey.keyArn],
         conditions: viaSecretsManager(props.region, props.secretArn),
       }));

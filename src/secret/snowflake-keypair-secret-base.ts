@@ -45,6 +45,20 @@ export interface ISnowflakeKeyPairSecret extends IResource {
    *   Default: any stage.
    */
   grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant;
+
+  /**
+   * Grants `secretsmanager:PutSecretValue` on exactly this secret (write a new version) and, with a
+   * customer-managed key, `kms:GenerateDataKey` on that key only through Secrets Manager
+   * (`kms:ViaService`) and for this secret only (`kms:EncryptionContext:SecretARN`).
+   *
+   * Narrower than aws-cdk-lib's `Secret.grantWrite`, on purpose: no `UpdateSecret` (which can
+   * change the secret's KMS key and description), no `UpdateSecretVersionStage` (moving
+   * AWSCURRENT is rotation's job), and no `kms:Encrypt` or `kms:ReEncrypt*`, which Secrets Manager
+   * does not call to store a value. It grants no read: a writer that also reads needs `grantRead`.
+   *
+   * @param grantee the principal to grant write to
+   */
+  grantWrite(grantee: iam.IGrantable): iam.Grant;
 }
 
 /** Attributes to import an existing secret. */
@@ -83,7 +97,7 @@ export interface SnowflakeKeyPairSecretAttributes {
 }
 
 /**
- * What `ISnowflakeKeyPairSecret` implementations share: the least-privilege read grant.
+ * What `ISnowflakeKeyPairSecret` implementations share: the least-privilege read and write grants.
  */
 export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISnowflakeKeyPairSecret {
   public abstract readonly secret: secretsmanager.ISecret;
@@ -110,6 +124,26 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
       return grant.combine(iam.Grant.addToPrincipal({
         grantee,
         actions: ['kms:Decrypt'],
+        resourceArns: [this.encryptionKey.keyArn],
+        conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
+      }));
+    }
+    return grant;
+  }
+
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:PutSecretValue'],
+      resourceArns: [this.secretArnForPolicies],
+    });
+    if (this.encryptionKey) {
+      // A new secret value makes Secrets Manager ask KMS for a new data key (GenerateDataKey), in
+      // the caller's name; Encrypt is never called ("How Secrets Manager uses your KMS key":
+      // https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-using-cmk).
+      return grant.combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:GenerateDataKey'],
         resourceArns: [this.encryptionKey.keyArn],
         conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
       }));

@@ -257,19 +257,19 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     const writerPolicy = new iam.Policy(this, 'KeyMaterialPolicy', {
       roles: [provider.role],
       statements: [new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        actions: ['secretsmanager:GetSecretValue'],
         resources: [secret.secretArn],
       })],
     });
     if (props.encryptionKey) {
       writerPolicy.addStatements(new iam.PolicyStatement({
-        // What Secrets Manager calls on the writer's behalf: GenerateDataKey for PutSecretValue,
-        // Decrypt for GetSecretValue.
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // What Secrets Manager calls on the reader's behalf for GetSecretValue.
+        actions: ['kms:Decrypt'],
         resources: [props.encryptionKey.keyArn],
         conditions: viaSecretsManager(this.secretRegion, secret.secretArn),
       }));
     }
+    const writeGrant = this.grantWrite(provider.role);
 
     this.keyMaterial = new CustomResource(this, 'KeyMaterial', {
       serviceToken: provider.function.functionArn,
@@ -296,6 +296,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       },
     });
     this.keyMaterial.node.addDependency(writerPolicy);
+    writeGrant.applyBefore(this.keyMaterial);
 
     if (this.restrictRead) {
       this.readerArns.push(provider.role.roleArn);
@@ -337,6 +338,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         addAwsServiceEndpoints: props.rotation.addAwsServiceEndpoints,
       });
       props.rotation.adminSecret.grantRead(rotation.role, ['AWSCURRENT']);
+      // The rotation's createSecret step writes the new version (AWSPENDING); in place before the schedule.
+      this.grantWrite(rotation.role).applyBefore(rotation.schedule);
       this.readerArns.push(rotation.role.roleArn);
       // The rotation function rewrites the secret: it starts after the key is in it.
       rotation.node.addDependency(this.keyMaterial);
