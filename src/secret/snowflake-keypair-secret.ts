@@ -199,7 +199,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
   }
 
   /** Imports a secret by name, in the stack's account and region. */
-  public static fromSecretNameV2(scope: Construct, id: string, secretName: string): ISnowflakeKeyPairSecret {
+  public static fromSecretName(scope: Construct, id: string, secretName: string): ISnowflakeKeyPairSecret {
     return SnowflakeKeyPairSecret.fromSecretAttributes(scope, id, { secretName });
   }
 

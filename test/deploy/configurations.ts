@@ -95,13 +95,13 @@ function secret(stack: Stack, id = 'Secret', props: Partial<SnowflakeKeyPairSecr
 /** The administrator's (or rotator's) secret, imported by name as the README does; one per stack. */
 function admin(stack: Stack): ISnowflakeKeyPairSecret {
   return (stack.node.tryFindChild('Admin') as ISnowflakeKeyPairSecret | undefined)
-    ?? SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Admin', 'snowflake/svc-user-admin');
+    ?? SnowflakeKeyPairSecret.fromSecretName(stack, 'Admin', 'snowflake/svc-user-admin');
 }
 
 /** The rotator: not registration's administrator (the same secret for both is refused at synth). */
 function rotator(stack: Stack): ISnowflakeKeyPairSecret {
   return (stack.node.tryFindChild('Rotator') as ISnowflakeKeyPairSecret | undefined)
-    ?? SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Rotator', 'snowflake/svc-rotator');
+    ?? SnowflakeKeyPairSecret.fromSecretName(stack, 'Rotator', 'snowflake/svc-rotator');
 }
 
 /** A testStack() holding one SnowflakeConnectorFunction with these props (and a secret, unless given). */
@@ -269,8 +269,8 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'imported-secret-by-name',
-    shows: 'docs/secret.md, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretNameV2',
-    build: connector((stack) => ({ secret: SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Imported', 'snowflake/svc-loader') })),
+    shows: 'docs/secret.md, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretName',
+    build: connector((stack) => ({ secret: SnowflakeKeyPairSecret.fromSecretName(stack, 'Imported', 'snowflake/svc-loader') })),
     verify: (t) => has('connector function', connectorFunctions(t).length === 1),
   },
   {

@@ -39,7 +39,7 @@ describe('once per VPC', () => {
   const attrs = { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-0123456789abcdef0'], isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef0'] };
   const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   const loaderIn = (stack: Stack, vpc: ec2.IVpc) => new SnowflakeConnectorFunction(stack, 'Loader', {
-    secret: SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Secret', 'snowflake/loader'), vpc, vpcSubnets: isolated, addAwsServiceEndpoints: true,
+    secret: SnowflakeKeyPairSecret.fromSecretName(stack, 'Secret', 'snowflake/loader'), vpc, vpcSubnets: isolated, addAwsServiceEndpoints: true,
   });
 
   test('a VPC of the app: beside the VPC (as vpc.addInterfaceEndpoint puts them), shared by every function', () => {

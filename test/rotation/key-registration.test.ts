@@ -281,8 +281,8 @@ describe('the administrators: registration\'s and the rotator are different user
 
   test('also when imported twice by the same name', () => {
     const stack = testStack();
-    const a = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'AdminA', 'snowflake/admin');
-    const b = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'AdminB', 'snowflake/admin');
+    const a = SnowflakeKeyPairSecret.fromSecretName(stack, 'AdminA', 'snowflake/admin');
+    const b = SnowflakeKeyPairSecret.fromSecretName(stack, 'AdminB', 'snowflake/admin');
     expect(() => new SnowflakeKeyPairSecret(stack, 'Loader', {
       account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: a }, rotation: { adminSecret: b },
     })).toThrow(/rotation\.adminSecret and registration\.adminSecret are the same secret \(Test\/AdminB\)/);
@@ -290,8 +290,8 @@ describe('the administrators: registration\'s and the rotator are different user
 
   test('(control) two different secrets synthesize', () => {
     const stack = testStack();
-    const admin = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Admin', 'snowflake/admin');
-    const rotator = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Rotator', 'snowflake/rotator');
+    const admin = SnowflakeKeyPairSecret.fromSecretName(stack, 'Admin', 'snowflake/admin');
+    const rotator = SnowflakeKeyPairSecret.fromSecretName(stack, 'Rotator', 'snowflake/rotator');
     new SnowflakeKeyPairSecret(stack, 'Loader', {
       account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: rotator },
     });

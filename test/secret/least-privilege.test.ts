@@ -290,7 +290,7 @@ describe('SecretReaderRole on a secret imported by name', () => {
   let reader: RolePolicies;
   beforeAll(() => {
     const stack = testStack();
-    const secret = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Imp', 'snowflake/loader');
+    const secret = SnowflakeKeyPairSecret.fromSecretName(stack, 'Imp', 'snowflake/loader');
     new SecretReaderRole(stack, 'Reader', { secret });
     template = synth(stack);
     reader = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'Reader'));

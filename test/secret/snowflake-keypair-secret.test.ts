@@ -378,7 +378,7 @@ describe('importing', () => {
 
   test('by name: the partial ARN with -??????, never *', () => {
     const stack = testStack();
-    const imported = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Imported', 'snowflake/loader');
+    const imported = SnowflakeKeyPairSecret.fromSecretName(stack, 'Imported', 'snowflake/loader');
     new SecretReaderRole(stack, 'Reader', { secret: imported });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Policy', {
