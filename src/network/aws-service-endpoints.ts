@@ -5,6 +5,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from '../private/acknowledgements';
 import { onePerVpc } from '../private/one-per-vpc';
+import { fail } from '../private/validation';
 
 /** An AWS service the connector reaches from isolated subnets. */
 export type AwsServiceEndpoint = 'secretsmanager' | 'sts' | 's3';
@@ -195,7 +196,7 @@ function s3PrefixListLookup(stack: Stack): cr.AwsCustomResource {
   acknowledge(lookup, 's3PrefixListLookupPolicy');
   // aws-cdk-lib's provider function, one per stack ('AWS' and its uuid without dashes is its id).
   const provider = stack.node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-  if (!provider) throw new Error(`[${lookup.node.path}] aws-cdk-lib's AwsCustomResource provider function was not found in stack ${stack.stackName}.`);
+  if (!provider) fail(lookup, `aws-cdk-lib's AwsCustomResource provider function was not found in stack ${stack.stackName}.`);
   acknowledge(provider, 's3PrefixListLookupFunction');
   return lookup;
 }

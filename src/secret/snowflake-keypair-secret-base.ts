@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { viaSecretsManager } from '../private/kms-via-secrets-manager';
+import { fail } from '../private/validation';
 
 /**
  * A Secrets Manager secret holding a Snowflake key pair and connection settings, in the JSON
@@ -157,12 +158,12 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
 
 function validateVersionStages(scope: Construct, stages: string[]): void {
   if (stages.length === 0) {
-    throw new Error(`[${scope.node.path}] grantRead: versionStages is empty, which would allow no reads at all. `
+    fail(scope, 'grantRead: versionStages is empty, which would allow no reads at all. '
       + 'Leave it out to allow any stage, or name the stages, for example [\'AWSCURRENT\'].');
   }
   for (const stage of stages) {
     if (!Token.isUnresolved(stage) && !/^[A-Za-z0-9_-]{1,256}$/.test(stage)) {
-      throw new Error(`[${scope.node.path}] grantRead: version stage ${JSON.stringify(stage)} is not valid. `
+      fail(scope, `grantRead: version stage ${JSON.stringify(stage)} is not valid. `
         + 'Use a staging label such as AWSCURRENT, AWSPENDING or AWSPREVIOUS.');
     }
   }

@@ -11,6 +11,7 @@ import { KeySource } from './key-source';
 import { ISnowflakeKeyPairSecret, SnowflakeKeyPairSecretAttributes, SnowflakeKeyPairSecretBase } from './snowflake-keypair-secret-base';
 import { acknowledge } from '../private/acknowledgements';
 import { viaSecretsManager } from '../private/kms-via-secrets-manager';
+import { fail } from '../private/validation';
 import { Registration } from '../rotation/registration';
 import { RotationFunction } from '../rotation/rotation-function';
 import { KEY_MATERIAL_RESOURCE_TYPE, KeyMaterialAttribute, KeyMaterialProperty as P } from '../shared/custom-resources';
@@ -313,7 +314,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     }
 
     if (props.registration && props.rotation && sameSecret(props.registration.adminSecret, props.rotation.adminSecret)) {
-      throw new Error(`[${this.node.path}] rotation.adminSecret and registration.adminSecret are the same secret `
+      fail(this, 'rotation.adminSecret and registration.adminSecret are the same secret '
         + `(${props.rotation.adminSecret.node.path}): registration's administrator may create users, and the rotator, which the rotation `
         + 'signs in as every period, must only change this user\'s keys. Give the rotation a rotator of its own, a user whose role holds '
         + 'only MODIFY PROGRAMMATIC AUTHENTICATION METHODS on this user (docs/rotation.md, "The rotator, in Snowflake").');
@@ -408,7 +409,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     const principal = grantee.grantPrincipal as Partial<iam.IRole & iam.IUser>;
     const arn = principal.roleArn ?? principal.userArn;
     if (arn === undefined) {
-      throw new Error(`[${this.node.path}] grantRead: restrictReadToGrantees is on, so only IAM roles and users can be `
+      fail(this, 'grantRead: restrictReadToGrantees is on, so only IAM roles and users can be '
         + `granted read, and this grantee is neither (${grantee.grantPrincipal}). Grant read to the role your workload `
         + 'runs as, or turn restrictReadToGrantees off.');
     }
@@ -420,12 +421,12 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
   /** The registration custom resource: after the key is in the secret, with read of both secrets. */
   private register(options: KeyRegistrationOptions, rotation?: KeyRotationOptions): Registration {
     if (!options.privateLink && (options.vpcSubnets || options.addAwsServiceEndpoints)) {
-      throw new Error(`[${this.node.path}] registration.${options.vpcSubnets ? 'vpcSubnets' : 'addAwsServiceEndpoints'} is set without registration.privateLink: `
+      fail(this, `registration.${options.vpcSubnets ? 'vpcSubnets' : 'addAwsServiceEndpoints'} is set without registration.privateLink: `
         + 'the registration function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too (it may be the '
         + 'rotation\'s endpoint), or remove it.');
     }
     if (this.keySource._mode !== 'GENERATE') {
-      throw new Error(`[${this.node.path}] registration needs a key generated at deploy time, and keySource is KeySource.bringYourOwn(): `
+      fail(this, 'registration needs a key generated at deploy time, and keySource is KeySource.bringYourOwn(): '
         + 'the key is pasted in after deployment, so there is nothing to register then. Register your key with the alterUserSql SQL, '
         + 'or use KeySource.generate().');
     }
@@ -450,7 +451,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
 
   private generatedAttribute(attribute: string, name: string): string {
     if (this.keySource._mode !== 'GENERATE') {
-      throw new Error(`[${this.node.path}] ${name} is not available with KeySource.bringYourOwn(): the key is pasted in `
+      fail(this, `${name} is not available with KeySource.bringYourOwn(): the key is pasted in `
         + 'after deployment, so the library never sees it. Compute it from your key, or use KeySource.generate().');
     }
     return this.keyMaterial.getAttString(attribute);
@@ -458,13 +459,11 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
 }
 
 function validateProps(scope: Construct, props: SnowflakeKeyPairSecretProps): void {
-  const fail = (field: string, value: string, problem: string) => {
-    throw new Error(`[${scope.node.path}] ${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
-  };
+  const notValid = (field: string, value: string, problem: string) => fail(scope, `${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
   const check = (field: string, value: string | undefined, problemOf: (v: string) => string | undefined) => {
     if (value === undefined || Token.isUnresolved(value)) return;
     const problem = problemOf(value);
-    if (problem) fail(field, value, problem);
+    if (problem) notValid(field, value, problem);
   };
   check('account', props.account, accountIdentifierProblem);
   check('user', props.user, userNameProblem);
@@ -475,24 +474,24 @@ function validateProps(scope: Construct, props: SnowflakeKeyPairSecretProps): vo
   check('host', props.host, hostProblem);
 
   if (props.schema !== undefined && props.database === undefined) {
-    throw new Error(`[${scope.node.path}] schema is set without database: a schema is resolved inside a database. `
+    fail(scope, 'schema is set without database: a schema is resolved inside a database. '
       + 'Set database as well, or leave schema out.');
   }
   const source = props.keySource ?? KeySource.generate();
   if (source._mode === 'GENERATE') {
     const size = source._keySize!;
     if (size !== 2048 && size !== 4096) {
-      throw new Error(`[${scope.node.path}] keySource: keySize ${size} is not supported. Use 2048 (the default) or 4096: `
+      fail(scope, `keySource: keySize ${size} is not supported. Use 2048 (the default) or 4096: `
         + 'Snowflake needs RSA keys of at least 2048 bits, and 4096 is the largest this library generates.');
     }
     const generation = source._keyGeneration!;
     if (!Number.isInteger(generation) || generation < 1) {
-      throw new Error(`[${scope.node.path}] keySource: keyGeneration ${generation} is not valid. Use a whole number from 1 up, `
+      fail(scope, `keySource: keyGeneration ${generation} is not valid. Use a whole number from 1 up, `
         + 'and increase it by one to ask for a new key.');
     }
   }
   if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
-    throw new Error(`[${scope.node.path}] removalPolicy SNAPSHOT is not supported for secrets. Use RemovalPolicy.RETAIN `
+    fail(scope, 'removalPolicy SNAPSHOT is not supported for secrets. Use RemovalPolicy.RETAIN '
       + '(the default, which keeps the secret and its key) or RemovalPolicy.DESTROY.');
   }
 }
