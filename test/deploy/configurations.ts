@@ -447,7 +447,9 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const first = privateLink(stack, vpc, 'Ops');
       const second = privateLink(stack, vpc, 'Analytics', true, SECOND_ACCOUNT_CONFIG);
       for (const [id, endpoint] of [['OpsSecret', first], ['AnalyticsSecret', second]] as const) {
-        const s = secret(stack, id, { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true } });
+        const s = secret(stack, id, {
+          rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
+        });
         new SnowflakeConnectorFunction(stack, `${id}Connector`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED });
       }
       return stack;
