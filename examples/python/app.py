@@ -132,7 +132,7 @@ class SnowflakePortableStack(Stack):
 def check_api() -> None:
     """The rest of the public API, called from Python: importers, the config parser and the snapshot helper."""
     scratch = Stack(App(), "ApiCheck")
-    SnowflakeKeyPairSecret.from_secret_name_v2(scratch, "ByName", "snowflake/loader")
+    SnowflakeKeyPairSecret.from_secret_name(scratch, "ByName", "snowflake/loader")
     by_arn = SnowflakeKeyPairSecret.from_secret_complete_arn(
         scratch, "ByArn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:snowflake/loader-AbCdEf")
     assert by_arn.secret_arn.endswith("loader-AbCdEf"), by_arn.secret_arn

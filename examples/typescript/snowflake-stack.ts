@@ -149,7 +149,7 @@ export class SnowflakeExampleStack extends Stack {
         retireOldKey: RetireOldKey.after(Duration.days(1)),
         privateLink,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-        addVpcEndpoints: true,
+        addAwsServiceEndpoints: true,
       },
     });
   }

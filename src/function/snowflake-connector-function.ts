@@ -16,6 +16,7 @@ import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../private/acknowledgements';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../private/lambda-defaults';
 import { libraryLogGroup } from '../private/log-group';
+import { fail } from '../private/validation';
 import { allowVpcNetworkInterfaces } from '../private/vpc-network-interfaces';
 import { SecretReaderRole } from '../secret/secret-reader-role';
 import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret-base';
@@ -204,7 +205,7 @@ export interface SnowflakeConnectorFunctionProps {
    * are added to the VPC once, however many functions (and `PrivateLinkEndpoint`s) ask.
    * @default false
    */
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }
 
 /**
@@ -266,7 +267,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
         ocsp: props.allowOcspEgress ?? true,
         privateLink: props.privateLink,
         awsServices: ['secretsmanager', 's3'],
-        addVpcEndpoints: props.addVpcEndpoints ?? false,
+        addAwsServiceEndpoints: props.addAwsServiceEndpoints ?? false,
       })];
     }
 
@@ -312,7 +313,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       acknowledge(this.role, 'connectorXray');
     }
 
-    if (vpc && props.addVpcEndpoints) {
+    if (vpc && props.addAwsServiceEndpoints) {
       for (const endpoint of ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, ['secretsmanager', 's3']).interfaceEndpoints) {
         endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake connector reads its secret');
       }
@@ -363,30 +364,26 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
 }
 
 function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): void {
-  const where = `[${scope.node.path}]`;
-  const fail = (message: string): never => {
-    throw new Error(`${where} ${message}`);
-  };
   if (props.privateLink && props.vpc && props.vpc !== props.privateLink.vpc && props.vpc.vpcId !== props.privateLink.vpc.vpcId) {
-    fail(`vpc is not the VPC of privateLink (${props.privateLink.node.path}): a function reaches an interface endpoint from its own VPC only. `
+    fail(scope, `vpc is not the VPC of privateLink (${props.privateLink.node.path}): a function reaches an interface endpoint from its own VPC only. `
       + 'Leave vpc out to run in the endpoint\'s VPC, or put a PrivateLinkEndpoint in this VPC.');
   }
   const vpc = props.vpc ?? props.privateLink?.vpc;
   if (!vpc) {
-    if (props.vpcSubnets) fail('vpcSubnets is set without vpc: give the VPC too, or remove vpcSubnets.');
-    if (props.securityGroups) fail('securityGroups is set without vpc: give the VPC too, or remove securityGroups.');
-    if (props.addVpcEndpoints) fail('addVpcEndpoints is true without vpc: the endpoints are added to the function\'s VPC, so give vpc.');
+    if (props.vpcSubnets) fail(scope, 'vpcSubnets is set without vpc: give the VPC too, or remove vpcSubnets.');
+    if (props.securityGroups) fail(scope, 'securityGroups is set without vpc: give the VPC too, or remove securityGroups.');
+    if (props.addAwsServiceEndpoints) fail(scope, 'addAwsServiceEndpoints is true without vpc: the endpoints are added to the function\'s VPC, so give vpc.');
   } else {
     let selected: number;
     try {
       selected = vpc.selectSubnets(props.vpcSubnets).subnetIds.length;
     } catch (error) {
       selected = 0;
-      fail(`vpcSubnets selects no subnets of the VPC (${(error as Error).message}). Select subnets the VPC has, for example { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.`);
+      fail(scope, `vpcSubnets selects no subnets of the VPC (${(error as Error).message}). Select subnets the VPC has, for example { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.`);
     }
-    if (selected === 0) fail('vpcSubnets selects no subnets of the VPC. Select at least one subnet, for example { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }.');
-    if (props.securityGroups && props.securityGroups.length === 0) fail('securityGroups is empty. Give at least one security group, or leave it out for a default one.');
-    if (props.securityGroups && props.allowOcspEgress !== undefined) fail('allowOcspEgress applies to the default security group only; you gave securityGroups, so set their egress rules yourself.');
+    if (selected === 0) fail(scope, 'vpcSubnets selects no subnets of the VPC. Select at least one subnet, for example { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }.');
+    if (props.securityGroups && props.securityGroups.length === 0) fail(scope, 'securityGroups is empty. Give at least one security group, or leave it out for a default one.');
+    if (props.securityGroups && props.allowOcspEgress !== undefined) fail(scope, 'allowOcspEgress applies to the default security group only; you gave securityGroups, so set their egress rules yourself.');
   }
   const timeout = props.timeout ?? DEFAULT_TIMEOUT;
   const statementTimeout = props.statementTimeout;
@@ -400,23 +397,23 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
   }
   const concurrency = props.reservedConcurrentExecutions;
   if (concurrency !== undefined && !Token.isUnresolved(concurrency) && !(Number.isInteger(concurrency) && concurrency >= 1)) {
-    fail(`reservedConcurrentExecutions is ${concurrency}; it must be a whole number of at least 1 (0 would stop every invocation). Leave it out for no reservation.`);
+    fail(scope, `reservedConcurrentExecutions is ${concurrency}; it must be a whole number of at least 1 (0 would stop every invocation). Leave it out for no reservation.`);
   }
   const memory = props.memorySize;
   if (memory !== undefined && !Token.isUnresolved(memory) && !(Number.isInteger(memory) && memory >= 128 && memory <= 10240)) {
-    fail(`memorySize is ${memory}; Lambda allows 128 to 10240 MiB.`);
+    fail(scope, `memorySize is ${memory}; Lambda allows 128 to 10240 MiB.`);
   }
   const retries = props.retryAttempts;
   if (retries !== undefined && !Token.isUnresolved(retries) && ![0, 1, 2].includes(retries)) {
-    fail(`retryAttempts is ${retries}; Lambda allows 0, 1 or 2.`);
+    fail(scope, `retryAttempts is ${retries}; Lambda allows 0, 1 or 2.`);
   }
   for (const [name, value] of Object.entries(props.environment ?? {})) {
     if (name.toUpperCase().startsWith(RESERVED_ENV_PREFIX)) {
-      fail(`environment sets ${name}: names starting with ${RESERVED_ENV_PREFIX} are reserved for cdk-snowflake-keypair's runtime, and `
+      fail(scope, `environment sets ${name}: names starting with ${RESERVED_ENV_PREFIX} are reserved for cdk-snowflake-keypair's runtime, and `
         + (RESERVED_ENV_FIX[name] ?? `a setting of yours under that prefix could collide with one of ours. Rename it (for example APP_${name.slice(RESERVED_ENV_PREFIX.length)}).`));
     }
     if (!Token.isUnresolved(value) && KEY_LIKE.test(value)) {
-      fail(`environment.${name} looks like key material. Secrets belong in Secrets Manager: the function reads the key from the secret, never from its environment.`);
+      fail(scope, `environment.${name} looks like key material. Secrets belong in Secrets Manager: the function reads the key from the secret, never from its environment.`);
     }
   }
 }
@@ -426,29 +423,25 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
  * mistake fails the synth, not the first invocation. Warnings say what the function may run.
  */
 function sqlExecutorEnvironment(scope: Construct, options: SqlExecutorOptions): Record<string, string> {
-  const where = `[${scope.node.path}]`;
-  const fail = (message: string): never => {
-    throw new Error(`${where} ${message}`);
-  };
   const statements = options.statements ?? {};
   for (const [name, statement] of Object.entries(statements)) {
     if (!STATEMENT_NAME.test(name)) {
-      fail(`statements has the name ${JSON.stringify(name)}; names are letters, digits and underscores, starting with a letter, `
+      fail(scope, `statements has the name ${JSON.stringify(name)}; names are letters, digits and underscores, starting with a letter, `
         + 'at most 64 characters (events give it as "run"). Rename it, for example mergeCustomers.');
     }
     const sql = statement.sql;
     if (Token.isUnresolved(sql)) {
-      fail(`statements.${name} has SQL that is a token; declared SQL must be a literal, so that it can be checked here and reviewed in the `
+      fail(scope, `statements.${name} has SQL that is a token; declared SQL must be a literal, so that it can be checked here and reviewed in the `
         + 'template. Give the values that vary as binds.');
     }
-    if (sql.trim() === '') fail(`statements.${name} has empty SQL. Give the statement's text, with ? for each bind.`);
+    if (sql.trim() === '') fail(scope, `statements.${name} has empty SQL. Give the statement's text, with ? for each bind.`);
     const { question, highestNumbered } = placeholdersOf(sql);
     if (question > 0 && highestNumbered > 0) {
-      fail(`statements.${name} mixes ? and :n placeholders; the driver binds one style per statement. Use ? throughout.`);
+      fail(scope, `statements.${name} mixes ? and :n placeholders; the driver binds one style per statement. Use ? throughout.`);
     }
     const placeholders = question + highestNumbered;
     if (placeholders !== statement.binds.length) {
-      fail(`statements.${name} has ${placeholders} bind placeholder(s) in its SQL and ${statement.binds.length} bind type(s) `
+      fail(scope, `statements.${name} has ${placeholders} bind placeholder(s) in its SQL and ${statement.binds.length} bind type(s) `
         + `(${statement.binds.map((b) => b.name).join(', ') || 'none'}). Give one BindType in binds for each ? placeholder, in order.`);
     }
   }
@@ -484,7 +477,7 @@ function checkEnvironmentSize(scope: Construct, environment: Record<string, stri
     sum + Buffer.byteLength(name) + (Token.isUnresolved(value) ? TOKEN_ESTIMATE_BYTES : Buffer.byteLength(value)), 0);
   if (bytes <= ENVIRONMENT_LIMIT_BYTES) return;
   const statements = environment[SQL_EXECUTOR_ENV] ? Buffer.byteLength(environment[SQL_EXECUTOR_ENV]) : 0;
-  throw new Error(`[${scope.node.path}] The function's environment is about ${bytes} bytes, over Lambda's ${ENVIRONMENT_LIMIT_BYTES}-byte limit `
+  fail(scope, `The function's environment is about ${bytes} bytes, over Lambda's ${ENVIRONMENT_LIMIT_BYTES}-byte limit `
     + `(names and values together)${statements ? `; its declared statements take ${statements} bytes (${SQL_EXECUTOR_ENV})` : ''}. `
     + 'Move long SQL into Snowflake (a stored procedure or a view the statement calls), split the statements over two functions, '
     + 'or shorten environment.');

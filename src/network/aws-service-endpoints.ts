@@ -5,6 +5,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from '../private/acknowledgements';
 import { onePerVpc } from '../private/one-per-vpc';
+import { fail } from '../private/validation';
 
 /** An AWS service the connector reaches from isolated subnets. */
 export type AwsServiceEndpoint = 'secretsmanager' | 'sts' | 's3';
@@ -114,7 +115,7 @@ export function ensureAwsServiceEndpoints(
       gateways.push(onePerVpc(requester, vpc, S3_ID, s3, {
         what: 'the S3 gateway endpoint',
         why: 'a route table takes one route to the S3 prefix list',
-        fix: 'Set addVpcEndpoints (or addAwsServiceEndpoints) in one stack only, or add the endpoints to the VPC yourself.',
+        fix: 'Set addAwsServiceEndpoints in one stack only, or add the endpoints to the VPC yourself.',
       }));
       continue;
     }
@@ -136,7 +137,7 @@ export function ensureAwsServiceEndpoints(
     }, {
       what: `the ${name} interface endpoint`,
       why: `a VPC takes only one ${name} interface endpoint with private DNS (the second one's DNS name conflicts)`,
-      fix: 'Set addVpcEndpoints (or addAwsServiceEndpoints) in one stack only, or add the endpoints to the VPC yourself.',
+      fix: 'Set addAwsServiceEndpoints in one stack only, or add the endpoints to the VPC yourself.',
     }));
   }
   return {
@@ -195,7 +196,7 @@ function s3PrefixListLookup(stack: Stack): cr.AwsCustomResource {
   acknowledge(lookup, 's3PrefixListLookupPolicy');
   // aws-cdk-lib's provider function, one per stack ('AWS' and its uuid without dashes is its id).
   const provider = stack.node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
-  if (!provider) throw new Error(`[${lookup.node.path}] aws-cdk-lib's AwsCustomResource provider function was not found in stack ${stack.stackName}.`);
+  if (!provider) fail(lookup, `aws-cdk-lib's AwsCustomResource provider function was not found in stack ${stack.stackName}.`);
   acknowledge(provider, 's3PrefixListLookupFunction');
   return lookup;
 }

@@ -20,9 +20,9 @@ export interface ClientSecurityGroupProps {
   readonly awsServices: AwsServiceEndpoint[];
   /**
    * Whether the function adds (and opens to itself) an interface endpoint for each of
-   * `awsServices` (`addVpcEndpoints`). The endpoint's own `addAwsServiceEndpoints` counts too.
+   * `awsServices` (`addAwsServiceEndpoints`). The PrivateLinkEndpoint's own `addAwsServiceEndpoints` counts too.
    */
-  readonly addVpcEndpoints: boolean;
+  readonly addAwsServiceEndpoints: boolean;
 }
 
 /**
@@ -35,7 +35,7 @@ export interface ClientSecurityGroupProps {
  *   (`allowDefaultPortFrom` adds those), and 443 to the S3 prefix list where S3 goes through the
  *   library's gateway endpoint (`s3PrefixListId` looks its id up at deploy time). 443 to the
  *   internet stays only where an AWS service is reached another way: through NAT or the VPC's own
- *   endpoints (no `addVpcEndpoints`).
+ *   endpoints (no `addAwsServiceEndpoints`).
  *
  * Not exported from index.ts.
  */
@@ -52,8 +52,8 @@ export function snowflakeClientSecurityGroup(scope: Construct, id: string, props
 }
 
 /** Whether a client needs 443 to the internet: see `snowflakeClientSecurityGroup`. */
-export function internetHttpsNeeded(props: Pick<ClientSecurityGroupProps, 'privateLink' | 'awsServices' | 'addVpcEndpoints'>): boolean {
+export function internetHttpsNeeded(props: Pick<ClientSecurityGroupProps, 'privateLink' | 'awsServices' | 'addAwsServiceEndpoints'>): boolean {
   if (!props.privateLink) return true;
   const fromEndpoint = props.privateLink instanceof PrivateLinkEndpoint ? props.privateLink._awsServices : [];
-  return !props.awsServices.every((service) => props.addVpcEndpoints || fromEndpoint.includes(service));
+  return !props.awsServices.every((service) => props.addAwsServiceEndpoints || fromEndpoint.includes(service));
 }

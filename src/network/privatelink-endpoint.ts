@@ -5,6 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AwsServiceEndpoint, ensureAwsServiceEndpoints } from './aws-service-endpoints';
 import { APP_SERVICE_ZONE, PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
 import { onePerVpc } from '../private/one-per-vpc';
+import { fail } from '../private/validation';
 import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
 
 /** The SQL that pins a Snowflake user to this endpoint (emitted as a stack output). */
@@ -97,7 +98,7 @@ export interface PrivateLinkEndpointProps {
   /**
    * Also add the Secrets Manager and STS interface endpoints and the S3 gateway endpoint, so that
    * functions in isolated subnets (no NAT) read their secret and fetch large results. Added to the
-   * VPC once, shared with `SnowflakeConnectorFunction`'s `addVpcEndpoints`.
+   * VPC once, shared with `SnowflakeConnectorFunction`'s `addAwsServiceEndpoints`.
    * @default false
    */
   readonly addAwsServiceEndpoints?: boolean;
@@ -386,12 +387,9 @@ function authenticationPolicySql(options: NetworkPolicySqlOptions): string {
 }
 
 function validate(scope: Construct, props: PrivateLinkEndpointProps): void {
-  const fail = (message: string): never => {
-    throw new Error(`[${scope.node.path}] ${message}`);
-  };
   const region = Stack.of(scope).region;
   if (!Token.isUnresolved(region) && region !== props.config.region) {
-    fail(`config's endpoint service ${props.config.endpointServiceName} is in ${props.config.region}, but this stack is in ${region}. `
+    fail(scope, `config's endpoint service ${props.config.endpointServiceName} is in ${props.config.region}, but this stack is in ${region}. `
       + 'An interface endpoint reaches services of its own region only: deploy the endpoint in a stack in '
       + `${props.config.region}, or get the config of a Snowflake account in ${region}.`);
   }
@@ -404,34 +402,34 @@ function validate(scope: Construct, props: PrivateLinkEndpointProps): void {
       zoneName = undefined; // imported by id only: the name is not known
     }
     if (zoneName !== undefined && !Token.isUnresolved(zoneName) && zoneName.replace(/\.$/, '').toLowerCase() !== expected) {
-      fail(`${prop} is ${zoneName}, but the records belong in the private zone ${expected}. Pass that zone, or leave ${prop} out to create it.`);
+      fail(scope, `${prop} is ${zoneName}, but the records belong in the private zone ${expected}. Pass that zone, or leave ${prop} out to create it.`);
     }
   }
   if (props.appServiceHostedZone && props.appServiceRecords === false) {
-    fail('appServiceHostedZone is set, but appServiceRecords is false, so no record would go in it. Remove one of them.');
+    fail(scope, 'appServiceHostedZone is set, but appServiceRecords is false, so no record would go in it. Remove one of them.');
   }
   const ttl = props.recordTtl;
   if (ttl && !ttl.isUnresolved() && (ttl.toSeconds() < 1 || ttl.toSeconds() > 172800)) {
-    fail(`recordTtl is ${ttl.toSeconds()} s; Route 53 allows 1 s to 2 days.`);
+    fail(scope, `recordTtl is ${ttl.toSeconds()} s; Route 53 allows 1 s to 2 days.`);
   }
   for (const cidr of props.allowedCidrs ?? []) {
     if (/^(0\.0\.0\.0\/0|::\/0)$/.test(cidr.trim())) {
-      fail(`allowedCidrs holds ${cidr}, which would let any address reach Snowflake through the endpoint. `
+      fail(scope, `allowedCidrs holds ${cidr}, which would let any address reach Snowflake through the endpoint. `
         + 'Allow your clients with allowFrom(client), or name the ranges that need it.');
     }
     if (!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-f:]+\/\d{1,3}$/i.test(cidr)) {
-      fail(`allowedCidrs holds ${JSON.stringify(cidr)}, which is not a CIDR range such as 10.20.0.0/16.`);
+      fail(scope, `allowedCidrs holds ${JSON.stringify(cidr)}, which is not a CIDR range such as 10.20.0.0/16.`);
     }
   }
   const policy = props.networkPolicy;
   if (policy) {
     const userProblem = userNameProblem(policy.user);
-    if (userProblem) fail(`networkPolicy.user ${JSON.stringify(policy.user)} is not valid: ${userProblem}.`);
+    if (userProblem) fail(scope, `networkPolicy.user ${JSON.stringify(policy.user)} is not valid: ${userProblem}.`);
     for (const [field, value] of [['database', policy.database], ['schema', policy.schema], ['ruleName', policy.ruleName], ['policyName', policy.policyName],
       ['authenticationPolicyName', policy.authenticationPolicyName]] as const) {
       if (value === undefined) continue;
       const problem = objectNameProblem(value);
-      if (problem) fail(`networkPolicy.${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
+      if (problem) fail(scope, `networkPolicy.${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
     }
   }
 }

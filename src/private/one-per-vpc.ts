@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct, IConstruct } from 'constructs';
+import { fail } from './validation';
 
 /** What each app made for imported VPCs: `<id> <vpc id>` → the construct and who asked for it. */
 const madeForImportedVpcs = new WeakMap<IConstruct, Map<string, { made: Construct; by: Construct }>>();
@@ -47,7 +48,7 @@ export function onePerVpc<T extends Construct>(
   const earlier = perApp.get(`${id} ${vpcKey}`);
   if (earlier && Stack.of(earlier.made) === stack) return earlier.made as T;
   if (earlier) {
-    throw new Error(`[${requester.node.path}] The imported VPC ${vpcKey} already gets ${options.what} from ${earlier.by.node.path} in stack `
+    fail(requester, `The imported VPC ${vpcKey} already gets ${options.what} from ${earlier.by.node.path} in stack `
       + `${Stack.of(earlier.made).stackName}, and ${options.why}: a second one in stack ${stack.stackName} would fail the deployment. ${options.fix}`);
   }
   const made = create(stack, `${id}${createHash('sha256').update(vpcKey).digest('hex').slice(0, 8)}`);

@@ -10,6 +10,7 @@ import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../private/acknowledgements';
 import { internalFunction } from '../private/internal-function';
 import { stackSingleton } from '../private/stack-singleton';
+import { fail } from '../private/validation';
 import { HOST_ENV } from '../shared/environment';
 import { STACK_ID_ENV } from '../shared/pinned-environment';
 
@@ -18,7 +19,7 @@ export interface RegistrationNetwork {
   /** Through this PrivateLink endpoint, from its VPC; none: Snowflake's public endpoint. */
   readonly privateLink?: IPrivateLinkEndpoint;
   readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }
 
 /**
@@ -59,7 +60,7 @@ export class RegistrationProvider extends Construct {
       ocsp: true,
       privateLink: network.privateLink,
       awsServices: ['secretsmanager', 's3'],
-      addVpcEndpoints: network.addVpcEndpoints ?? false,
+      addAwsServiceEndpoints: network.addAwsServiceEndpoints ?? false,
     });
     const created = internalFunction(this, {
       // The administrator functions share one bundle (assets/rotation).
@@ -83,7 +84,7 @@ export class RegistrationProvider extends Construct {
       this.subnetIds = vpc.selectSubnets(network.vpcSubnets).subnetIds;
       network.privateLink!.allowFrom(this.function);
       this.networkPath.push(...privateLinkPath(network.privateLink!));
-      if (network.addVpcEndpoints) {
+      if (network.addAwsServiceEndpoints) {
         // Secrets Manager for both secrets; S3 for CloudFormation's pre-signed response URL.
         const endpoints = ensureAwsServiceEndpoints(this, vpc, network.vpcSubnets, ['secretsmanager', 's3']);
         for (const endpoint of endpoints.interfaceEndpoints) {
@@ -98,13 +99,13 @@ export class RegistrationProvider extends Construct {
   private checkSameNetwork(scope: Construct, network: RegistrationNetwork): void {
     if (network.privateLink !== this.privateLink) {
       // Two endpoints with the same path in different stacks: their functions would share an id.
-      throw new Error(`[${scope.node.path}] registration.privateLink ${network.privateLink?.node.path} has the same path in its stack as `
+      fail(scope, `registration.privateLink ${network.privateLink?.node.path} has the same path in its stack as `
         + `${this.privateLink?.node.path}, which another registration in this stack goes through. Give the endpoints different ids.`);
     }
     if (!network.privateLink || !this.subnetIds) return;
     const asked = network.privateLink.vpc.selectSubnets(network.vpcSubnets).subnetIds;
     if (asked.join(',') !== this.subnetIds.join(',')) {
-      throw new Error(`[${scope.node.path}] registration.vpcSubnets differs from another registration through the same PrivateLink endpoint `
+      fail(scope, 'registration.vpcSubnets differs from another registration through the same PrivateLink endpoint '
         + `(${network.privateLink.node.path}) in this stack: they share one registration function, which runs in one set of subnets. `
         + 'Give them the same vpcSubnets.');
     }

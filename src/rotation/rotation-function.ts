@@ -14,6 +14,7 @@ import type { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../private/acknowledgements';
 import { internalFunction } from '../private/internal-function';
 import { viaSecretsManager } from '../private/kms-via-secrets-manager';
+import { fail } from '../private/validation';
 import { HOST_ENV } from '../shared/environment';
 import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../shared/pinned-environment';
 import { ADMIN_SECRET_ENV, OVERWRITE_ENV, RETIRE_ACTION, RETIRE_ENV } from '../shared/rotation-settings';
@@ -41,7 +42,7 @@ export interface RotationFunctionProps {
   readonly rotateImmediately?: boolean;
   readonly privateLink?: IPrivateLinkEndpoint;
   readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }
 
 /**
@@ -58,8 +59,8 @@ export class RotationFunction extends Construct {
     super(scope, id);
     const schedule = props.schedule;
     validate(this, schedule, props.retireGracePeriod);
-    if (!props.privateLink && (props.vpcSubnets || props.addVpcEndpoints)) {
-      throw new Error(`[${this.node.path}] rotation.${props.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without rotation.privateLink: `
+    if (!props.privateLink && (props.vpcSubnets || props.addAwsServiceEndpoints)) {
+      fail(this, `rotation.${props.vpcSubnets ? 'vpcSubnets' : 'addAwsServiceEndpoints'} is set without rotation.privateLink: `
         + 'the rotation function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too, or remove it.');
     }
 
@@ -72,7 +73,7 @@ export class RotationFunction extends Construct {
       ocsp: true,
       privateLink: props.privateLink,
       awsServices: ['secretsmanager'],
-      addVpcEndpoints: props.addVpcEndpoints ?? false,
+      addAwsServiceEndpoints: props.addAwsServiceEndpoints ?? false,
     });
 
     const created = internalFunction(this, {
@@ -105,7 +106,7 @@ export class RotationFunction extends Construct {
     if (vpc) {
       props.privateLink!.allowFrom(this.function);
       networkPath.push(...privateLinkPath(props.privateLink!));
-      if (props.addVpcEndpoints) {
+      if (props.addAwsServiceEndpoints) {
         const endpoints = ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, ['secretsmanager']);
         for (const endpoint of endpoints.interfaceEndpoints) endpoint.connections.allowDefaultPortFrom(this.function);
         networkPath.push(...endpoints.networkPath);
@@ -113,17 +114,18 @@ export class RotationFunction extends Construct {
     }
     if (!props.encryptionKey) acknowledge(created.logGroup, 'rotationLogGroup');
 
-    // Exactly what the four steps call, on this secret only.
+    // What the four steps call, on this secret only, but PutSecretValue (and its kms:GenerateDataKey):
+    // the secret grants that with grantWrite, before the schedule.
     const policy = new iam.Policy(this, 'Policy', {
       roles: [this.role],
       statements: [new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
         resources: [props.secretArn],
       })],
     });
     if (props.encryptionKey) {
       policy.addStatements(new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        actions: ['kms:Decrypt'],
         resources: [props.encryptionKey.keyArn],
         conditions: viaSecretsManager(props.region, props.secretArn),
       }));
@@ -165,22 +167,19 @@ export class RotationFunction extends Construct {
 }
 
 function validate(scope: Construct, schedule: Duration, grace: Duration | undefined): void {
-  const fail = (message: string): never => {
-    throw new Error(`[${scope.node.path}] ${message}`);
-  };
   if (!Token.isUnresolved(schedule.toSeconds())) {
-    if (schedule.toSeconds() < Duration.hours(4).toSeconds()) fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at most every 4 hours.`);
-    if (schedule.toSeconds() > Duration.days(1000).toSeconds()) fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at least every 1,000 days.`);
+    if (schedule.toSeconds() < Duration.hours(4).toSeconds()) fail(scope, `rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at most every 4 hours.`);
+    if (schedule.toSeconds() > Duration.days(1000).toSeconds()) fail(scope, `rotation.schedule is ${schedule.toHumanString()}; Secrets Manager rotates at least every 1,000 days.`);
     if (schedule.toSeconds() % 3600 !== 0) {
-      fail(`rotation.schedule is ${schedule.toHumanString()}; Secrets Manager's rate() takes whole hours or days, for example Duration.hours(5).`);
+      fail(scope, `rotation.schedule is ${schedule.toHumanString()}; Secrets Manager's rate() takes whole hours or days, for example Duration.hours(5).`);
     }
   }
   if (grace && !Token.isUnresolved(grace.toSeconds())) {
     if (grace.toSeconds() < Duration.hours(1).toSeconds()) {
-      fail(`rotation.retireOldKey grace period is ${grace.toHumanString()}; it is checked hourly, so give at least 1 hour, or use RetireOldKey.immediately().`);
+      fail(scope, `rotation.retireOldKey grace period is ${grace.toHumanString()}; it is checked hourly, so give at least 1 hour, or use RetireOldKey.immediately().`);
     }
     if (grace.toSeconds() >= schedule.toSeconds()) {
-      fail(`rotation.retireOldKey grace period (${grace.toHumanString()}) is not shorter than rotation.schedule (${schedule.toHumanString()}): `
+      fail(scope, `rotation.retireOldKey grace period (${grace.toHumanString()}) is not shorter than rotation.schedule (${schedule.toHumanString()}): `
         + 'the next rotation would reuse the old key\'s slot first. Use RetireOldKey.atNextRotation() for that.');
     }
   }

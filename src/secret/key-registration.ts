@@ -55,7 +55,7 @@ export interface KeyRegistrationOptions {
   /**
    * With `privateLink`, the subnets the registration function runs in. It must reach Secrets
    * Manager and the S3 URL CloudFormation gives for the response: through NAT, or through the
-   * endpoints of `addVpcEndpoints`.
+   * endpoints of `addAwsServiceEndpoints`.
    * @default - the rotation's `vpcSubnets` when `privateLink` is taken from it, else the VPC's private subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
@@ -64,7 +64,7 @@ export interface KeyRegistrationOptions {
    * With `privateLink`, add a Secrets Manager interface endpoint and an S3 gateway endpoint to the VPC
    * (once per VPC), so that the registration function reads the secrets and answers CloudFormation
    * from isolated subnets without NAT.
-   * @default - the rotation's `addVpcEndpoints` when `privateLink` is taken from it, else false
+   * @default - the rotation's `addAwsServiceEndpoints` when `privateLink` is taken from it, else false
    */
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }

@@ -96,5 +96,5 @@ export interface KeyRotationOptions {
    * that the rotation function reaches Secrets Manager from isolated subnets without NAT.
    * @default false
    */
-  readonly addVpcEndpoints?: boolean;
+  readonly addAwsServiceEndpoints?: boolean;
 }

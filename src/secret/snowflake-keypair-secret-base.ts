@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { viaSecretsManager } from '../private/kms-via-secrets-manager';
+import { fail } from '../private/validation';
 
 /**
  * A Secrets Manager secret holding a Snowflake key pair and connection settings, in the JSON
@@ -45,6 +46,20 @@ export interface ISnowflakeKeyPairSecret extends IResource {
    *   Default: any stage.
    */
   grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant;
+
+  /**
+   * Grants `secretsmanager:PutSecretValue` on exactly this secret (write a new version) and, with a
+   * customer-managed key, `kms:GenerateDataKey` on that key only through Secrets Manager
+   * (`kms:ViaService`) and for this secret only (`kms:EncryptionContext:SecretARN`).
+   *
+   * Narrower than aws-cdk-lib's `Secret.grantWrite`, on purpose: no `UpdateSecret` (which can
+   * change the secret's KMS key and description), no `UpdateSecretVersionStage` (moving
+   * AWSCURRENT is rotation's job), and no `kms:Encrypt` or `kms:ReEncrypt*`, which Secrets Manager
+   * does not call to store a value. It grants no read: a writer that also reads needs `grantRead`.
+   *
+   * @param grantee the principal to grant write to
+   */
+  grantWrite(grantee: iam.IGrantable): iam.Grant;
 }
 
 /** Attributes to import an existing secret. */
@@ -83,7 +98,7 @@ export interface SnowflakeKeyPairSecretAttributes {
 }
 
 /**
- * What `ISnowflakeKeyPairSecret` implementations share: the least-privilege read grant.
+ * What `ISnowflakeKeyPairSecret` implementations share: the least-privilege read and write grants.
  */
 export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISnowflakeKeyPairSecret {
   public abstract readonly secret: secretsmanager.ISecret;
@@ -117,18 +132,38 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
     return grant;
   }
 
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:PutSecretValue'],
+      resourceArns: [this.secretArnForPolicies],
+    });
+    if (this.encryptionKey) {
+      // A new secret value makes Secrets Manager ask KMS for a new data key (GenerateDataKey), in
+      // the caller's name; Encrypt is never called ("How Secrets Manager uses your KMS key":
+      // https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-using-cmk).
+      return grant.combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:GenerateDataKey'],
+        resourceArns: [this.encryptionKey.keyArn],
+        conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
+      }));
+    }
+    return grant;
+  }
+
   /** Called by grantRead before it grants anything, for subclasses that track readers. */
   protected registerReader(_grantee: iam.IGrantable): void {}
 }
 
 function validateVersionStages(scope: Construct, stages: string[]): void {
   if (stages.length === 0) {
-    throw new Error(`[${scope.node.path}] grantRead: versionStages is empty, which would allow no reads at all. `
+    fail(scope, 'grantRead: versionStages is empty, which would allow no reads at all. '
       + 'Leave it out to allow any stage, or name the stages, for example [\'AWSCURRENT\'].');
   }
   for (const stage of stages) {
     if (!Token.isUnresolved(stage) && !/^[A-Za-z0-9_-]{1,256}$/.test(stage)) {
-      throw new Error(`[${scope.node.path}] grantRead: version stage ${JSON.stringify(stage)} is not valid. `
+      fail(scope, `grantRead: version stage ${JSON.stringify(stage)} is not valid. `
         + 'Use a staging label such as AWSCURRENT, AWSPENDING or AWSPREVIOUS.');
     }
   }

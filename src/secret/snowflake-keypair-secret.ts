@@ -11,6 +11,7 @@ import { KeySource } from './key-source';
 import { ISnowflakeKeyPairSecret, SnowflakeKeyPairSecretAttributes, SnowflakeKeyPairSecretBase } from './snowflake-keypair-secret-base';
 import { acknowledge } from '../private/acknowledgements';
 import { viaSecretsManager } from '../private/kms-via-secrets-manager';
+import { fail } from '../private/validation';
 import { Registration } from '../rotation/registration';
 import { RotationFunction } from '../rotation/rotation-function';
 import { KEY_MATERIAL_RESOURCE_TYPE, KeyMaterialAttribute, KeyMaterialProperty as P } from '../shared/custom-resources';
@@ -199,7 +200,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
   }
 
   /** Imports a secret by name, in the stack's account and region. */
-  public static fromSecretNameV2(scope: Construct, id: string, secretName: string): ISnowflakeKeyPairSecret {
+  public static fromSecretName(scope: Construct, id: string, secretName: string): ISnowflakeKeyPairSecret {
     return SnowflakeKeyPairSecret.fromSecretAttributes(scope, id, { secretName });
   }
 
@@ -257,19 +258,19 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     const writerPolicy = new iam.Policy(this, 'KeyMaterialPolicy', {
       roles: [provider.role],
       statements: [new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        actions: ['secretsmanager:GetSecretValue'],
         resources: [secret.secretArn],
       })],
     });
     if (props.encryptionKey) {
       writerPolicy.addStatements(new iam.PolicyStatement({
-        // What Secrets Manager calls on the writer's behalf: GenerateDataKey for PutSecretValue,
-        // Decrypt for GetSecretValue.
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // What Secrets Manager calls on the reader's behalf for GetSecretValue.
+        actions: ['kms:Decrypt'],
         resources: [props.encryptionKey.keyArn],
         conditions: viaSecretsManager(this.secretRegion, secret.secretArn),
       }));
     }
+    const writeGrant = this.grantWrite(provider.role);
 
     this.keyMaterial = new CustomResource(this, 'KeyMaterial', {
       serviceToken: provider.function.functionArn,
@@ -296,6 +297,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       },
     });
     this.keyMaterial.node.addDependency(writerPolicy);
+    writeGrant.applyBefore(this.keyMaterial);
 
     if (this.restrictRead) {
       this.readerArns.push(provider.role.roleArn);
@@ -312,7 +314,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     }
 
     if (props.registration && props.rotation && sameSecret(props.registration.adminSecret, props.rotation.adminSecret)) {
-      throw new Error(`[${this.node.path}] rotation.adminSecret and registration.adminSecret are the same secret `
+      fail(this, 'rotation.adminSecret and registration.adminSecret are the same secret '
         + `(${props.rotation.adminSecret.node.path}): registration's administrator may create users, and the rotator, which the rotation `
         + 'signs in as every period, must only change this user\'s keys. Give the rotation a rotator of its own, a user whose role holds '
         + 'only MODIFY PROGRAMMATIC AUTHENTICATION METHODS on this user (docs/rotation.md, "The rotator, in Snowflake").');
@@ -334,9 +336,11 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
         rotateImmediately: props.rotation.rotateImmediately,
         privateLink: props.rotation.privateLink,
         vpcSubnets: props.rotation.vpcSubnets,
-        addVpcEndpoints: props.rotation.addVpcEndpoints,
+        addAwsServiceEndpoints: props.rotation.addAwsServiceEndpoints,
       });
       props.rotation.adminSecret.grantRead(rotation.role, ['AWSCURRENT']);
+      // The rotation's createSecret step writes the new version (AWSPENDING); in place before the schedule.
+      this.grantWrite(rotation.role).applyBefore(rotation.schedule);
       this.readerArns.push(rotation.role.roleArn);
       // The rotation function rewrites the secret: it starts after the key is in it.
       rotation.node.addDependency(this.keyMaterial);
@@ -405,7 +409,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     const principal = grantee.grantPrincipal as Partial<iam.IRole & iam.IUser>;
     const arn = principal.roleArn ?? principal.userArn;
     if (arn === undefined) {
-      throw new Error(`[${this.node.path}] grantRead: restrictReadToGrantees is on, so only IAM roles and users can be `
+      fail(this, 'grantRead: restrictReadToGrantees is on, so only IAM roles and users can be '
         + `granted read, and this grantee is neither (${grantee.grantPrincipal}). Grant read to the role your workload `
         + 'runs as, or turn restrictReadToGrantees off.');
     }
@@ -416,13 +420,13 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
 
   /** The registration custom resource: after the key is in the secret, with read of both secrets. */
   private register(options: KeyRegistrationOptions, rotation?: KeyRotationOptions): Registration {
-    if (!options.privateLink && (options.vpcSubnets || options.addVpcEndpoints)) {
-      throw new Error(`[${this.node.path}] registration.${options.vpcSubnets ? 'vpcSubnets' : 'addVpcEndpoints'} is set without registration.privateLink: `
+    if (!options.privateLink && (options.vpcSubnets || options.addAwsServiceEndpoints)) {
+      fail(this, `registration.${options.vpcSubnets ? 'vpcSubnets' : 'addAwsServiceEndpoints'} is set without registration.privateLink: `
         + 'the registration function runs in a VPC only to reach Snowflake through PrivateLink. Give privateLink too (it may be the '
         + 'rotation\'s endpoint), or remove it.');
     }
     if (this.keySource._mode !== 'GENERATE') {
-      throw new Error(`[${this.node.path}] registration needs a key generated at deploy time, and keySource is KeySource.bringYourOwn(): `
+      fail(this, 'registration needs a key generated at deploy time, and keySource is KeySource.bringYourOwn(): '
         + 'the key is pasted in after deployment, so there is nothing to register then. Register your key with the alterUserSql SQL, '
         + 'or use KeySource.generate().');
     }
@@ -434,8 +438,8 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       onDelete: options.removal ?? RegisteredKeyRemoval.REMOVE_KEY,
       fingerprint: this.keyMaterial.getAttString(KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT),
       network: options.privateLink
-        ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addVpcEndpoints: options.addVpcEndpoints }
-        : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addVpcEndpoints: rotation?.addVpcEndpoints },
+        ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addAwsServiceEndpoints: options.addAwsServiceEndpoints }
+        : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addAwsServiceEndpoints: rotation?.addAwsServiceEndpoints },
       after: [this.keyMaterial],
     });
     // AWSPREVIOUS too: a Delete unsets only a key the secret records, and a key replaced by a new
@@ -447,7 +451,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
 
   private generatedAttribute(attribute: string, name: string): string {
     if (this.keySource._mode !== 'GENERATE') {
-      throw new Error(`[${this.node.path}] ${name} is not available with KeySource.bringYourOwn(): the key is pasted in `
+      fail(this, `${name} is not available with KeySource.bringYourOwn(): the key is pasted in `
         + 'after deployment, so the library never sees it. Compute it from your key, or use KeySource.generate().');
     }
     return this.keyMaterial.getAttString(attribute);
@@ -455,13 +459,11 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
 }
 
 function validateProps(scope: Construct, props: SnowflakeKeyPairSecretProps): void {
-  const fail = (field: string, value: string, problem: string) => {
-    throw new Error(`[${scope.node.path}] ${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
-  };
+  const notValid = (field: string, value: string, problem: string) => fail(scope, `${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
   const check = (field: string, value: string | undefined, problemOf: (v: string) => string | undefined) => {
     if (value === undefined || Token.isUnresolved(value)) return;
     const problem = problemOf(value);
-    if (problem) fail(field, value, problem);
+    if (problem) notValid(field, value, problem);
   };
   check('account', props.account, accountIdentifierProblem);
   check('user', props.user, userNameProblem);
@@ -472,24 +474,24 @@ function validateProps(scope: Construct, props: SnowflakeKeyPairSecretProps): vo
   check('host', props.host, hostProblem);
 
   if (props.schema !== undefined && props.database === undefined) {
-    throw new Error(`[${scope.node.path}] schema is set without database: a schema is resolved inside a database. `
+    fail(scope, 'schema is set without database: a schema is resolved inside a database. '
       + 'Set database as well, or leave schema out.');
   }
   const source = props.keySource ?? KeySource.generate();
   if (source._mode === 'GENERATE') {
     const size = source._keySize!;
     if (size !== 2048 && size !== 4096) {
-      throw new Error(`[${scope.node.path}] keySource: keySize ${size} is not supported. Use 2048 (the default) or 4096: `
+      fail(scope, `keySource: keySize ${size} is not supported. Use 2048 (the default) or 4096: `
         + 'Snowflake needs RSA keys of at least 2048 bits, and 4096 is the largest this library generates.');
     }
     const generation = source._keyGeneration!;
     if (!Number.isInteger(generation) || generation < 1) {
-      throw new Error(`[${scope.node.path}] keySource: keyGeneration ${generation} is not valid. Use a whole number from 1 up, `
+      fail(scope, `keySource: keyGeneration ${generation} is not valid. Use a whole number from 1 up, `
         + 'and increase it by one to ask for a new key.');
     }
   }
   if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
-    throw new Error(`[${scope.node.path}] removalPolicy SNAPSHOT is not supported for secrets. Use RemovalPolicy.RETAIN `
+    fail(scope, 'removalPolicy SNAPSHOT is not supported for secrets. Use RemovalPolicy.RETAIN '
       + '(the default, which keeps the secret and its key) or RemovalPolicy.DESTROY.');
   }
 }

@@ -95,13 +95,13 @@ function secret(stack: Stack, id = 'Secret', props: Partial<SnowflakeKeyPairSecr
 /** The administrator's (or rotator's) secret, imported by name as the README does; one per stack. */
 function admin(stack: Stack): ISnowflakeKeyPairSecret {
   return (stack.node.tryFindChild('Admin') as ISnowflakeKeyPairSecret | undefined)
-    ?? SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Admin', 'snowflake/svc-user-admin');
+    ?? SnowflakeKeyPairSecret.fromSecretName(stack, 'Admin', 'snowflake/svc-user-admin');
 }
 
 /** The rotator: not registration's administrator (the same secret for both is refused at synth). */
 function rotator(stack: Stack): ISnowflakeKeyPairSecret {
   return (stack.node.tryFindChild('Rotator') as ISnowflakeKeyPairSecret | undefined)
-    ?? SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Rotator', 'snowflake/svc-rotator');
+    ?? SnowflakeKeyPairSecret.fromSecretName(stack, 'Rotator', 'snowflake/svc-rotator');
 }
 
 /** A testStack() holding one SnowflakeConnectorFunction with these props (and a secret, unless given). */
@@ -150,8 +150,8 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'vpc-isolated-add-vpc-endpoints',
-    shows: 'README: addVpcEndpoints adds the Secrets Manager and S3 endpoints it needs in isolated subnets',
-    build: connector((stack) => ({ vpc: isolatedVpc(stack), vpcSubnets: ISOLATED, addVpcEndpoints: true })),
+    shows: 'README: addAwsServiceEndpoints adds the Secrets Manager and S3 endpoints it needs in isolated subnets',
+    build: connector((stack) => ({ vpc: isolatedVpc(stack), vpcSubnets: ISOLATED, addAwsServiceEndpoints: true })),
     verify: (t) => [...functionsInVpc(t, 'Connector', true), ...has('VPC endpoint', resourcesOf(t, 'AWS::EC2::VPCEndpoint').length === 2)],
   },
   {
@@ -192,11 +192,11 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'rotation-privatelink',
-    shows: 'docs/rotation.md, "Through PrivateLink": rotation: { adminSecret, privateLink, vpcSubnets, addVpcEndpoints }',
+    shows: 'docs/rotation.md, "Through PrivateLink": rotation: { adminSecret, privateLink, vpcSubnets, addAwsServiceEndpoints }',
     build() {
       const stack = testStack();
       const endpoint = privateLink(stack, isolatedVpc(stack));
-      secret(stack, 'Ops', { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true } });
+      secret(stack, 'Ops', { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true } });
       return stack;
     },
     verify: (t) => functionsInVpc(t, 'OpsRotation', true),
@@ -227,11 +227,11 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'registration-privatelink',
-    shows: 'docs/rotation.md: registration: { adminSecret, privateLink, vpcSubnets, addVpcEndpoints }, in isolated subnets',
+    shows: 'docs/rotation.md: registration: { adminSecret, privateLink, vpcSubnets, addAwsServiceEndpoints }, in isolated subnets',
     build() {
       const stack = testStack();
       const endpoint = privateLink(stack, isolatedVpc(stack));
-      secret(stack, 'Loader', { registration: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true } });
+      secret(stack, 'Loader', { registration: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true } });
       return stack;
     },
     verify: (t) => functionsInVpc(t, 'SnowflakeUserRegistrationProvider', true),
@@ -255,7 +255,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const endpoint = privateLink(stack, isolatedVpc(stack));
       secret(stack, 'Reporting', {
         registration: { adminSecret: admin(stack) },
-        rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+        rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
       });
       return stack;
     },
@@ -269,8 +269,8 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'imported-secret-by-name',
-    shows: 'docs/secret.md, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretNameV2',
-    build: connector((stack) => ({ secret: SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Imported', 'snowflake/svc-loader') })),
+    shows: 'docs/secret.md, "Import an existing secret": SnowflakeKeyPairSecret.fromSecretName',
+    build: connector((stack) => ({ secret: SnowflakeKeyPairSecret.fromSecretName(stack, 'Imported', 'snowflake/svc-loader') })),
     verify: (t) => has('connector function', connectorFunctions(t).length === 1),
   },
   {
@@ -400,7 +400,7 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const shared = secret(stack, 'Shared');
       const endpoint = privateLink(stack, isolatedVpc(stack));
       for (const id of ['Loader', 'Reporter']) {
-        new SnowflakeConnectorFunction(stack, id, { secret: shared, privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true });
+        new SnowflakeConnectorFunction(stack, id, { secret: shared, privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true });
       }
       return stack;
     },
@@ -416,10 +416,10 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       for (const n of [1, 2]) {
         const s = secret(stack, `Loader${n}`, {
           registration: { adminSecret: admin(stack) },
-          rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+          rotation: { adminSecret: rotator(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
         });
         new SecretReaderRole(stack, `Reader${n}`, { secret: s, versionStages: ['AWSCURRENT'] });
-        new SnowflakeConnectorFunction(stack, `Connector${n}`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true });
+        new SnowflakeConnectorFunction(stack, `Connector${n}`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true });
       }
       return stack;
     },
@@ -447,7 +447,9 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const first = privateLink(stack, vpc, 'Ops');
       const second = privateLink(stack, vpc, 'Analytics', true, SECOND_ACCOUNT_CONFIG);
       for (const [id, endpoint] of [['OpsSecret', first], ['AnalyticsSecret', second]] as const) {
-        const s = secret(stack, id, { rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addVpcEndpoints: true } });
+        const s = secret(stack, id, {
+          rotation: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
+        });
         new SnowflakeConnectorFunction(stack, `${id}Connector`, { secret: s, privateLink: endpoint, vpcSubnets: ISOLATED });
       }
       return stack;

@@ -88,7 +88,7 @@ test('the rotation function\'s log group takes the secret\'s key too; (control) 
   for (const withKey of [true, false]) {
     const stack = testStack();
     const key = withKey ? new kms.Key(stack, 'Key') : undefined;
-    const admin = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Rotator', 'snowflake/rotator');
+    const admin = SnowflakeKeyPairSecret.fromSecretName(stack, 'Rotator', 'snowflake/rotator');
     new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, rotation: { adminSecret: admin } });
     const groups = Template.fromStack(stack).findResources('AWS::Logs::LogGroup');
     const rotation = Object.entries(groups).find(([id]) => id.startsWith('SecretRotationLogGroup'));

@@ -215,9 +215,9 @@ describe('in a VPC', () => {
     });
   });
 
-  test('addVpcEndpoints: a Secrets Manager interface endpoint open to the function, and an S3 gateway endpoint', () => {
+  test('addAwsServiceEndpoints: a Secrets Manager interface endpoint open to the function, and an S3 gateway endpoint', () => {
     const { stack, secret, vpc } = vpcSetup();
-    new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, addVpcEndpoints: true });
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, addAwsServiceEndpoints: true });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.secretsmanager', VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] } });
@@ -242,7 +242,7 @@ describe('validation', () => {
   test.each<[string, (s: ReturnType<typeof setup>) => Partial<SnowflakeConnectorFunctionProps>, RegExp]>([
     ['vpcSubnets without vpc', () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), /\[Test\/Loader\] vpcSubnets is set without vpc: give the VPC too/],
     ['securityGroups without vpc', ({ stack }) => ({ securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')] }), /securityGroups is set without vpc/],
-    ['addVpcEndpoints without vpc', () => ({ addVpcEndpoints: true }), /addVpcEndpoints is true without vpc/],
+    ['addAwsServiceEndpoints without vpc', () => ({ addAwsServiceEndpoints: true }), /addAwsServiceEndpoints is true without vpc/],
     ['a VPC with no subnet selected', ({ stack }) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: isolated }), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), /vpcSubnets selects no subnets of the VPC/],
     ['a VPC with subnets filtered to none', ({ stack }) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: isolated }), vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC, availabilityZones: ['eu-west-1a'] } }), /vpcSubnets selects no subnets/],
     ['reserved concurrency 0', () => ({ reservedConcurrentExecutions: 0 }), /reservedConcurrentExecutions is 0; it must be a whole number of at least 1/],
@@ -275,7 +275,7 @@ describe('validation', () => {
       secret: s.secret,
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      addVpcEndpoints: true,
+      addAwsServiceEndpoints: true,
       reservedConcurrentExecutions: 1,
       memorySize: 128,
       retryAttempts: 2,
@@ -294,7 +294,7 @@ describe('through PrivateLink', () => {
 
   test('runs in the endpoint\'s VPC, connects by the PrivateLink host, and is let in on exactly 443 and 80', () => {
     const { stack, secret, privateLink } = plSetup();
-    new SnowflakeConnectorFunction(stack, 'Loader', { secret, privateLink, addVpcEndpoints: true });
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, privateLink, addAwsServiceEndpoints: true });
     const template = Template.fromStack(stack);
     const fn = functionOf(template);
     expect(fn.Environment.Variables).toEqual({ SNOWFLAKE_SECRET_ID: expect.anything(), SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' });

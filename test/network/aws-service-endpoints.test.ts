@@ -39,7 +39,7 @@ describe('once per VPC', () => {
   const attrs = { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-0123456789abcdef0'], isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef0'] };
   const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   const loaderIn = (stack: Stack, vpc: ec2.IVpc) => new SnowflakeConnectorFunction(stack, 'Loader', {
-    secret: SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Secret', 'snowflake/loader'), vpc, vpcSubnets: isolated, addVpcEndpoints: true,
+    secret: SnowflakeKeyPairSecret.fromSecretName(stack, 'Secret', 'snowflake/loader'), vpc, vpcSubnets: isolated, addAwsServiceEndpoints: true,
   });
 
   test('a VPC of the app: beside the VPC (as vpc.addInterfaceEndpoint puts them), shared by every function', () => {
@@ -102,7 +102,7 @@ describe('once per VPC', () => {
     loaderIn(new Stack(app, 'First', { env }), ec2.Vpc.fromVpcAttributes(network, 'Vpc', attrs));
     const second = new Stack(app, 'Second', { env });
     expect(() => loaderIn(second, ec2.Vpc.fromVpcAttributes(second, 'Vpc', attrs))).toThrow(
-      /^\[Second\/Loader\] The imported VPC vpc-0123456789abcdef0 already gets the secretsmanager interface endpoint from First\/Loader in stack First, and a VPC takes only one secretsmanager interface endpoint with private DNS .* Set addVpcEndpoints \(or addAwsServiceEndpoints\) in one stack only/);
+      /^\[Second\/Loader\] The imported VPC vpc-0123456789abcdef0 already gets the secretsmanager interface endpoint from First\/Loader in stack First, and a VPC takes only one secretsmanager interface endpoint with private DNS .* Set addAwsServiceEndpoints in one stack only/);
   });
 });
 

@@ -96,11 +96,11 @@ describe('SnowflakeConnectorFunction', () => {
     expect(egress).toEqual(['443 0.0.0.0/0']);
   });
 
-  test('through PrivateLink with addVpcEndpoints: 443 and 80 to the endpoint, 443 to Secrets Manager\'s endpoint and the S3 prefix list; '
+  test('through PrivateLink with addAwsServiceEndpoints: 443 and 80 to the endpoint, 443 to Secrets Manager\'s endpoint and the S3 prefix list; '
     + 'nothing to the internet', () => {
     const stack = testStack();
     const privateLink = endpointIn(stack, vpcOf(stack));
-    const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true }, stack);
+    const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true }, stack);
     expect(egress).toEqual([
       // S3 (large result sets) through the gateway endpoint, by its prefix list.
       S3_PREFIX_LIST(template),
@@ -120,7 +120,7 @@ describe('SnowflakeConnectorFunction', () => {
     ].sort());
   });
 
-  test('(failing case) through PrivateLink without addVpcEndpoints (the VPC\'s own S3 endpoint or NAT): 443 to the internet, no lookup', () => {
+  test('(failing case) through PrivateLink without addAwsServiceEndpoints (the VPC\'s own S3 endpoint or NAT): 443 to the internet, no lookup', () => {
     const stack = testStack();
     const privateLink = endpointIn(stack, vpcOf(stack, true));
     const { template, egress } = connector({ privateLink }, stack);
@@ -135,9 +135,9 @@ describe('the S3 prefix list lookup', () => {
     const privateLink = endpointIn(stack, vpcOf(stack));
     const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
     const secret = new SnowflakeKeyPairSecret(stack, 'Loader', {
-      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
     });
-    new SnowflakeConnectorFunction(stack, 'LoaderFn', { secret, privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true });
+    new SnowflakeConnectorFunction(stack, 'LoaderFn', { secret, privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true });
     const template = Template.fromStack(stack);
     const rule = S3_PREFIX_LIST(template);
     expect(egressOf(template, groupOfFunction(template, 'LoaderFnFunction'))).toContain(rule);
@@ -172,8 +172,8 @@ describe('the rotation function', () => {
     return { template, egress: egressOf(template, groupOfFunction(template, 'LoaderRotationFunction')) };
   }
 
-  test('with addVpcEndpoints: only the PrivateLink endpoint (443, 80) and Secrets Manager\'s endpoint (443), nothing to the internet', () => {
-    const { template, egress } = rotation({ vpcSubnets: ISOLATED, addVpcEndpoints: true });
+  test('with addAwsServiceEndpoints: only the PrivateLink endpoint (443, 80) and Secrets Manager\'s endpoint (443), nothing to the internet', () => {
+    const { template, egress } = rotation({ vpcSubnets: ISOLATED, addAwsServiceEndpoints: true });
     expect(egress).toEqual([`443 sg:${PL(template)}`, `443 sg:${SECRETS_MANAGER(template)}`, `80 sg:${PL(template)}`].sort());
   });
 
@@ -190,13 +190,13 @@ describe('the rotation function', () => {
 });
 
 describe('the registration function', () => {
-  test('through PrivateLink with addVpcEndpoints: the endpoint (443, 80), Secrets Manager\'s endpoint and the S3 prefix list (443); '
+  test('through PrivateLink with addAwsServiceEndpoints: the endpoint (443, 80), Secrets Manager\'s endpoint and the S3 prefix list (443); '
     + 'nothing to the internet', () => {
     const stack = testStack();
     const privateLink = endpointIn(stack, vpcOf(stack));
     const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN' });
     new SnowflakeKeyPairSecret(stack, 'Loader', {
-      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink, vpcSubnets: ISOLATED, addVpcEndpoints: true },
+      account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
     });
     const template = Template.fromStack(stack);
     const egress = egressOf(template, groupOfFunction(template, 'SnowflakeUserRegistrationProvider'));

@@ -195,7 +195,7 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
         account: 'myorg-myaccount',
         user: 'SVC_LOADER',
         registration: { adminSecret: admin },
-        rotation: { adminSecret: new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' }), privateLink: pl, addVpcEndpoints: true },
+        rotation: { adminSecret: new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR' }), privateLink: pl, addAwsServiceEndpoints: true },
       });
     });
     const [[, fn]] = registrationFunctions(template);
@@ -246,7 +246,7 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
     const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
     const admin = new SnowflakeKeyPairSecret(stack, 'Admin', { account: 'myorg-myaccount', user: 'SVC_ADMIN', encryptionKey: key });
     new SnowflakeKeyPairSecret(stack, 'Loader', {
-      account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, registration: { adminSecret: admin, privateLink, addVpcEndpoints: true },
+      account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, registration: { adminSecret: admin, privateLink, addAwsServiceEndpoints: true },
     });
     const result = runNag(app);
     expect(result.findings).toEqual([]);
@@ -255,7 +255,7 @@ describe('through PrivateLink (an account that allows PrivateLink only)', () => 
 
   test.each([
     [{ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, /registration\.vpcSubnets is set without registration\.privateLink/],
-    [{ addVpcEndpoints: true }, /registration\.addVpcEndpoints is set without registration\.privateLink/],
+    [{ addAwsServiceEndpoints: true }, /registration\.addAwsServiceEndpoints is set without registration\.privateLink/],
   ])('(failing case) %j without privateLink', (registration, message) => {
     expect(() => setup(registration as never)).toThrow(message);
   });
@@ -281,8 +281,8 @@ describe('the administrators: registration\'s and the rotator are different user
 
   test('also when imported twice by the same name', () => {
     const stack = testStack();
-    const a = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'AdminA', 'snowflake/admin');
-    const b = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'AdminB', 'snowflake/admin');
+    const a = SnowflakeKeyPairSecret.fromSecretName(stack, 'AdminA', 'snowflake/admin');
+    const b = SnowflakeKeyPairSecret.fromSecretName(stack, 'AdminB', 'snowflake/admin');
     expect(() => new SnowflakeKeyPairSecret(stack, 'Loader', {
       account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: a }, rotation: { adminSecret: b },
     })).toThrow(/rotation\.adminSecret and registration\.adminSecret are the same secret \(Test\/AdminB\)/);
@@ -290,8 +290,8 @@ describe('the administrators: registration\'s and the rotator are different user
 
   test('(control) two different secrets synthesize', () => {
     const stack = testStack();
-    const admin = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Admin', 'snowflake/admin');
-    const rotator = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Rotator', 'snowflake/rotator');
+    const admin = SnowflakeKeyPairSecret.fromSecretName(stack, 'Admin', 'snowflake/admin');
+    const rotator = SnowflakeKeyPairSecret.fromSecretName(stack, 'Rotator', 'snowflake/rotator');
     new SnowflakeKeyPairSecret(stack, 'Loader', {
       account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin }, rotation: { adminSecret: rotator },
     });

@@ -213,7 +213,7 @@ describe('through PrivateLink', () => {
     expect(fn.Properties.Environment.Variables.SNOWFLAKE_HOST).toBe(privateLink.accountHost);
     const [sgId] = fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'];
     const sg = template.toJSON().Resources[sgId];
-    // Secrets Manager through NAT or the VPC's own endpoint (no addVpcEndpoints); OCSP through PrivateLink only (test/network/client-egress.test.ts).
+    // Secrets Manager through NAT or the VPC's own endpoint (no addAwsServiceEndpoints); OCSP through PrivateLink only (test/network/client-egress.test.ts).
     expect(sg.Properties.SecurityGroupEgress.map((r: any) => [r.FromPort, r.ToPort, r.CidrIp]).sort()).toEqual([[443, 443, '0.0.0.0/0']]);
     // The endpoint lets it in on both ports.
     const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
@@ -253,8 +253,8 @@ describe('through PrivateLink', () => {
     });
   });
 
-  test('addVpcEndpoints: a Secrets Manager endpoint that lets the function in', () => {
-    const { template } = privateLinkSetup({ addVpcEndpoints: true });
+  test('addAwsServiceEndpoints: a Secrets Manager endpoint that lets the function in', () => {
+    const { template } = privateLinkSetup({ addAwsServiceEndpoints: true });
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.secretsmanager', PrivateDnsEnabled: true });
     const [, fn] = rotationFunction(template);
     const [sgId] = fn.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'];
@@ -279,7 +279,7 @@ describe('through PrivateLink', () => {
     const privateLink = new PrivateLinkEndpoint(stack, 'Snowflake', { vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON) });
     const admin = new SnowflakeKeyPairSecret(stack, 'Rotator', { account: 'myorg-myaccount', user: 'SVC_ROTATOR', encryptionKey: key });
     new SnowflakeKeyPairSecret(stack, 'Loader', {
-      account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, rotation: { adminSecret: admin, privateLink, addVpcEndpoints: true },
+      account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key, rotation: { adminSecret: admin, privateLink, addAwsServiceEndpoints: true },
     });
     const result = runNag(app);
     expect(result.findings).toEqual([]);
@@ -288,7 +288,7 @@ describe('through PrivateLink', () => {
 
   test.each([
     [{ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, /rotation\.vpcSubnets is set without rotation\.privateLink/],
-    [{ addVpcEndpoints: true }, /rotation\.addVpcEndpoints is set without rotation\.privateLink/],
+    [{ addAwsServiceEndpoints: true }, /rotation\.addAwsServiceEndpoints is set without rotation\.privateLink/],
   ])('(failing case) %j without privateLink', (rotation, message) => {
     expect(() => setup(rotation as never)).toThrow(message);
   });

@@ -290,7 +290,7 @@ describe('SecretReaderRole on a secret imported by name', () => {
   let reader: RolePolicies;
   beforeAll(() => {
     const stack = testStack();
-    const secret = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Imp', 'snowflake/loader');
+    const secret = SnowflakeKeyPairSecret.fromSecretName(stack, 'Imp', 'snowflake/loader');
     new SecretReaderRole(stack, 'Reader', { secret });
     template = synth(stack);
     reader = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'Reader'));
@@ -465,6 +465,98 @@ describe('the rotation function\'s role', () => {
     + 'secret under the same key: denied', async (action) => {
     expect(await kmsAs(action, ownArn)).toBe('Allowed');
     expect(await kmsAs(action, siblingArn)).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('grantWrite', () => {
+  let f: Pick<Fixture, 'admin' | 'ownSecretLogicalId' | 'ownSecretArn' | 'otherSecretArn' | 'siblingSecretArn' | 'keyArn' | 'keyPolicy'>;
+  let writer: RolePolicies;
+  let importedWriter: RolePolicies;
+  beforeAll(() => {
+    const stack = testStack();
+    const key = new kms.Key(stack, 'Key');
+    const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER', encryptionKey: key });
+    new SnowflakeKeyPairSecret(stack, 'Other', { account: 'myorg-myaccount', user: 'SVC_OTHER' });
+    new SnowflakeKeyPairSecret(stack, 'Sibling', { account: 'myorg-myaccount', user: 'SVC_SIBLING', encryptionKey: key });
+    const role = new iam.Role(stack, 'Writer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const grant = secret.grantWrite(role);
+    expect(grant.success).toBe(true);
+    const imported = SnowflakeKeyPairSecret.fromSecretAttributes(stack, 'Imp', { secretName: 'snowflake/loader', encryptionKey: key });
+    imported.grantWrite(new iam.Role(stack, 'ImportedWriter', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    addAdmin(stack);
+    const template = synth(stack);
+    const ownSecretLogicalId = logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Secret');
+    const keyLogicalId = logicalIdOf(template, 'AWS::KMS::Key', 'Key');
+    f = {
+      admin: rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'Admin')),
+      ownSecretLogicalId,
+      ownSecretArn: secretArnInTemplate(template, ownSecretLogicalId),
+      otherSecretArn: secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Other')),
+      siblingSecretArn: secretArnInTemplate(template, logicalIdOf(template, 'AWS::SecretsManager::Secret', 'Sibling')),
+      keyArn: keyArn(keyLogicalId),
+      keyPolicy: keyPolicy(template, keyLogicalId),
+    };
+    writer = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'Writer'));
+    importedWriter = rolePolicies(template, logicalIdOf(template, 'AWS::IAM::Role', 'ImportedWriter'));
+  });
+
+  const PUT = 'secretsmanager:PutSecretValue';
+  const kmsAs = (who: RolePolicies, action: string, viaService: string | undefined, forSecret: string) => simulate({
+    principalArn: who.principalArn,
+    identityPolicies: who.identityPolicies,
+    resourcePolicy: f.keyPolicy,
+    action,
+    resourceArn: f.keyArn,
+    resourceAccount: ACCOUNT,
+    context: kmsContext(viaService, forSecret),
+  });
+
+  test('PutSecretValue on its own secret: allowed', async () => {
+    expect(await secretsManager(writer, PUT, f.ownSecretArn)).toBe('Allowed');
+  });
+
+  test.each([
+    ['another secret in the stack', () => f.otherSecretArn],
+    ['a secret whose name extends its own (<name>X)', () => secretArn(`${f.ownSecretLogicalId}X`)],
+  ])('PutSecretValue on %s: denied; an administrator is allowed it', async (_what, arn) => {
+    expect(await secretsManager(writer, PUT, arn())).toBe('ImplicitlyDenied');
+    expect(await secretsManager(f.admin, PUT, arn())).toBe('Allowed');
+  });
+
+  test.each([
+    [GET], ['secretsmanager:UpdateSecret'], ['secretsmanager:UpdateSecretVersionStage'], ['secretsmanager:DeleteSecret'], ['secretsmanager:PutResourcePolicy'],
+  ])('%s on its own secret: denied (write only, no lifecycle); an administrator is allowed it', async (action) => {
+    expect(await secretsManager(writer, action, f.ownSecretArn)).toBe('ImplicitlyDenied');
+    expect(await secretsManager(f.admin, action, f.ownSecretArn)).toBe('Allowed');
+  });
+
+  test('kms:GenerateDataKey through Secrets Manager for its own secret: allowed', async () => {
+    expect(await kmsAs(writer, 'kms:GenerateDataKey', VIA_SECRETS_MANAGER, f.ownSecretArn)).toBe('Allowed');
+  });
+
+  test.each([
+    ['called directly (no kms:ViaService)', undefined, () => f.ownSecretArn],
+    ['through Secrets Manager in another region', 'secretsmanager.eu-west-1.amazonaws.com', () => f.ownSecretArn],
+    ['for another secret under the same key', VIA_SECRETS_MANAGER, () => f.siblingSecretArn],
+  ])('kms:GenerateDataKey %s: denied', async (_how, viaService, forSecret) => {
+    expect(await kmsAs(writer, 'kms:GenerateDataKey', viaService, forSecret())).toBe('ImplicitlyDenied');
+  });
+
+  test.each([['kms:Decrypt'], ['kms:Encrypt'], ['kms:ReEncryptFrom']])('%s even through Secrets Manager for its own secret: denied '
+    + '(not what a write needs); an administrator is allowed Decrypt', async (action) => {
+    expect(await kmsAs(writer, action, VIA_SECRETS_MANAGER, f.ownSecretArn)).toBe('ImplicitlyDenied');
+    expect(await kmsAs(f.admin, 'kms:Decrypt', VIA_SECRETS_MANAGER, f.ownSecretArn)).toBe('Allowed');
+  });
+
+  test('imported by name: PutSecretValue and kms:GenerateDataKey on the secret of that name, whatever its suffix; not on a longer name', async () => {
+    for (const suffix of ['AbCdEf', 'x1Y2z3']) {
+      expect(await secretsManager(importedWriter, PUT, secretArn('snowflake/loader', suffix))).toBe('Allowed');
+      expect(await kmsAs(importedWriter, 'kms:GenerateDataKey', VIA_SECRETS_MANAGER, secretArn('snowflake/loader', suffix))).toBe('Allowed');
+    }
+    for (const name of ['snowflake/loader-other', 'snowflake/loaderX']) {
+      expect(await secretsManager(importedWriter, PUT, secretArn(name))).toBe('ImplicitlyDenied');
+      expect(await kmsAs(importedWriter, 'kms:GenerateDataKey', VIA_SECRETS_MANAGER, secretArn(name))).toBe('ImplicitlyDenied');
+    }
   });
 });
 

@@ -79,17 +79,30 @@ describe('what it creates', () => {
       PolicyDocument: {
         Statement: [{
           Effect: 'Allow',
-          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: { Ref: Match.stringLikeRegexp('^Secret') },
+        }],
+      },
+    });
+    // The write, through grantWrite.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^SnowflakeKeyMaterialProviderRoleDefaultPolicy'),
+      PolicyDocument: {
+        Statement: [{
+          Effect: 'Allow',
+          Action: 'secretsmanager:PutSecretValue',
           Resource: { Ref: Match.stringLikeRegexp('^Secret') },
         }],
       },
     });
   });
 
-  test('the custom resource waits for its policy', () => {
+  test('the custom resource waits for its policies (the read and the write grant)', () => {
     const { template } = synth();
     const [cr] = Object.values(template.findResources('Custom::SnowflakeKeyMaterial'));
-    expect(cr.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^SecretKeyMaterialPolicy/)]));
+    expect(cr.DependsOn).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^SecretKeyMaterialPolicy/), expect.stringMatching(/^SnowflakeKeyMaterialProviderRoleDefaultPolicy/),
+    ]));
   });
 
   test('one key-material function per stack, shared by all secrets', () => {
@@ -337,7 +350,8 @@ describe('restrictReadToGrantees', () => {
   test('grantees that are neither roles nor users are rejected before anything is granted', () => {
     const { stack, secret } = synth({ restrictReadToGrantees: true });
     expect(() => secret.grantRead(new iam.ServicePrincipal('ecs-tasks.amazonaws.com'))).toThrow(/only IAM roles and users can be granted read/);
-    Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 2);
+    // The key-material function's only: its log policy, its read policy and its write grant.
+    Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 3);
   });
 });
 
@@ -364,7 +378,7 @@ describe('importing', () => {
 
   test('by name: the partial ARN with -??????, never *', () => {
     const stack = testStack();
-    const imported = SnowflakeKeyPairSecret.fromSecretNameV2(stack, 'Imported', 'snowflake/loader');
+    const imported = SnowflakeKeyPairSecret.fromSecretName(stack, 'Imported', 'snowflake/loader');
     new SecretReaderRole(stack, 'Reader', { secret: imported });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Policy', {
