@@ -226,7 +226,7 @@ export class SnowflakeConnector {
         if (Date.now() - started > timeoutMs) {
           await this.run(connection, { sqlText: 'SELECT SYSTEM$CANCEL_QUERY(?)', binds: [queryId] }).catch(() => undefined);
           throw new QueryError('ASYNC_TIMEOUT', `Statement ${queryId} was still ${status} after ${timeoutMs} ms, so it was cancelled. `
-            + 'Raise executeAsync\'s timeoutMs, or make the statement faster (a bigger warehouse, a narrower query)', undefined, undefined, queryId);
+            + 'Raise executeAsync\'s timeoutMs, or make the statement faster (a bigger warehouse, a narrower query)', { queryId });
         }
         await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
       }

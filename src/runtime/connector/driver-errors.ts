@@ -103,11 +103,11 @@ export function queryError(error: unknown, queryId?: string): SnowflakeConnector
   if (code === SQL_TIMEOUT_CODE) {
     return new QueryError('STATEMENT_TIMEOUT', `Snowflake cancelled statement ${id ?? ''} when it reached its statement timeout: ${snowflakeMessage} `
       + 'Raise STATEMENT_TIMEOUT_IN_SECONDS (the connector\'s statementTimeoutSeconds, or on the user or warehouse), or run it '
-      + 'with executeAsync', code, e.sqlState, id, { cause: error });
+      + 'with executeAsync', { snowflakeCode: code, sqlState: e.sqlState, queryId: id, cause: error });
   }
   if (code && /^\d{6}$/.test(code) && !code.startsWith('4')) {
     return new QueryError('SQL_ERROR', `Snowflake rejected the statement (${code}${e.sqlState ? `, SQLSTATE ${e.sqlState}` : ''}`
-      + `${id ? `, query ${id}` : ''}): ${snowflakeMessage} Fix the statement; SQL errors are not retried`, code, e.sqlState, id, { cause: error });
+      + `${id ? `, query ${id}` : ''}): ${snowflakeMessage} Fix the statement; SQL errors are not retried`, { snowflakeCode: code, sqlState: e.sqlState, queryId: id, cause: error });
   }
   return new SnowflakeConnectorError('INVALID_ARGUMENT', `The driver refused the statement (${code ?? 'no code'}): ${snowflakeMessage}`, { cause: error });
 }
@@ -135,7 +135,7 @@ export function loginError(error: unknown, credentials: Credentials, attempts: n
   if (networkCode(error) === 'ENOTFOUND' || driverHttpStatus(error) === 403 || driverHttpStatus(error) === 404) {
     return new AuthenticationError('AUTH_ACCOUNT_NOT_FOUND', `Snowflake account "${s.account}" was not found at ${where} `
       + `(${describeDriverError(error)}). Fix "account" in the secret: \`orgname-accountname\`, as SELECT CURRENT_ORGANIZATION_NAME() || '-' || `
-      + 'CURRENT_ACCOUNT_NAME() shows it; with PrivateLink, check "host" and the private DNS records', code, { cause: error });
+      + 'CURRENT_ACCOUNT_NAME() shows it; with PrivateLink, check "host" and the private DNS records', { snowflakeCode: code, cause: error });
   }
   if (code && AUTH_REJECTED_CODES.has(code)) {
     const detail = auth.kind === 'keyPair'
@@ -152,19 +152,19 @@ export function loginError(error: unknown, credentials: Credentials, attempts: n
     // login rather than fall back (docs: CREATE USER, "setting DEFAULT_ROLE does not grant the role").
     return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the role `
       + `${sessionIdentifier(s.role)} (${code}: ${text}). Grant it (GRANT ROLE ${quoteIdentifier(s.role)} TO USER ${quoteIdentifier(s.user)}), `
-      + 'or fix "role" in the secret: a case-sensitive name is written in double quotes (docs/secret-format.md)', code, { cause: error });
+      + 'or fix "role" in the secret: a case-sensitive name is written in double quotes (docs/secret-format.md)', { snowflakeCode: code, cause: error });
   }
   if (code && /^390\d{3}$/.test(code)) {
     return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the session `
-      + `(${code}: ${text}). Check "role", "warehouse", "database" and "schema" in the secret exist and are granted to the user`, code, { cause: error });
+      + `(${code}: ${text}). Check "role", "warehouse", "database" and "schema" in the secret exist and are granted to the user`, { snowflakeCode: code, cause: error });
   }
-  return new AuthenticationError('AUTH_REJECTED', `Logging in to Snowflake as "${s.user}" failed (${describeDriverError(error)}: ${text})`, code, { cause: error });
+  return new AuthenticationError('AUTH_REJECTED', `Logging in to Snowflake as "${s.user}" failed (${describeDriverError(error)}: ${text})`, { snowflakeCode: code, cause: error });
 }
 
 /** An AuthenticationError that remembers its message without the code, so it can be extended. */
 export class RejectedLogin extends AuthenticationError {
   constructor(public readonly detail: string, snowflakeCode: string, cause: unknown) {
-    super('AUTH_REJECTED', detail, snowflakeCode, { cause });
+    super('AUTH_REJECTED', detail, { snowflakeCode, cause });
     this.name = 'AuthenticationError';
   }
 }

@@ -162,7 +162,7 @@ export class Session {
       const fresh = await this.reader.refresh();
       if (sameAuthentication(fresh, credentials)) {
         throw new AuthenticationError('AUTH_REJECTED', `${error.detail} The secret was read again and still holds the same `
-          + `${fresh.authentication.kind === 'keyPair' ? 'key' : 'password'}, so this is not a rotation in progress`, error.snowflakeCode);
+          + `${fresh.authentication.kind === 'keyPair' ? 'key' : 'password'}, so this is not a rotation in progress`, { snowflakeCode: error.snowflakeCode });
       }
       log('INFO', 'Snowflake rejected the login, and the secret now holds other credentials (a rotation); logging in with them', {
         versionId: fresh.versionId,

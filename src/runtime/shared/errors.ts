@@ -86,22 +86,33 @@ export class SecretFormatError extends SnowflakeConnectorError {
 
 /** Snowflake refused the login. */
 export class AuthenticationError extends SnowflakeConnectorError {
-  constructor(code: ConnectorErrorCode, message: string, public readonly snowflakeCode?: string, options: { cause?: unknown } = {}) {
-    super(code, message, options);
+  /** Snowflake's error code for the refusal (`390144`...), when it sent one. */
+  public readonly snowflakeCode?: string;
+
+  constructor(code: ConnectorErrorCode, message: string, details: { snowflakeCode?: string; cause?: unknown } = {}) {
+    super(code, message, { cause: details.cause });
+    this.snowflakeCode = details.snowflakeCode;
   }
 }
 
 /** A statement failed in Snowflake. Never retried: running it again would fail the same way. */
 export class QueryError extends SnowflakeConnectorError {
+  /** Snowflake's error code (`002003`...), when it sent one. */
+  public readonly snowflakeCode?: string;
+  /** The ANSI SQLSTATE (`42S02`...), when Snowflake sent one. */
+  public readonly sqlState?: string;
+  /** The statement's query id, for QUERY_HISTORY, when it got one. */
+  public readonly queryId?: string;
+
   constructor(
     code: ConnectorErrorCode,
     message: string,
-    public readonly snowflakeCode: string | undefined,
-    public readonly sqlState: string | undefined,
-    public readonly queryId: string | undefined,
-    options: { cause?: unknown } = {},
+    details: { snowflakeCode?: string; sqlState?: string; queryId?: string; cause?: unknown } = {},
   ) {
-    super(code, message, options);
+    super(code, message, { cause: details.cause });
+    this.snowflakeCode = details.snowflakeCode;
+    this.sqlState = details.sqlState;
+    this.queryId = details.queryId;
   }
 }
 
