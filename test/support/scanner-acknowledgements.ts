@@ -58,3 +58,9 @@ export function staleOrUnreasoned(findings: readonly Finding[], acks: readonly A
   }
   return problems;
 }
+
+/** How many cfn-guard rule files (`*.guard`) a directory holds, at any depth. */
+export function guardRuleFiles(dir: string): number {
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .reduce((n, e) => n + (e.isDirectory() ? guardRuleFiles(path.join(dir, e.name)) : e.name.endsWith('.guard') ? 1 : 0), 0);
+}
