@@ -114,42 +114,30 @@ export abstract class SnowflakeKeyPairSecretBase extends Resource implements ISn
       validateVersionStages(this, versionStages);
     }
     this.registerReader(grantee);
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: [this.secretArnForPolicies],
-      conditions: versionStages ? { StringEquals: { 'secretsmanager:VersionStage': versionStages } } : undefined,
-    });
-    if (this.encryptionKey) {
-      // On the principal, with the condition: the key policy's account trust makes it effective.
-      return grant.combine(iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['kms:Decrypt'],
-        resourceArns: [this.encryptionKey.keyArn],
-        conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
-      }));
-    }
-    return grant;
+    // On the principal, with the condition: the key policy's account trust makes KMS effective.
+    return this.grantWithKey(grantee, 'secretsmanager:GetSecretValue', 'kms:Decrypt',
+      versionStages ? { StringEquals: { 'secretsmanager:VersionStage': versionStages } } : undefined);
   }
 
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
+    // A new secret value makes Secrets Manager ask KMS for a new data key (GenerateDataKey), in
+    // the caller's name; Encrypt is never called ("How Secrets Manager uses your KMS key":
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-using-cmk).
+    return this.grantWithKey(grantee, 'secretsmanager:PutSecretValue', 'kms:GenerateDataKey');
+  }
+
+  /** One Secrets Manager action on this secret and, with a customer-managed key, the KMS action it needs through Secrets Manager only. */
+  private grantWithKey(
+    grantee: iam.IGrantable, secretAction: string, kmsAction: string, conditions?: Record<string, Record<string, unknown>>,
+  ): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: [secretAction], resourceArns: [this.secretArnForPolicies], conditions });
+    if (!this.encryptionKey) return grant;
+    return grant.combine(iam.Grant.addToPrincipal({
       grantee,
-      actions: ['secretsmanager:PutSecretValue'],
-      resourceArns: [this.secretArnForPolicies],
-    });
-    if (this.encryptionKey) {
-      // A new secret value makes Secrets Manager ask KMS for a new data key (GenerateDataKey), in
-      // the caller's name; Encrypt is never called ("How Secrets Manager uses your KMS key":
-      // https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-using-cmk).
-      return grant.combine(iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['kms:GenerateDataKey'],
-        resourceArns: [this.encryptionKey.keyArn],
-        conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
-      }));
-    }
-    return grant;
+      actions: [kmsAction],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: viaSecretsManager(this.secretRegion, this.secretArnForPolicies),
+    }));
   }
 
   /** Called by grantRead before it grants anything, for subclasses that track readers. */
