@@ -123,7 +123,7 @@ func NewSnowflakePortableStack(scope constructs.Construct, id string, props *aws
 		EncryptionKey: key,
 		Registration: &sf.KeyRegistrationOptions{
 			AdminSecret: userAdmin,
-			Removal:     sf.RegisteredKeyRemoval_RETAIN_KEY,
+			OnDelete:    sf.RegisteredKeyOnDelete_RETAIN_KEY,
 		},
 		Rotation: &sf.KeyRotationOptions{
 			AdminSecret:  rotator,

@@ -23,7 +23,7 @@ from cdk_snowflake_keypair import (
     KeySource,
     PrivateLinkConfig,
     PrivateLinkEndpoint,
-    RegisteredKeyRemoval,
+    RegisteredKeyOnDelete,
     RetireOldKey,
     SecretReaderRole,
     SnowflakeConnectorFunction,
@@ -120,7 +120,7 @@ class SnowflakePortableStack(Stack):
             user="SVC_REPORTING",
             warehouse="REPORTING_WH",
             encryption_key=key,
-            registration=KeyRegistrationOptions(admin_secret=user_admin, removal=RegisteredKeyRemoval.RETAIN_KEY),
+            registration=KeyRegistrationOptions(admin_secret=user_admin, on_delete=RegisteredKeyOnDelete.RETAIN_KEY),
             rotation=KeyRotationOptions(
                 admin_secret=rotator,
                 schedule=Duration.days(30),

@@ -18,7 +18,7 @@ import {
   KeySource,
   PrivateLinkConfig,
   PrivateLinkEndpoint,
-  RegisteredKeyRemoval,
+  RegisteredKeyOnDelete,
   RetireOldKey,
   SecretReaderRole,
   SnowflakeConnectorFunction,
@@ -116,7 +116,7 @@ export class SnowflakePortableStack extends Stack {
       user: 'SVC_REPORTING',
       warehouse: 'REPORTING_WH',
       encryptionKey: key,
-      registration: { adminSecret: userAdmin, removal: RegisteredKeyRemoval.RETAIN_KEY },
+      registration: { adminSecret: userAdmin, onDelete: RegisteredKeyOnDelete.RETAIN_KEY },
       rotation: { adminSecret: rotator, schedule: Duration.days(30), retireOldKey: RetireOldKey.after(Duration.days(1)) },
     });
   }

@@ -2,8 +2,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { ISnowflakeKeyPairSecret } from './snowflake-keypair-secret-base';
 import type { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 
-/** What happens to the registered key when the registration is deleted (with its stack). */
-export enum RegisteredKeyRemoval {
+/** What happens in Snowflake to the registered key when the registration is deleted (with its stack). Named `onDelete`, not `removal`: `removalPolicy` is what CloudFormation does to AWS resources; this is what the registration does to a key in Snowflake. */
+export enum RegisteredKeyOnDelete {
   /**
    * Unset the key slot that holds the key the registration set. A key that was registered before
    * the deployment stays, and the user is never dropped.
@@ -38,9 +38,9 @@ export interface KeyRegistrationOptions {
 
   /**
    * What deleting the stack does to the key the registration set.
-   * @default RegisteredKeyRemoval.REMOVE_KEY
+   * @default RegisteredKeyOnDelete.REMOVE_KEY
    */
-  readonly removal?: RegisteredKeyRemoval;
+  readonly onDelete?: RegisteredKeyOnDelete;
 
   /**
    * Sign in through this PrivateLink endpoint: the registration function runs in its VPC, connects

@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ImportedSnowflakeKeyPairSecret } from './imported-snowflake-keypair-secret';
 import { KeyMaterialProvider } from './key-material-provider';
-import { KeyRegistrationOptions, RegisteredKeyRemoval } from './key-registration';
+import { KeyRegistrationOptions, RegisteredKeyOnDelete } from './key-registration';
 import { KeyRotationOptions, RetireOldKey } from './key-rotation';
 import { KeySource } from './key-source';
 import { ISnowflakeKeyPairSecret, SnowflakeKeyPairSecretAttributes, SnowflakeKeyPairSecretBase } from './snowflake-keypair-secret-base';
@@ -435,7 +435,7 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
       secretArn: this.secretArn,
       adminSecretArn: options.adminSecret.secretArn,
       createUser: options.createUser ?? true,
-      onDelete: options.removal ?? RegisteredKeyRemoval.REMOVE_KEY,
+      onDelete: options.onDelete ?? RegisteredKeyOnDelete.REMOVE_KEY,
       fingerprint: this.keyMaterial.getAttString(KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT),
       network: options.privateLink
         ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addAwsServiceEndpoints: options.addAwsServiceEndpoints }

@@ -60,6 +60,6 @@ export const RegistrationProperty = {
   FINGERPRINT: 'Fingerprint',
 } as const;
 
-/** What a Delete does to the key the registration set: the values of `OnDelete` (`RegisteredKeyRemoval`). */
+/** What a Delete does to the key the registration set: the values of `OnDelete` (`RegisteredKeyOnDelete`). */
 export const REGISTRATION_ON_DELETE = ['REMOVE_KEY', 'RETAIN_KEY'] as const;
 export type RegistrationOnDelete = typeof REGISTRATION_ON_DELETE[number];

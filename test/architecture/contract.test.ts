@@ -14,7 +14,7 @@ import {
   KeySource,
   PrivateLinkConfig,
   PrivateLinkEndpoint,
-  RegisteredKeyRemoval,
+  RegisteredKeyOnDelete,
   RetireOldKey,
   SnowflakeConnectorFunction,
   SnowflakeKeyPairSecret,
@@ -119,7 +119,7 @@ const loader = new SnowflakeKeyPairSecret(stack, 'Loader', {
   database: 'RAW',
   schema: 'ORDERS',
   keySource: KeySource.generate({ keySize: 4096, keyGeneration: 3 }),
-  registration: { adminSecret: userAdmin, createUser: false, removal: RegisteredKeyRemoval.RETAIN_KEY, privateLink },
+  registration: { adminSecret: userAdmin, createUser: false, onDelete: RegisteredKeyOnDelete.RETAIN_KEY, privateLink },
   rotation: { adminSecret: rotator, retireOldKey: RetireOldKey.after(Duration.days(2)), overwriteUnknownKeys: true, privateLink },
 });
 new SnowflakeConnectorFunction(stack, 'Function', {
@@ -183,8 +183,8 @@ describe('what the constructs write is what the handlers read', () => {
   });
 
   test('every registration option value is one the handler accepts', () => {
-    for (const removal of Object.values(RegisteredKeyRemoval)) {
-      expect(registrationProperties({ ...propertiesOf(registration), OnDelete: removal }).onDelete).toBe(removal);
+    for (const onDelete of Object.values(RegisteredKeyOnDelete)) {
+      expect(registrationProperties({ ...propertiesOf(registration), OnDelete: onDelete }).onDelete).toBe(onDelete);
     }
   });
 

@@ -22,7 +22,7 @@ import {
   KeySource,
   PrivateLinkConfig,
   PrivateLinkEndpoint,
-  RegisteredKeyRemoval,
+  RegisteredKeyOnDelete,
   RetireOldKey,
   SecretReaderRole,
   SnowflakeConnectorFunction,
@@ -214,10 +214,10 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'registration',
-    shows: 'README and docs/rotation.md, "Registration at deploy": registration: { adminSecret, removal }',
+    shows: 'README and docs/rotation.md, "Registration at deploy": registration: { adminSecret, onDelete }',
     build() {
       const stack = testStack();
-      secret(stack, 'Loader', { registration: { adminSecret: admin(stack), removal: RegisteredKeyRemoval.REMOVE_KEY } });
+      secret(stack, 'Loader', { registration: { adminSecret: admin(stack), onDelete: RegisteredKeyOnDelete.REMOVE_KEY } });
       return stack;
     },
     verify: (t) => [

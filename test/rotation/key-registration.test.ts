@@ -7,7 +7,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { KeySource, PrivateLinkConfig, PrivateLinkEndpoint, RegisteredKeyRemoval, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
+import { KeySource, PrivateLinkConfig, PrivateLinkEndpoint, RegisteredKeyOnDelete, SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps } from '../../src';
 import { keyArn, logicalIdOf, REGION, requestsOf, secretArnInTemplate, synth } from '../support/iam-simulate';
 import { acknowledgeTestVpc, nagApp, runNag } from '../support/nag';
 import { CONFIG_JSON } from '../support/privatelink';
@@ -50,7 +50,7 @@ describe('the custom resource', () => {
   });
 
   test('options: createUser off, RETAIN_KEY', () => {
-    const [resource] = registrations(setup({ createUser: false, removal: RegisteredKeyRemoval.RETAIN_KEY }).stack);
+    const [resource] = registrations(setup({ createUser: false, onDelete: RegisteredKeyOnDelete.RETAIN_KEY }).stack);
     expect(resource.Properties).toEqual(expect.objectContaining({ CreateUser: 'false', OnDelete: 'RETAIN_KEY' }));
   });
 

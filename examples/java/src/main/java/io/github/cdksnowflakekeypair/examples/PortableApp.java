@@ -12,7 +12,7 @@ import io.github.cdksnowflakekeypair.PrivateLinkConfig;
 import io.github.cdksnowflakekeypair.PrivateLinkConfigProps;
 import io.github.cdksnowflakekeypair.PrivateLinkEndpoint;
 import io.github.cdksnowflakekeypair.PrivateLinkEndpointProps;
-import io.github.cdksnowflakekeypair.RegisteredKeyRemoval;
+import io.github.cdksnowflakekeypair.RegisteredKeyOnDelete;
 import io.github.cdksnowflakekeypair.RetireOldKey;
 import io.github.cdksnowflakekeypair.SecretReaderRole;
 import io.github.cdksnowflakekeypair.SecretReaderRoleProps;
@@ -151,7 +151,7 @@ public final class PortableApp {
           .encryptionKey(key)
           .registration(KeyRegistrationOptions.builder()
               .adminSecret(userAdmin)
-              .removal(RegisteredKeyRemoval.RETAIN_KEY)
+              .onDelete(RegisteredKeyOnDelete.RETAIN_KEY)
               .build())
           .rotation(KeyRotationOptions.builder()
               .adminSecret(rotator)
