@@ -14,6 +14,13 @@ import { UpdateSnapshot } from 'projen/lib/javascript';
 const TOOLCHAIN_NODE = '24.9.0';
 
 /**
+ * The local Snowflake endpoint the tests sign in to (no emulator serves Snowflake's drivers): its
+ * own package in this repository, with its README and tests beside its code, used by the
+ * library's tests and benchmarks as a devDependency. Private: it is never published.
+ */
+const LOCAL_SNOWFLAKE = { name: '@cdk-snowflake-keypair/local-snowflake', dir: 'packages/local-snowflake' };
+
+/**
  * What the test suite needs beside Node on a GitHub runner, as on a developer's machine and CI's
  * (scripts/test.sh checks for them): Python (moto's server, cfn-lint and checkov, in .venv), a JDK 17
  * with Maven and Go (the language parity tests). The build and release workflows run the whole suite.
@@ -109,7 +116,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
       // End-to-end tests start moto and child processes; keep them from competing for 2 cores.
       maxWorkers: 2,
-      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/', `/${LOCAL_SNOWFLAKE.dir}/`],
+      // projen's defaults (src/ and test/) and the repository's packages' own tests.
+      testMatch: [
+        '<rootDir>/@(src|test)/**/*(*.)@(spec|test).ts?(x)',
+        '<rootDir>/@(src|test)/**/__tests__/**/*.ts?(x)',
+        `<rootDir>/${LOCAL_SNOWFLAKE.dir}/test/**/*.test.ts`,
+      ],
     },
   },
 
@@ -154,8 +167,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // AWS Control Tower's proactive controls (cfn-guard), as the CDK policy-validation plugin users add.
     '@cdklabs/cdk-validator-cfnguard@0.0.62',
     'aws-sdk-client-mock@4.1.0',
-    // The local Snowflake endpoint (test/support/local-snowflake) runs SQL on embedded Postgres (WASM).
-    '@electric-sql/pglite@0.5.16',
+    // The local Snowflake endpoint: a package of this repository (packages/local-snowflake, below),
+    // linked into node_modules by npm; never published.
+    `${LOCAL_SNOWFLAKE.name}@file:./${LOCAL_SNOWFLAKE.dir}`,
     // AGPL: used in tests to evaluate policies offline, never bundled or shipped.
     '@cloud-copilot/iam-simulate@0.1.173',
   ],
@@ -252,6 +266,34 @@ project.eslint?.addOverride({
   files: ['examples/**/*.ts'],
   rules: { 'import/no-unresolved': ['error', { ignore: ['^@cdk-snowflake-keypair/connector$'] }] },
 });
+// packages/local-snowflake's manifest. Its code is TypeScript, run as is by ts-jest and ts-node
+// (never built): `exports` names the three modules other code imports.
+new JsonFile(project, `${LOCAL_SNOWFLAKE.dir}/package.json`, {
+  obj: {
+    name: LOCAL_SNOWFLAKE.name,
+    version: '0.0.0',
+    private: true,
+    description: "A local Snowflake endpoint for tests: the REST login and query protocol of Snowflake's drivers, key-pair JWT verification, users and grants, SQL on PGlite",
+    license: 'Apache-2.0',
+    main: 'src/index.ts',
+    types: 'src/index.ts',
+    exports: {
+      '.': './src/index.ts',
+      './driver-env': './src/driver-env.ts',
+      './promisified': './src/promisified.ts',
+      './package.json': './package.json',
+    },
+    // PostgreSQL in WebAssembly, for the SQL the endpoint does not answer itself.
+    dependencies: { '@electric-sql/pglite': '0.5.16' },
+    // The driver its tests run, and whose option types its helpers return.
+    peerDependencies: { 'snowflake-sdk': '3.3.0' },
+  },
+});
+project.eslint?.addLintPattern(LOCAL_SNOWFLAKE.dir);
+new JsonFile(project, `${LOCAL_SNOWFLAKE.dir}/tsconfig.json`, {
+  obj: { extends: '../../test/tsconfig.json', include: ['**/*.ts'] },
+});
+
 for (const dir of ['examples', 'scripts', 'bench']) {
   project.eslint?.addLintPattern(dir);
   // Type-checked like the tests (ts-node also compiles them with this config when they run).
@@ -272,7 +314,7 @@ new TextFile(project, '.nvmrc', { lines: [TOOLCHAIN_NODE] });
 // here and nothing else: an allowlist, so that nothing a local run, a test tool or a new folder
 // leaves in the checkout can be published by accident. npm adds package.json, README.md and
 // LICENSE itself (https://docs.npmjs.com/cli/v11/configuring-npm/package-json#files).
-// test/package.test.ts packs the tarball and compares its exact file list.
+// test/release/package.test.ts packs the tarball and compares its exact file list.
 project.package.addField('files', [
   // The library, as jsii compiled it. The runtime code is in the bundles under assets/: its
   // compiled modules (lib/runtime) are imported by nothing the library exports.

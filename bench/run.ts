@@ -17,12 +17,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { serializeSqlExecutorConfig } from '../src/shared/sql-executor-config';
 import { AwsSide } from '../test/support/connector-fixture';
 import { rsaKey } from '../test/support/keys';
 import { assetDir, REPO } from '../test/support/lambda-process';
 import { LambdaInstance, startLambdaInstance } from '../test/support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../test/support/local-snowflake';
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const WARM_OURS = Number(process.env.BENCH_WARM_OURS ?? 1_000);

@@ -8,11 +8,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { AwsSide, leaks } from '../support/connector-fixture';
 import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
 import { rsaKey } from '../support/keys';
 import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
 
 const ACCOUNT = 'MYORG-MYACCOUNT';
 let assembly: ExampleAssembly;

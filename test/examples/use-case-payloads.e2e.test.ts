@@ -5,12 +5,12 @@
  * synthesized sql-executor asset against the local Snowflake endpoint, answer in the shape its
  * `resultSelector` paths and its Choice read (a number where the Choice compares a number).
  */
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { ExecutorPolicy, parseSqlEvent, policyFromEnvironment, UndeclaredStatementError } from '../../src/runtime/sql-executor/event';
 import { AwsSide } from '../support/connector-fixture';
 import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
 import { rsaKey } from '../support/keys';
 import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
 
 const ACCOUNT = 'MYORG-MYACCOUNT';
 let assembly: ExampleAssembly;

@@ -8,14 +8,14 @@
  */
 import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { driverOptionsFor, fingerprintOf, LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import * as snowflake from 'snowflake-sdk';
 import { AwsSide, leaks } from './connector-fixture';
 import { rsaKey, TestKey } from './keys';
 import { assetDir } from './lambda-process';
 import { Invocation, LambdaInstance, startLambdaInstance } from './lambda-runtime';
-import { driverOptionsFor, fingerprintOf, LocalSnowflake, startLocalSnowflake } from './local-snowflake';
-import { connect, destroy } from './local-snowflake/promisified';
 import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../../src/shared/pinned-environment';
+import { connect, destroy } from '@cdk-snowflake-keypair/local-snowflake/promisified';
 
 snowflake.configure({ logLevel: 'OFF' });
 

@@ -6,11 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { AwsSide, FAST_RETRIES, leaks, startConnectorInstance } from '../../support/connector-fixture';
 import { bareBase64, encryptedPem, pkcs1Pem, rsaKey, TestKey } from '../../support/keys';
 import { REPO } from '../../support/lambda-process';
 import { LambdaInstance } from '../../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
 
 const ACCOUNT = 'TESTORG-TESTACCOUNT';
 

@@ -7,11 +7,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { AwsSide } from '../../support/connector-fixture';
 import { rsaKey } from '../../support/keys';
 import { assetDir, REPO } from '../../support/lambda-process';
 import { LambdaInstance, startLambdaInstance } from '../../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
 
 const ACCOUNT = 'TESTORG-TESTACCOUNT';
 let aws: AwsSide;

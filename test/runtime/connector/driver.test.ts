@@ -2,11 +2,11 @@
  * The driver's connection options and error classification. The PrivateLink case runs the real
  * snowflake-sdk against the local Snowflake endpoint, which verifies the JWT's account.
  */
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import type { Credentials } from '../../../src/runtime/connector/credentials';
 import { connectionOptions, loadDriver } from '../../../src/runtime/connector/driver';
 import { isTransientDriverError } from '../../../src/runtime/connector/driver-errors';
 import { rsaKey } from '../../support/keys';
-import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
 
 const key = rsaKey();
 const SETTINGS = { requestTimeoutMs: 60_000, application: 'cdk-snowflake-keypair' };

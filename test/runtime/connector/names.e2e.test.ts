@@ -5,18 +5,18 @@
  * snowflake-sdk. Where the issue names the plain driver as the control, the test process logs in
  * with snowflake-sdk alone, with the same names, against the same endpoint.
  */
-import '../../support/local-snowflake/driver-env';
+import '@cdk-snowflake-keypair/local-snowflake/driver-env';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import * as snowflake from 'snowflake-sdk';
 import { AwsSide, FAST_RETRIES, leaks, startConnectorInstance } from '../../support/connector-fixture';
 import { rsaKey, TestKey } from '../../support/keys';
 import { REPO } from '../../support/lambda-process';
 import { Invocation, LambdaInstance } from '../../support/lambda-runtime';
-import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
-import { connect, destroy, execute } from '../../support/local-snowflake/promisified';
+import { connect, destroy, execute } from '@cdk-snowflake-keypair/local-snowflake/promisified';
 
 snowflake.configure({ logLevel: 'OFF' });
 

@@ -7,11 +7,11 @@
  * those its public half shares. Failing controls show that the scan finds one fragment when one
  * is there.
  */
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { base64Of, KeyForm, keyForms, windows } from '../../fixtures/key-forms';
 import { AwsSide, FAST_RETRIES, leaks, startConnectorInstance } from '../../support/connector-fixture';
 import { rsaKey, TestKey } from '../../support/keys';
 import { Invocation, LambdaInstance } from '../../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
 
 const ACCOUNT = 'TESTORG-TESTACCOUNT';
 const USER = 'SVC_LOADER';

@@ -10,12 +10,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { base64OfPemFile, opensshPrivateKey, SELF_SIGNED_CERTIFICATE_PEM } from '../../fixtures/key-forms';
 import { AwsSide, FAST_RETRIES, leaks, startConnectorInstance } from '../../support/connector-fixture';
 import { ecPem, encryptedPem, rsaKey, TestKey } from '../../support/keys';
 import { REPO } from '../../support/lambda-process';
 import { Invocation, LambdaInstance } from '../../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
 
 const ACCOUNT = 'TESTORG-TESTACCOUNT';
 const USER = 'SVC_LOADER';

@@ -5,13 +5,13 @@
  * environment the construct synthesizes for its `ConnectorHandler.sqlExecutor(...)` options, so
  * the contract between construct and runtime is the one under test.
  */
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BindType, ConnectorHandler, SnowflakeConnectorFunction, SnowflakeKeyPairSecret, SqlExecutorOptions, SqlStatement } from '../../../src';
 import { AwsSide } from '../../support/connector-fixture';
 import { rsaKey } from '../../support/keys';
 import { assetDir } from '../../support/lambda-process';
 import { LambdaInstance, startLambdaInstance } from '../../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../../support/local-snowflake';
 import { testStack } from '../../support/stacks';
 
 const ACCOUNT = 'TESTORG-TESTACCOUNT';

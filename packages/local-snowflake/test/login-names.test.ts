@@ -5,11 +5,11 @@
  * Sources: https://docs.snowflake.com/en/sql-reference/sql/create-user (NAME note, LOGIN_NAME);
  * snowflake-sdk lib/authentication/auth_keypair.js (iss/sub, both upper-cased).
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, DriverLogin, LocalSnowflake, signJwt, startLocalSnowflake } from '../support/local-snowflake';
-import { connect, connectError, destroy, execute } from '../support/local-snowflake/promisified';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, DriverLogin, LocalSnowflake, signJwt, startLocalSnowflake } from '../src';
+import { connect, connectError, destroy, execute } from '../src/promisified';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

@@ -4,13 +4,13 @@
  * AUTHENTICATION METHODS on the service user, and the set-up SQL an administrator runs. Every
  * security property has a case that passes and a case that fails.
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import { generateKeyPairSync } from 'node:crypto';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, DriverLogin, fingerprintOf, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { redactSql } from '../support/local-snowflake/observe';
-import { connect, connectError, destroy, execute, executeError } from '../support/local-snowflake/promisified';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, DriverLogin, fingerprintOf, LocalSnowflake, startLocalSnowflake } from '../src';
+import { redactSql } from '../src/observe';
+import { connect, connectError, destroy, execute, executeError } from '../src/promisified';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { KeyFormatCode, KeyFormatError, normalisePrivateKey } from '../../src/runtime/shared/private-key';
-import { redact } from '../../src/runtime/shared/redact';
-import { opensshPrivateKey, SELF_SIGNED_CERTIFICATE_PEM } from '../fixtures/key-forms';
-import { scanText } from '../support/secret-scan';
+import { KeyFormatCode, KeyFormatError, normalisePrivateKey } from '../../../src/runtime/shared/private-key';
+import { redact } from '../../../src/runtime/shared/redact';
+import { opensshPrivateKey, SELF_SIGNED_CERTIFICATE_PEM } from '../../fixtures/key-forms';
+import { scanText } from '../../support/secret-scan';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PASSPHRASE = 'correct horse battery staple';

@@ -2,11 +2,11 @@
  * Sessions on the local Snowflake endpoint: session and master tokens, renewal, heartbeats
  * (isValidAsync), closing; through the real driver and, for what the driver hides, over HTTP.
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { connect, destroy, execute, executeError } from '../support/local-snowflake/promisified';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '../src';
+import { connect, destroy, execute, executeError } from '../src/promisified';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

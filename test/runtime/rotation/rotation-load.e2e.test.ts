@@ -6,14 +6,14 @@
  * again mid-stream: its login with the old key is rejected, it re-reads AWSCURRENT and signs in with
  * the new key. None of the N invocations may fail.
  */
-import '../support/local-snowflake/driver-env';
+import '@cdk-snowflake-keypair/local-snowflake/driver-env';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { serializeSqlExecutorConfig } from '../../src/shared/sql-executor-config';
-import { assetDir, REPO } from '../support/lambda-process';
-import { startLambdaInstance } from '../support/lambda-runtime';
-import { awsEnvFor } from '../support/moto';
-import { rotate, rotationInstance, rotationSubject, storedKey, useRotationWorld } from '../support/rotation-fixture';
+import { serializeSqlExecutorConfig } from '../../../src/shared/sql-executor-config';
+import { assetDir, REPO } from '../../support/lambda-process';
+import { startLambdaInstance } from '../../support/lambda-runtime';
+import { awsEnvFor } from '../../support/moto';
+import { rotate, rotationInstance, rotationSubject, storedKey, useRotationWorld } from '../../support/rotation-fixture';
 
 /** Invocations, concurrency, and how many complete before the rotation starts. */
 const N = 1200;

@@ -5,8 +5,8 @@
  * registration.e2e.test.ts; here, the host forms one by one.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { callerRefusal, LOOPBACK_RESPONSE_URL_ENV, runCustomResource } from '../../src/runtime/shared/cfn-response';
-import { STACK_ID_ENV } from '../../src/shared/pinned-environment';
+import { callerRefusal, LOOPBACK_RESPONSE_URL_ENV, runCustomResource } from '../../../src/runtime/shared/cfn-response';
+import { STACK_ID_ENV } from '../../../src/shared/pinned-environment';
 
 const STACK = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/App/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const ENV = { [STACK_ID_ENV]: STACK };

@@ -5,15 +5,15 @@
  * local Snowflake endpoint, signing in as a rotator whose role may change the service user's key
  * slots and nothing else. Logins are checked with the real driver, as a new function would sign in.
  */
-import '../support/local-snowflake/driver-env';
+import '@cdk-snowflake-keypair/local-snowflake/driver-env';
 import { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
-import { encryptedPem, rsaKey } from '../support/keys';
-import { LambdaInstance } from '../support/lambda-runtime';
-import { fingerprintOf } from '../support/local-snowflake';
+import { fingerprintOf } from '@cdk-snowflake-keypair/local-snowflake';
+import { encryptedPem, rsaKey } from '../../support/keys';
+import { LambdaInstance } from '../../support/lambda-runtime';
 import {
   login, rotate, rotationInstance, rotationSubject, RotationSubject, runStep, slotsOf, stagesOf, stepEvent, storedKey, useRotationWorld, versionWith,
-} from '../support/rotation-fixture';
+} from '../../support/rotation-fixture';
 
 /** What the driver reports for a rejected key-pair login. */
 const REJECTED = '390144';

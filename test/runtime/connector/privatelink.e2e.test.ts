@@ -6,13 +6,13 @@
  * that the JWT's iss and sub name the account from the secret, not the host's first label.
  */
 import * as path from 'node:path';
-import { serializeSqlExecutorConfig } from '../../src/shared/sql-executor-config';
-import { AwsSide, leaks } from '../support/connector-fixture';
-import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
-import { rsaKey } from '../support/keys';
-import { REPO } from '../support/lambda-process';
-import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
-import { LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
+import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
+import { serializeSqlExecutorConfig } from '../../../src/shared/sql-executor-config';
+import { AwsSide, leaks } from '../../support/connector-fixture';
+import { ExampleAssembly, synthesizeExample } from '../../support/example-assembly';
+import { rsaKey } from '../../support/keys';
+import { REPO } from '../../support/lambda-process';
+import { LambdaInstance, startLambdaInstance } from '../../support/lambda-runtime';
 
 const DNS_MAP = path.join(REPO, 'test', 'fixtures', 'dns-privatelink.js');
 let assembly: ExampleAssembly;

@@ -1,7 +1,7 @@
 /**
  * Runs a local Snowflake endpoint by hand:
  *
- *   npx ts-node --project test/tsconfig.json test/support/local-snowflake/main.ts \
+ *   npx ts-node --project test/tsconfig.json packages/local-snowflake/src/main.ts \
  *     --port 8085 --user APP --public-key-file app.pub.pem [--public-key-file-2 new.pub.pem] \
  *     [--login-name svc.app@example.com] [--password secret] [--account TESTORG-TESTACCOUNT]
  *     [--locator XY12345] [--role R] [--warehouse W] [--database D]

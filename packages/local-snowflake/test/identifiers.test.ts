@@ -4,12 +4,12 @@
  * while data_loader is DATA_LOADER.
  * Source: https://docs.snowflake.com/en/sql-reference/identifiers-syntax
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, DriverLogin, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { connect, destroy, execute, executeError } from '../support/local-snowflake/promisified';
-import { normaliseIdentifier } from '../support/local-snowflake/sql-lexer';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, DriverLogin, LocalSnowflake, startLocalSnowflake } from '../src';
+import { connect, destroy, execute, executeError } from '../src/promisified';
+import { normaliseIdentifier } from '../src/sql-lexer';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

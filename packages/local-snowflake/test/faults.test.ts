@@ -12,11 +12,11 @@
  *   ("socket hang up");
  * - heartbeats (isValidAsync) do not retry: any fault makes isValidAsync() answer false.
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { connect, connectError, destroy, execute } from '../support/local-snowflake/promisified';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '../src';
+import { connect, connectError, destroy, execute } from '../src/promisified';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

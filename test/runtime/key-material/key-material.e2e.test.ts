@@ -10,14 +10,14 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { LOOPBACK_RESPONSE_URL_ENV } from '../../src/runtime/shared/cfn-response';
-import { parseSecretValue } from '../../src/runtime/shared/secret-value';
-import { STACK_ID_ENV } from '../../src/shared/pinned-environment';
-import { TRUNCATED_PKCS8_PEM } from '../fixtures/fake-keys';
-import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
-import { invokeAsset } from '../support/lambda-process';
-import { awsEnvFor, MotoServer, startMoto } from '../support/moto';
-import { scanText } from '../support/secret-scan';
+import { LOOPBACK_RESPONSE_URL_ENV } from '../../../src/runtime/shared/cfn-response';
+import { parseSecretValue } from '../../../src/runtime/shared/secret-value';
+import { STACK_ID_ENV } from '../../../src/shared/pinned-environment';
+import { TRUNCATED_PKCS8_PEM } from '../../fixtures/fake-keys';
+import { ResponseServer, startResponseServer } from '../../support/cfn-response-server';
+import { invokeAsset } from '../../support/lambda-process';
+import { awsEnvFor, MotoServer, startMoto } from '../../support/moto';
+import { scanText } from '../../support/secret-scan';
 
 let moto: MotoServer;
 let responses: ResponseServer;

@@ -2,8 +2,8 @@
  * The rotation function's settings, from the environment the construct sets, and the clock of the
  * scheduled retirement check, from its event: each has a passing and a failing case.
  */
-import { retireClock, settingsFromEnvironment } from '../../src/runtime/rotation';
-import { ConfigurationError } from '../../src/runtime/shared/errors';
+import { retireClock, settingsFromEnvironment } from '../../../src/runtime/rotation';
+import { ConfigurationError } from '../../../src/runtime/shared/errors';
 
 const ADMIN = {
   SNOWFLAKE_ADMIN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rotator-AbCdEf',

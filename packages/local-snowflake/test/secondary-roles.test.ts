@@ -4,8 +4,8 @@
  * Sources: https://docs.snowflake.com/en/sql-reference/sql/create-user (objectProperties),
  * https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_08/bcr-1692
  */
-import { LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { newKeyPair } from '../support/local-snowflake/test-keys';
+import { LocalSnowflake, startLocalSnowflake } from '../src';
+import { newKeyPair } from '../src/test-keys';
 
 let endpoint: LocalSnowflake;
 const key = newKeyPair();

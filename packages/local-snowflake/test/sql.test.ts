@@ -2,8 +2,8 @@
  * The endpoint's Snowflake → PostgreSQL translation, without a server: lexing, statement types,
  * binds, identifiers, session functions, types, result column names and error positions.
  */
-import { classify, parseStatements, SessionValues, STATEMENT_TYPE, translate, Translation } from '../support/local-snowflake/sql';
-import { lex, splitStatements } from '../support/local-snowflake/sql-lexer';
+import { classify, parseStatements, SessionValues, STATEMENT_TYPE, translate, Translation } from '../src/sql';
+import { lex, splitStatements } from '../src/sql-lexer';
 
 const SESSION: SessionValues = {
   user: 'ALICE', role: 'LOADER', account: 'TESTORG-TESTACCOUNT', warehouse: 'WH', database: 'RAW', schema: 'PUBLIC', sessionId: 7,

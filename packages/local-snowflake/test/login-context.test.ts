@@ -3,11 +3,11 @@
  * sends them as `roleName`, `warehouse`, `databaseName`, `schemaName` in the login URL's query
  * string (snowflake-sdk lib/services/sf.js, buildLoginUrl). Rules and sources: login-context.ts.
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, DriverLogin, LocalSnowflake, ROLE_NOT_GRANTED, startLocalSnowflake } from '../support/local-snowflake';
-import { connect, connectError, destroy, execute } from '../support/local-snowflake/promisified';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, DriverLogin, LocalSnowflake, ROLE_NOT_GRANTED, startLocalSnowflake } from '../src';
+import { connect, connectError, destroy, execute } from '../src/promisified';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

@@ -10,11 +10,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handleKeyMaterialEvent } from '../../src/runtime/key-material/key-material';
-import { parseProperties } from '../../src/runtime/key-material/properties';
-import { responseBody } from '../../src/runtime/shared/cfn-response';
-import { redact } from '../../src/runtime/shared/redact';
-import { PEM_IN_AN_ERROR } from '../fixtures/fake-keys';
+import { handleKeyMaterialEvent } from '../../../src/runtime/key-material/key-material';
+import { parseProperties } from '../../../src/runtime/key-material/properties';
+import { responseBody } from '../../../src/runtime/shared/cfn-response';
+import { redact } from '../../../src/runtime/shared/redact';
+import { PEM_IN_AN_ERROR } from '../../fixtures/fake-keys';
 
 const sm = mockClient(SecretsManagerClient);
 const client = new SecretsManagerClient({ region: 'us-east-1' });

@@ -5,18 +5,18 @@
  * through the real AWS SDK and signs in to the local Snowflake endpoint as an administrator through
  * the real driver.
  */
-import '../support/local-snowflake/driver-env';
+import '@cdk-snowflake-keypair/local-snowflake/driver-env';
 import { randomUUID } from 'node:crypto';
-import { LOOPBACK_RESPONSE_URL_ENV } from '../../src/runtime/shared/cfn-response';
-import { STACK_ID_ENV } from '../../src/shared/pinned-environment';
-import { ResponseServer, startResponseServer } from '../support/cfn-response-server';
-import { AwsSide, leaks } from '../support/connector-fixture';
-import { rsaKey, TestKey } from '../support/keys';
-import { assetDir } from '../support/lambda-process';
-import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
-import { fingerprintOf, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { ACCOUNT, login, slotsOf } from '../support/rotation-fixture';
-import { scanText } from '../support/secret-scan';
+import { fingerprintOf, LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
+import { LOOPBACK_RESPONSE_URL_ENV } from '../../../src/runtime/shared/cfn-response';
+import { STACK_ID_ENV } from '../../../src/shared/pinned-environment';
+import { ResponseServer, startResponseServer } from '../../support/cfn-response-server';
+import { AwsSide, leaks } from '../../support/connector-fixture';
+import { rsaKey, TestKey } from '../../support/keys';
+import { assetDir } from '../../support/lambda-process';
+import { LambdaInstance, startLambdaInstance } from '../../support/lambda-runtime';
+import { ACCOUNT, login, slotsOf } from '../../support/rotation-fixture';
+import { scanText } from '../../support/secret-scan';
 
 let aws: AwsSide;
 let snowflake: LocalSnowflake;

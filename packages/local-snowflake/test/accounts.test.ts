@@ -5,13 +5,13 @@
  * SessionUtilKeyPair.java); Snowflake accepts the account's name or locator in that form
  * (https://docs.snowflake.com/en/developer-guide/sql-api/authenticating). Rules: accounts.ts.
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import * as snowflake from 'snowflake-sdk';
 import {
   accountHostOf, accountNameOf, driverOptionsFor, LocalSnowflake, signJwt, startLocalSnowflake,
-} from '../support/local-snowflake';
-import { connect, connectError, destroy, execute } from '../support/local-snowflake/promisified';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+} from '../src';
+import { connect, connectError, destroy, execute } from '../src/promisified';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

@@ -2,12 +2,12 @@
  * The local Snowflake endpoint's login, through the real snowflake-sdk driver and by posting
  * tokens directly: every check has a case that passes and a case that fails.
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import { gzipSync } from 'node:zlib';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, DriverLogin, LocalSnowflake, signJwt, startLocalSnowflake } from '../support/local-snowflake';
-import { connect, connectError, destroy, execute } from '../support/local-snowflake/promisified';
-import { newKeyPair, TestKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, DriverLogin, LocalSnowflake, signJwt, startLocalSnowflake } from '../src';
+import { connect, connectError, destroy, execute } from '../src/promisified';
+import { newKeyPair, TestKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 

@@ -1,6 +1,6 @@
-import { redact } from '../../src/runtime/shared/redact';
-import { looksLikeKeyMaterial, parseSecretValue, SecretFormatError } from '../../src/runtime/shared/secret-value';
-import { PEM_IN_AN_ERROR } from '../fixtures/fake-keys';
+import { redact } from '../../../src/runtime/shared/redact';
+import { looksLikeKeyMaterial, parseSecretValue, SecretFormatError } from '../../../src/runtime/shared/secret-value';
+import { PEM_IN_AN_ERROR } from '../../fixtures/fake-keys';
 
 const ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';

@@ -3,11 +3,11 @@
  * PGlite, binds, array binding, typed JSON results, errors with Snowflake's codes, statement
  * timeouts, async execution and the in-progress polling path.
  */
-import '../support/local-snowflake/driver-env';
+import '../src/driver-env';
 import * as snowflake from 'snowflake-sdk';
-import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '../support/local-snowflake';
-import { connect, destroy, execute, executeError } from '../support/local-snowflake/promisified';
-import { newKeyPair } from '../support/local-snowflake/test-keys';
+import { driverOptionsFor, LocalSnowflake, startLocalSnowflake } from '../src';
+import { connect, destroy, execute, executeError } from '../src/promisified';
+import { newKeyPair } from '../src/test-keys';
 
 snowflake.configure({ logLevel: 'OFF' });
 
