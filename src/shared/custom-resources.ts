@@ -58,8 +58,23 @@ export const RegistrationProperty = {
   ON_DELETE: 'OnDelete',
   /** The key's fingerprint: read by no handler, it makes a new key an update (and so a new registration). */
   FINGERPRINT: 'Fingerprint',
+  /**
+   * `WORKLOAD_IDENTITY` for the registration of a function's workload identity (no secret, no key);
+   * absent for a key pair, so that key-pair registrations keep the properties they had.
+   */
+  AUTHENTICATION: 'Authentication',
+  /** With WORKLOAD_IDENTITY: the user's settings (src/shared/workload-identity.ts), an object with the fields of `CONNECTION_FIELDS`. */
+  CONNECTION: 'Connection',
+  /** With WORKLOAD_IDENTITY: the IAM role ARN the user is given as its workload identity. */
+  WORKLOAD_IDENTITY_ARN: 'WorkloadIdentityArn',
+  /** With WORKLOAD_IDENTITY and the OUTBOUND_TOKEN attestation: the AWS account's STS JWT issuer URL. */
+  WORKLOAD_IDENTITY_ISSUER: 'WorkloadIdentityIssuer',
 } as const;
 
-/** What a Delete does to the key the registration set: the values of `OnDelete` (`RegisteredKeyOnDelete`). */
-export const REGISTRATION_ON_DELETE = ['REMOVE_KEY', 'RETAIN_KEY'] as const;
+/**
+ * What a Delete does to what the registration set: the values of `OnDelete`. The key's
+ * (`RegisteredKeyOnDelete`), and a workload identity's (`REMOVE_IDENTITY`: unset it if it is still
+ * the one set; `RETAIN_IDENTITY`).
+ */
+export const REGISTRATION_ON_DELETE = ['REMOVE_KEY', 'RETAIN_KEY', 'REMOVE_IDENTITY', 'RETAIN_IDENTITY'] as const;
 export type RegistrationOnDelete = typeof REGISTRATION_ON_DELETE[number];
