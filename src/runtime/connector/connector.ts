@@ -14,12 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { SecretReader, SecretReaderOptions } from './credentials';
+import { CredentialSource, SecretReader, SecretReaderOptions } from './credentials';
 import type { DriverConnection } from './driver';
 import { queryError, summary } from './driver-errors';
 import { putMetric } from './metrics';
 import { Session, SessionOptions } from './session';
-import { QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
+import { WorkloadIdentityOptions, WorkloadIdentitySource } from './workload-identity';
+import { ConfigurationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
 
 /** A value bound to a `?` or `:n` placeholder. */
 export type Bind = string | number | boolean | null;
@@ -57,10 +58,19 @@ export interface AsyncOptions {
   readonly timeoutMs?: number;
 }
 
-/** The connector's options: the session's (session.ts), the secret, and the statements' limits. */
+/** The connector's options: the session's (session.ts), the secret or the workload identity, and the statements' limits. */
 export interface ConnectorOptions extends SessionOptions {
-  /** The secret's ARN (preferred: its region is used) or name. */
-  readonly secretId: string;
+  /**
+   * The key-pair secret's ARN (preferred: its region is used) or name. Give this or `workloadIdentity`.
+   * @default - none: `workloadIdentity` is required
+   */
+  readonly secretId?: string;
+  /**
+   * Sign in with the function's own IAM role instead of a secret (docs/workload-identity.md): no
+   * secret is read. Give this or `secretId`.
+   * @default - none: `secretId` is required
+   */
+  readonly workloadIdentity?: WorkloadIdentityOptions;
   /** Sets STATEMENT_TIMEOUT_IN_SECONDS for every statement. @default - the user's setting */
   readonly statementTimeoutSeconds?: number;
   /**
@@ -81,17 +91,24 @@ export interface ConnectorStats {
   reconnects: number;
 }
 
-/** Connects with the secret's key pair and runs SQL. One instance per warm Lambda instance. */
+/** Connects with the secret's key pair (or the function's workload identity) and runs SQL. One instance per warm Lambda instance. */
 export class SnowflakeConnector {
-  public readonly reader: SecretReader;
+  /** Where the credentials come from: the secret's reader, or the workload identity (which reads nothing). */
+  public readonly reader: CredentialSource;
   private readonly session: Session;
 
   constructor(private readonly options: ConnectorOptions) {
-    this.reader = new SecretReader(options.secretId, {
-      ...options.secretReader,
-      retryPolicy: options.retryPolicy,
-      retryEnvironment: options.retryEnvironment,
-    });
+    if ((options.secretId === undefined) === (options.workloadIdentity === undefined)) {
+      throw new ConfigurationError('CONFIG_INVALID', 'The connector needs exactly one of secretId (a key-pair secret) and workloadIdentity '
+        + `(the function's own IAM role), and was given ${options.secretId === undefined ? 'neither' : 'both'}`);
+    }
+    this.reader = options.workloadIdentity
+      ? new WorkloadIdentitySource(options.workloadIdentity)
+      : new SecretReader(options.secretId!, {
+        ...options.secretReader,
+        retryPolicy: options.retryPolicy,
+        retryEnvironment: options.retryEnvironment,
+      });
     this.session = new Session(this.reader, options);
   }
 

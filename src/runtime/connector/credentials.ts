@@ -1,6 +1,7 @@
 /**
  * Credentials from Secrets Manager: read with GetSecretValue, checked against
- * docs/secret-format.md, and the key normalised into what snowflake-sdk takes.
+ * docs/secret-format.md, and the key normalised into what snowflake-sdk takes. (A function that
+ * signs in with its workload identity has no secret: workload-identity.ts is its CredentialSource.)
  *
  * The connector keeps one `SecretReader` per warm instance and asks it once per cold start;
  * `refresh()` bypasses that cache (after Snowflake rejects a login, the key may have rotated).
@@ -9,6 +10,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { putMetric } from './metrics';
 import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from './retry';
+import type { WorkloadIdentityAttestationKind } from '../../shared/workload-identity';
 import { SecretAccessError, TransientError } from '../shared/errors';
 import { log } from '../shared/log';
 import { KeyFormatError, normalisePrivateKey } from '../shared/private-key';
@@ -18,15 +20,36 @@ import { parseAnySecretValue, SnowflakeConnectionSettings } from '../shared/secr
 /** How the service user proves who it is. */
 export type Authentication =
   | { readonly kind: 'keyPair'; readonly pkcs8Pem: string; readonly fingerprint: string; readonly bits: number }
-  | { readonly kind: 'password'; readonly password: string };
+  | { readonly kind: 'password'; readonly password: string }
+  | {
+    readonly kind: 'workloadIdentity';
+    /** Which attestation the driver sends (src/shared/workload-identity.ts). */
+    readonly attestation: WorkloadIdentityAttestationKind;
+    /** The IAM role ARN the function signs in as, when known (SNOWFLAKE_WORKLOAD_IDENTITY_ARN): named in errors only. */
+    readonly roleArn?: string;
+  };
 
-/** A checked secret, ready for the driver. */
+/** Checked credentials, ready for the driver: a secret's, or a workload identity's settings. */
 export interface Credentials {
-  readonly secretId: string;
+  /** The secret read; absent with a workload identity (no secret). */
+  readonly secretId?: string;
   /** The secret version read; a later read with another id holds another value. */
-  readonly versionId: string;
+  readonly versionId?: string;
   readonly settings: SnowflakeConnectionSettings;
   readonly authentication: Authentication;
+}
+
+/**
+ * Where the session's credentials come from: a secret (SecretReader) or the function's workload
+ * identity (WorkloadIdentitySource, which reads nothing).
+ */
+export interface CredentialSource {
+  /** GetSecretValue calls made (for metrics and tests); always 0 with a workload identity. */
+  readonly reads: number;
+  /** The credentials, read once. */
+  get(): Promise<Credentials>;
+  /** The credentials read again, bypassing any cache. */
+  refresh(): Promise<Credentials>;
 }
 
 /** The region in a Secrets Manager ARN, or undefined for a secret name. */
@@ -70,7 +93,7 @@ export interface SecretReaderOptions {
 }
 
 /** Reads and checks one secret; caches the first good read until `refresh()`. */
-export class SecretReader {
+export class SecretReader implements CredentialSource {
   /** GetSecretValue calls made (for metrics and tests). */
   public reads = 0;
   private readonly client: SecretsManagerClient;

@@ -6,7 +6,8 @@
 import type { Credentials } from './credentials';
 import { accountHostname, quoteIdentifier, sessionIdentifier } from '../../shared/snowflake-identifiers';
 import { describeUserSql } from '../../shared/snowflake-sql';
-import { AuthenticationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
+import { CONNECTION_ENV, roleOfArn, setWorkloadIdentitySql, WORKLOAD_IDENTITY_ARN_ENV } from '../../shared/workload-identity';
+import { AuthenticationError, ConfigurationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
 import { errorMessage, redact } from '../shared/redact';
 
 /** The driver error's Snowflake code as a string ('390144', '001003', or the driver's own 4xxxxx). */
@@ -132,12 +133,20 @@ export function loginError(error: unknown, credentials: Credentials, attempts: n
       + `(last: ${describeDriverError(error)}). Check Snowflake's status page and the network path: NAT or the PrivateLink endpoint, `
       + 'DNS, and security groups allowing 443', { cause: error });
   }
+  const settingsIn = auth.kind === 'workloadIdentity' ? CONNECTION_ENV : 'the secret';
+  if (auth.kind === 'workloadIdentity') {
+    const before = workloadIdentityClientError(error, credentials, target);
+    if (before) return before;
+  }
   if (networkCode(error) === 'ENOTFOUND' || driverHttpStatus(error) === 403 || driverHttpStatus(error) === 404) {
     return new AuthenticationError('AUTH_ACCOUNT_NOT_FOUND', `Snowflake account "${s.account}" was not found at ${where} `
-      + `(${describeDriverError(error)}). Fix "account" in the secret: \`orgname-accountname\`, as SELECT CURRENT_ORGANIZATION_NAME() || '-' || `
+      + `(${describeDriverError(error)}). Fix "account" in ${settingsIn}: \`orgname-accountname\`, as SELECT CURRENT_ORGANIZATION_NAME() || '-' || `
       + 'CURRENT_ACCOUNT_NAME() shows it; with PrivateLink, check "host" and the private DNS records', { snowflakeCode: code, cause: error });
   }
-  if (code && AUTH_REJECTED_CODES.has(code)) {
+  if (auth.kind === 'workloadIdentity' && code && /^390\d{3}$/.test(code) && !ROLE_NOT_GRANTED_CODES.has(code)) {
+    return workloadIdentityRefused(code, text, credentials, error);
+  }
+  if (code && AUTH_REJECTED_CODES.has(code) && auth.kind !== 'workloadIdentity') {
     const detail = auth.kind === 'keyPair'
       ? `Snowflake rejected the key-pair login of user "${s.user}" in account "${s.account}" (${code}: ${text}). `
         + `The secret's key has fingerprint ${auth.fingerprint}: run ${describeUserSql(s.user)} and compare RSA_PUBLIC_KEY_FP and `
@@ -152,13 +161,71 @@ export function loginError(error: unknown, credentials: Credentials, attempts: n
     // login rather than fall back (docs: CREATE USER, "setting DEFAULT_ROLE does not grant the role").
     return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the role `
       + `${sessionIdentifier(s.role)} (${code}: ${text}). Grant it (GRANT ROLE ${quoteIdentifier(s.role)} TO USER ${quoteIdentifier(s.user)}), `
-      + 'or fix "role" in the secret: a case-sensitive name is written in double quotes (docs/secret-format.md)', { snowflakeCode: code, cause: error });
+      + `or fix "role" in ${settingsIn}: a case-sensitive name is written in double quotes (docs/secret-format.md)`, { snowflakeCode: code, cause: error });
   }
   if (code && /^390\d{3}$/.test(code)) {
     return new AuthenticationError('AUTH_SESSION_SETTING', `Snowflake accepted the credentials of user "${s.user}" but refused the session `
-      + `(${code}: ${text}). Check "role", "warehouse", "database" and "schema" in the secret exist and are granted to the user`, { snowflakeCode: code, cause: error });
+      + `(${code}: ${text}). Check "role", "warehouse", "database" and "schema" in ${settingsIn} exist and are granted to the user`, { snowflakeCode: code, cause: error });
   }
   return new AuthenticationError('AUTH_REJECTED', `Logging in to Snowflake as "${s.user}" failed (${describeDriverError(error)}: ${text})`, { snowflakeCode: code, cause: error });
+}
+
+/** ARNs in a text (Snowflake's message): IAM users and roles, and STS assumed-role sessions. */
+const ARN = /arn:aws[a-z-]*:(?:iam|sts)::\d{12}:(?:role|user|assumed-role)\/[\w+=,.@\/-]*[\w+=@-]/g;
+
+/**
+ * Snowflake refused the attestation (any 390xxx login code other than a role not granted: Snowflake
+ * documents no code of its own for workload-identity refusals, docs/workload-identity.md). The
+ * message names the user, the ARN the function signs in as, the ARN the user expects when
+ * Snowflake's message says one, and the SQL that registers the function's role. Never the token:
+ * the driver made it and keeps it; Snowflake's text passes the redaction point.
+ */
+function workloadIdentityRefused(code: string, text: string, credentials: Credentials, cause: unknown): AuthenticationError {
+  const s = credentials.settings;
+  const auth = credentials.authentication as Extract<Credentials['authentication'], { kind: 'workloadIdentity' }>;
+  const ours = auth.roleArn ? roleOfArn(auth.roleArn) : undefined;
+  const sameRole = (arn: string) => {
+    const r = roleOfArn(arn);
+    return !!(r && ours && r.partition === ours.partition && r.account === ours.account && r.name.toLowerCase() === ours.name.toLowerCase());
+  };
+  const expected = [...new Set(text.match(ARN) ?? [])].filter((arn) => !sameRole(arn) && !/:assumed-role\//.test(arn));
+  const signsInAs = auth.roleArn
+    ? `The function signs in as IAM role ${auth.roleArn}`
+    : `The function signs in as its execution role (${WORKLOAD_IDENTITY_ARN_ENV} is not set, so its ARN is not known here)`;
+  const expects = expected.length > 0 ? `; Snowflake says the user expects ${expected.join(', ')}` : '';
+  const sql = setWorkloadIdentitySql(s.user, auth.roleArn ?? '<execution role ARN>');
+  return new AuthenticationError('WORKLOAD_IDENTITY_REFUSED', `Snowflake refused the workload-identity login for user "${s.user}" in account `
+    + `"${s.account}" (${code}: ${text}). ${signsInAs}${expects}. If the user should trust this role, run as an administrator of the user: `
+    + `${sql} If the user does not exist, create it with the function's create-user SQL; if it exists with another identity, `
+    + 'that identity was replaced or removed (SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS FOR USER shows what it trusts now)',
+  { snowflakeCode: code, cause });
+}
+
+/**
+ * Failures before the login request: the driver's host allow-list refused the host, or the
+ * function could not make its attestation (no AWS credentials or region; STS refused
+ * GetWebIdentityToken). Undefined for anything else.
+ */
+function workloadIdentityClientError(error: unknown, credentials: Credentials, target: LoginTarget): SnowflakeConnectorError | undefined {
+  const e = error as { name?: string; message?: string; $metadata?: unknown } | undefined;
+  const message = e?.message ?? '';
+  const host = /recognized Snowflake host\. Got: ([^\s]+?)\.? This allowlist/.exec(message)?.[1];
+  if (host !== undefined) {
+    return new ConfigurationError('WORKLOAD_IDENTITY_HOST_REFUSED', 'snowflake-sdk sends a workload-identity attestation only to Snowflake\'s own '
+      + `hosts (*.snowflakecomputing.com, .cn, .mil, PrivateLink hosts included), and the login would go to ${host}`
+      + `${target.endpointUrl ? ` (the URL override ${target.endpointUrl})` : ''}. Remove the override or use the account's host `
+      + '(or its PrivateLink host); the connector allows a loopback override only, for local tests', { cause: error });
+  }
+  const auth = credentials.authentication as Extract<Credentials['authentication'], { kind: 'workloadIdentity' }>;
+  const fromAws = e?.name === 'CredentialsProviderError' || e?.$metadata !== undefined || /metadata service|credential/i.test(message);
+  if (!fromAws || driverCode(error)) return undefined;
+  const needs = auth.attestation === 'OUTBOUND_TOKEN'
+    ? 'With OUTBOUND_TOKEN it calls STS GetWebIdentityToken: its role needs sts:GetWebIdentityToken, the AWS account needs outbound '
+      + 'identity federation enabled (IAM EnableOutboundWebIdentityFederation), and the function a route to STS.'
+    : 'It signs an STS GetCallerIdentity request with the credentials and region Lambda sets (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, '
+      + 'AWS_SESSION_TOKEN, AWS_REGION); it calls nothing and needs no permission.';
+  return new AuthenticationError('WORKLOAD_IDENTITY_ATTESTATION_FAILED', 'The function could not make its workload-identity attestation '
+    + `(${errorMessage(`${e?.name ?? 'Error'}: ${message}`).replace(/^Error: /, '')}). ${needs}`, { cause: error });
 }
 
 /** An AuthenticationError that remembers its message without the code, so it can be extended. */

@@ -61,10 +61,35 @@ export interface DriverSettings {
   readonly application: string;
 }
 
-/** Connection options for the driver: key-pair JWT (or a legacy password), and the session's settings. */
+/**
+ * How the driver proves who the function is:
+ * - key pair: `SNOWFLAKE_JWT` with the private key; a legacy password: `SNOWFLAKE`.
+ * - workload identity: `WORKLOAD_IDENTITY` with provider `AWS` (snowflake-sdk 3.3.0,
+ *   authentication_types.js and auth_workload_identity/types.js); the JWT attestation
+ *   (`workloadIdentityAwsUseOutboundToken`, connection_config.js) only for OUTBOUND_TOKEN. No
+ *   `username`: the driver does not require one for WORKLOAD_IDENTITY (connection_config.js,
+ *   `noUsernameRequiredFor`) and then sends no LOGIN_NAME (authentication.js `formAuthJSON`), so
+ *   Snowflake finds the user by the identity it verified ("A workload identity belongs to one user",
+ *   https://docs.snowflake.com/sql-reference/sql/alter-user-add-workload-identity). Our `user` is the
+ *   user's NAME, used in SQL; its LOGIN_NAME may differ, and a username would then refuse a login
+ *   whose identity is right. No impersonation path: the function signs in as its own role.
+ */
+function authenticationOptions(credentials: Credentials): Record<string, unknown> {
+  const auth = credentials.authentication;
+  switch (auth.kind) {
+    case 'keyPair': return { username: credentials.settings.user, authenticator: 'SNOWFLAKE_JWT', privateKey: auth.pkcs8Pem };
+    case 'password': return { username: credentials.settings.user, authenticator: 'SNOWFLAKE', password: auth.password };
+    case 'workloadIdentity': return {
+      authenticator: 'WORKLOAD_IDENTITY',
+      workloadIdentityProvider: 'AWS',
+      ...(auth.attestation === 'OUTBOUND_TOKEN' ? { workloadIdentityAwsUseOutboundToken: true } : {}),
+    };
+  }
+}
+
+/** Connection options for the driver: how it signs in (above), and the session's settings. */
 export function connectionOptions(credentials: Credentials, settings: DriverSettings): DriverConnectionOptions {
   const s = credentials.settings;
-  const auth = credentials.authentication;
   // The JWT names the account from `account`, whatever host the requests go to (snowflake-sdk 3.x
   // takes the part before the first dot and upper-cases it, as snowflake-connector-python does):
   // `myorg-my_account` signs as MYORG-MY_ACCOUNT, `xy12345.us-east-1` as XY12345. The host is
@@ -73,7 +98,6 @@ export function connectionOptions(credentials: Credentials, settings: DriverSett
   const url = settings.endpointUrl ?? `https://${host}`;
   const options: Record<string, unknown> = {
     account: s.account,
-    username: s.user,
     accessUrl: url,
     host: new URL(url).hostname,
     // Session names are resolved as identifiers: a case-sensitive name must arrive quoted.
@@ -81,9 +105,7 @@ export function connectionOptions(credentials: Credentials, settings: DriverSett
     ...(s.warehouse ? { warehouse: sessionIdentifier(s.warehouse) } : {}),
     ...(s.database ? { database: sessionIdentifier(s.database) } : {}),
     ...(s.schema ? { schema: sessionIdentifier(s.schema) } : {}),
-    ...(auth.kind === 'keyPair'
-      ? { authenticator: 'SNOWFLAKE_JWT', privateKey: auth.pkcs8Pem }
-      : { authenticator: 'SNOWFLAKE', password: auth.password }),
+    ...authenticationOptions(credentials),
     application: settings.application,
     timeout: settings.requestTimeoutMs,
     // Login retries are the connector's (bounded, with full jitter); see retry.ts.

@@ -7,7 +7,7 @@
  * The statement methods (connector.ts) run their work through `withSession`; driver errors are
  * translated in driver-errors.ts.
  */
-import { Credentials, SecretReader } from './credentials';
+import { Credentials, CredentialSource } from './credentials';
 import { connectionOptions, DriverConnection, loadDriver } from './driver';
 import {
   describeDriverError,
@@ -21,6 +21,7 @@ import {
 } from './driver-errors';
 import { putMetric } from './metrics';
 import { DEFAULT_RETRY_POLICY, RetryEnvironment, RetryPolicy, withRetry } from './retry';
+import { allowLoopbackOverride } from './workload-identity';
 import { AuthenticationError, SnowflakeConnectorError } from '../shared/errors';
 import { log } from '../shared/log';
 
@@ -67,13 +68,13 @@ interface Live {
   lastUsed: number;
 }
 
-/** One Snowflake session, made from the secret and reused across invocations. */
+/** One Snowflake session, made from the secret (or the workload identity) and reused across invocations. */
 export class Session {
   private readonly counts_: SessionCounts = { logins: 0, loginFailures: 0, reconnects: 0 };
   private live: Live | undefined;
   private connecting: Promise<Live> | undefined;
 
-  constructor(private readonly reader: SecretReader, private readonly options: SessionOptions) {}
+  constructor(private readonly reader: CredentialSource, private readonly options: SessionOptions) {}
 
   get counts(): SessionCounts {
     return { ...this.counts_ };
@@ -157,7 +158,9 @@ export class Session {
     try {
       return await this.login(credentials);
     } catch (error) {
-      if (!(error instanceof RejectedLogin)) throw error;
+      // A workload identity has nothing to read again: its refusal (WORKLOAD_IDENTITY_REFUSED) is final
+      // for this call, and the next call logs in once more (a failed login is not kept).
+      if (!(error instanceof RejectedLogin) || credentials.authentication.kind === 'workloadIdentity') throw error;
       // The key may have been rotated since this instance read it: read AWSCURRENT again.
       const fresh = await this.reader.refresh();
       if (sameAuthentication(fresh, credentials)) {
@@ -175,6 +178,9 @@ export class Session {
 
   private async login(credentials: Credentials): Promise<Live> {
     const sdk = loadDriver();
+    if (credentials.authentication.kind === 'workloadIdentity' && allowLoopbackOverride(this.options.endpointUrl)) {
+      log('INFO', 'Workload identity: the driver may send its attestation to the loopback URL override', { endpointUrl: this.options.endpointUrl });
+    }
     const options = connectionOptions(credentials, {
       endpointUrl: this.options.endpointUrl,
       host: this.options.host,
@@ -212,10 +218,12 @@ export class Session {
     });
     this.counts_.logins++;
     putMetric('ConnectMs', Date.now() - started);
+    const auth = credentials.authentication;
     log('INFO', 'Connected to Snowflake', {
       account: credentials.settings.account,
       user: credentials.settings.user,
-      ...(credentials.authentication.kind === 'keyPair' ? { publicKeyFingerprint: credentials.authentication.fingerprint } : {}),
+      ...(auth.kind === 'keyPair' ? { publicKeyFingerprint: auth.fingerprint } : {}),
+      ...(auth.kind === 'workloadIdentity' ? { authentication: 'workloadIdentity', attestation: auth.attestation, workloadIdentityArn: auth.roleArn } : {}),
       ms: Date.now() - started,
     });
     return { connection, credentials, lastUsed: Date.now() };

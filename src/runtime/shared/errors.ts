@@ -32,6 +32,10 @@ export type ConnectorErrorCode =
   | 'AUTH_REJECTED'
   | 'AUTH_ACCOUNT_NOT_FOUND'
   | 'AUTH_SESSION_SETTING'
+  // Logging in with the function's workload identity (docs/workload-identity.md).
+  | 'WORKLOAD_IDENTITY_REFUSED'
+  | 'WORKLOAD_IDENTITY_HOST_REFUSED'
+  | 'WORKLOAD_IDENTITY_ATTESTATION_FAILED'
   // Running SQL.
   | 'SQL_ERROR'
   | 'STATEMENT_TIMEOUT'
