@@ -1,12 +1,19 @@
 /**
  * A Snowflake session as an administrator (the rotator, or registration's administrator): reads
- * and changes one user's key slots. The SQL is the library's shared, quoted SQL
+ * and changes one user's key slots, or its workload identity. The SQL is the library's shared, quoted SQL
  * (src/shared/snowflake-sql.ts), sent as single statements. The session signs in on first use
  * only, and is closed by `AdminSession.run` whatever the work does.
  */
 import { RotationError, userKeysOf, UserKeys } from './user-keys';
 import { quoteIdentifier } from '../../shared/snowflake-identifiers';
 import { alterUserSql, createUserSql, describeUserSql, KeySlot, RegistrationSqlInput, unsetKeySql } from '../../shared/snowflake-sql';
+import {
+  createWorkloadIdentityUserSql,
+  setWorkloadIdentitySql,
+  showWorkloadIdentitySql,
+  unsetWorkloadIdentitySql,
+  WorkloadIdentitySqlInput,
+} from '../../shared/workload-identity';
 import { SnowflakeConnector } from '../connector/connector';
 import { QueryError } from '../shared/errors';
 
@@ -78,11 +85,77 @@ export class AdminSession {
     await this.connector.execute(statement(unsetKeySql(user, slot)));
   }
 
+  /** Whether the user exists (`DESC USER`), for a workload identity's registration. */
+  async userExists(user: string): Promise<boolean> {
+    return (await this.keysOf(user)) !== undefined;
+  }
+
+  /** The user's default workload identity, or undefined when it has none. */
+  async workloadIdentityOf(user: string): Promise<UserWorkloadIdentity | undefined> {
+    await this.checkRole(user);
+    return defaultWorkloadIdentity(await this.connector.fetchAll(statement(showWorkloadIdentitySql(user))));
+  }
+
+  /** `CREATE USER IF NOT EXISTS ... TYPE = SERVICE ... WORKLOAD_IDENTITY = (TYPE = AWS ARN = '...')`. */
+  async createWorkloadIdentityUser(input: WorkloadIdentitySqlInput): Promise<void> {
+    await this.checkRole(input.user);
+    await this.connector.execute(statement(createWorkloadIdentityUserSql(input)));
+  }
+
+  async setWorkloadIdentity(user: string, roleArn: string, issuer?: string): Promise<void> {
+    await this.checkRole(user);
+    await this.connector.execute(statement(setWorkloadIdentitySql(user, roleArn, issuer)));
+  }
+
+  async unsetWorkloadIdentity(user: string): Promise<void> {
+    await this.checkRole(user);
+    await this.connector.execute(statement(unsetWorkloadIdentitySql(user)));
+  }
+
   /** `CREATE USER IF NOT EXISTS ... TYPE = SERVICE` with the key in RSA_PUBLIC_KEY. */
   async createUser(input: RegistrationSqlInput): Promise<void> {
     await this.checkRole(input.user);
     await this.connector.execute(statement(createUserSql(input)));
   }
+}
+
+/**
+ * A user's default workload identity as SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS shows it:
+ * the row named DEFAULT ("The name DEFAULT is reserved for the workload identity assigned with the
+ * WORKLOAD_IDENTITY user property", https://docs.snowflake.com/sql-reference/sql/alter-user-add-workload-identity),
+ * and for TYPE AWS its `additional_info` (awsPartition, awsAccount, type IAM_ROLE or IAM_USER, iamRole:
+ * the role's name; https://docs.snowflake.com/en/sql-reference/sql/show-user-workload-identity-authentication-methods).
+ */
+export interface UserWorkloadIdentity {
+  readonly type: string;
+  readonly awsPartition?: string;
+  readonly awsAccount?: string;
+  readonly awsType?: string;
+  readonly iamRole?: string;
+}
+
+/** The DEFAULT identity in SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS rows, or undefined when there is none. */
+export function defaultWorkloadIdentity(rows: readonly Record<string, unknown>[]): UserWorkloadIdentity | undefined {
+  const field = (row: Record<string, unknown>, name: string) => Object.entries(row).find(([k]) => k.toLowerCase() === name)?.[1];
+  const row = rows.find((r) => String(field(r, 'name') ?? '').toUpperCase() === 'DEFAULT');
+  if (!row) return undefined;
+  let info = field(row, 'additional_info');
+  if (typeof info === 'string') {
+    try {
+      info = JSON.parse(info);
+    } catch {
+      info = undefined;
+    }
+  }
+  const i = (info && typeof info === 'object' ? info : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    type: String(field(row, 'type') ?? '').toUpperCase(),
+    awsPartition: text(i.awsPartition),
+    awsAccount: text(i.awsAccount),
+    awsType: text(i.type),
+    iamRole: text(i.iamRole),
+  };
 }
 
 /** The shared SQL ends with ';' for people to paste; the driver gets one statement without it. */

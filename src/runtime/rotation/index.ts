@@ -5,12 +5,15 @@
  * - `handler`: the rotation function of a SnowflakeKeyPairSecret with `rotation`. Secrets Manager
  *   invokes it with the four steps; with a grace period, a schedule invokes it with
  *   `retirePreviousKey`.
- * - `registrationHandler`: the custom resource of a SnowflakeKeyPairSecret with `registration`.
+ * - `registrationHandler`: the custom resource of a SnowflakeKeyPairSecret with `registration`, and
+ *   of a SnowflakeConnectorFunction whose workload identity is registered (`Authentication:
+ *   WORKLOAD_IDENTITY`: workload-identity-registration.ts; no secret is read but the administrator's).
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { KeyRegistration } from './registration';
 import { Rotation, RotationEvent, RotationSettings } from './rotation';
+import { isWorkloadIdentityEvent, WorkloadIdentityRegistrar } from './workload-identity-registration';
 import { HOST_ENV } from '../../shared/environment';
 import { ROTATION_SECRET_ENV, ROTATION_USER_ENV } from '../../shared/pinned-environment';
 import { ADMIN_SECRET_ENV, decodeRetirePolicy, OVERWRITE_ENV, RETIRE_ACTION, RETIRE_ENV, RetirePolicy } from '../../shared/rotation-settings';
@@ -99,7 +102,9 @@ export async function registrationHandler(event: CloudFormationCustomResourceEve
   client ??= new SecretsManagerClient({});
   log('INFO', 'Registration event', { requestType: event.RequestType, logicalResourceId: event.LogicalResourceId, secretId: event.ResourceProperties?.SecretId });
   // Settings are read inside the custom resource's work, so that a bad one is answered as FAILED, not left to time out.
-  await runCustomResource(event, context, () => new KeyRegistration(client!, connectorSettings(process.env)).handle(event));
+  await runCustomResource(event, context, () => (isWorkloadIdentityEvent(event)
+    ? new WorkloadIdentityRegistrar(connectorSettings(process.env)).handle(event)
+    : new KeyRegistration(client!, connectorSettings(process.env)).handle(event)));
 }
 
 /** How the rotation and registration functions reach Snowflake, from their environment. */
