@@ -66,13 +66,14 @@ export interface DriverSettings {
  * - key pair: `SNOWFLAKE_JWT` with the private key; a legacy password: `SNOWFLAKE`.
  * - workload identity: `WORKLOAD_IDENTITY` with provider `AWS` (snowflake-sdk 3.3.0,
  *   authentication_types.js and auth_workload_identity/types.js); the JWT attestation
- *   (`workloadIdentityAwsUseOutboundToken`, connection_config.js) only for OUTBOUND_TOKEN. No
- *   `username`: the driver does not require one for WORKLOAD_IDENTITY (connection_config.js,
- *   `noUsernameRequiredFor`) and then sends no LOGIN_NAME (authentication.js `formAuthJSON`), so
- *   Snowflake finds the user by the identity it verified ("A workload identity belongs to one user",
- *   https://docs.snowflake.com/sql-reference/sql/alter-user-add-workload-identity). Our `user` is the
- *   user's NAME, used in SQL; its LOGIN_NAME may differ, and a username would then refuse a login
- *   whose identity is right. No impersonation path: the function signs in as its own role.
+ *   (`workloadIdentityAwsUseOutboundToken`, connection_config.js) only for OUTBOUND_TOKEN. No key,
+ *   no impersonation path: the function signs in as its own role. The user goes as `username`,
+ *   although the driver does not require one for WORKLOAD_IDENTITY (connection_config.js,
+ *   `noUsernameRequiredFor`): it then sends LOGIN_NAME (authentication.js `formAuthJSON`), so the
+ *   login is for that user only and must be the user whose identity the caller is. Without it,
+ *   Snowflake would pick the user by the identity alone, and a second user trusting the same role
+ *   (a migration in progress, a mistake) would make the login ambiguous or land in another user.
+ *   `user` is the login name, as with a key pair (docs/secret-format.md).
  */
 function authenticationOptions(credentials: Credentials): Record<string, unknown> {
   const auth = credentials.authentication;
@@ -80,6 +81,7 @@ function authenticationOptions(credentials: Credentials): Record<string, unknown
     case 'keyPair': return { username: credentials.settings.user, authenticator: 'SNOWFLAKE_JWT', privateKey: auth.pkcs8Pem };
     case 'password': return { username: credentials.settings.user, authenticator: 'SNOWFLAKE', password: auth.password };
     case 'workloadIdentity': return {
+      username: credentials.settings.user,
       authenticator: 'WORKLOAD_IDENTITY',
       workloadIdentityProvider: 'AWS',
       ...(auth.attestation === 'OUTBOUND_TOKEN' ? { workloadIdentityAwsUseOutboundToken: true } : {}),

@@ -88,17 +88,18 @@ describe('the environment (what SnowflakeConnectorFunction sets)', () => {
 });
 
 describe('the driver options', () => {
-  test('SIGNED_CALLER_IDENTITY: WORKLOAD_IDENTITY with provider AWS; no key, no password, no username, no JWT flag', () => {
+  test('SIGNED_CALLER_IDENTITY: WORKLOAD_IDENTITY with provider AWS and the user; no key, no password, no JWT flag', () => {
     const options = connectionOptions(wif(), SETTINGS) as Record<string, unknown>;
     expect(options).toEqual(expect.objectContaining({
       account: 'TESTORG-TESTACCOUNT',
+      username: 'SVC_WIF',
       authenticator: 'WORKLOAD_IDENTITY',
       workloadIdentityProvider: 'AWS',
       role: 'LOADER',
       warehouse: 'LOAD_WH',
       accessUrl: 'https://testorg-testaccount.snowflakecomputing.com',
     }));
-    for (const absent of ['privateKey', 'password', 'username', 'workloadIdentityAwsUseOutboundToken', 'workloadIdentityImpersonationPath', 'token']) {
+    for (const absent of ['privateKey', 'password', 'workloadIdentityAwsUseOutboundToken', 'workloadIdentityImpersonationPath', 'token']) {
       expect(options).not.toHaveProperty(absent);
     }
   });
@@ -108,7 +109,7 @@ describe('the driver options', () => {
     expect(options).toEqual(expect.objectContaining({
       authenticator: 'WORKLOAD_IDENTITY', workloadIdentityProvider: 'AWS', workloadIdentityAwsUseOutboundToken: true,
     }));
-    expect(options).not.toHaveProperty('username');
+    expect(options).not.toHaveProperty('privateKey');
   });
 
   test('(control) a key pair still sends the user as username, with the key', () => {
@@ -237,12 +238,13 @@ describe('with the real driver', () => {
     return snowflake.requests.filter((r) => r.path.startsWith('/session/v1/login-request')).map((r) => JSON.parse(r.body));
   }
 
-  test('the login: WORKLOAD_IDENTITY, PROVIDER AWS, a signed GetCallerIdentity as TOKEN, no LOGIN_NAME, no key; no AWS call at all', async () => {
+  test('the login: WORKLOAD_IDENTITY, PROVIDER AWS, a signed GetCallerIdentity as TOKEN, the user as LOGIN_NAME, no key; no AWS call at all', async () => {
     const c = connector();
     await expect(c.fetchOne('SELECT 1')).rejects.toThrow();
     const [login] = logins();
-    expect(login.data).toEqual(expect.objectContaining({ AUTHENTICATOR: 'WORKLOAD_IDENTITY', PROVIDER: 'AWS', ACCOUNT_NAME: 'TESTORG-TESTACCOUNT' }));
-    expect(login.data).not.toHaveProperty('LOGIN_NAME');
+    expect(login.data).toEqual(expect.objectContaining({
+      AUTHENTICATOR: 'WORKLOAD_IDENTITY', PROVIDER: 'AWS', ACCOUNT_NAME: 'TESTORG-TESTACCOUNT', LOGIN_NAME: 'SVC_WIF',
+    }));
     expect(login.data).not.toHaveProperty('RAW_SAML_RESPONSE');
     expect(JSON.stringify(login)).not.toMatch(/PRIVATE KEY|"PASSWORD"/);
     const token = JSON.parse(Buffer.from(String(login.data.TOKEN), 'base64').toString('utf8'));
