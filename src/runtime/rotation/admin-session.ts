@@ -93,7 +93,7 @@ export class AdminSession {
   /** The user's default workload identity, or undefined when it has none. */
   async workloadIdentityOf(user: string): Promise<UserWorkloadIdentity | undefined> {
     await this.checkRole(user);
-    return defaultWorkloadIdentity(await this.connector.fetchAll(statement(showWorkloadIdentitySql(user))));
+    return defaultWorkloadIdentity(await this.connector.fetchAll(statement(showWorkloadIdentitySql(user))), user);
   }
 
   /** `CREATE USER IF NOT EXISTS ... TYPE = SERVICE ... WORKLOAD_IDENTITY = (TYPE = AWS ARN = '...')`. */
@@ -120,11 +120,13 @@ export class AdminSession {
 }
 
 /**
- * A user's default workload identity as SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS shows it:
- * the row named DEFAULT ("The name DEFAULT is reserved for the workload identity assigned with the
- * WORKLOAD_IDENTITY user property", https://docs.snowflake.com/sql-reference/sql/alter-user-add-workload-identity),
- * and for TYPE AWS its `additional_info` (awsPartition, awsAccount, type IAM_ROLE or IAM_USER, iamRole:
- * the role's name; https://docs.snowflake.com/en/sql-reference/sql/show-user-workload-identity-authentication-methods).
+ * A user's workload identity (the WORKLOAD_IDENTITY property) as SHOW USER WORKLOAD IDENTITY
+ * AUTHENTICATION METHODS shows it (https://docs.snowflake.com/en/sql-reference/sql/show-user-workload-identity-authentication-methods):
+ * its row's `name` is the service user's name, and for TYPE AWS `additional_info` is an OBJECT with
+ * awsPartition, awsAccount, type (IAM_ROLE or IAM_USER) and iamRole (the role's or user's name).
+ * Where a user also has named identities (ALTER USER ... ADD WORKLOAD IDENTITY), the property's is
+ * the one named DEFAULT ("The name DEFAULT is reserved for the workload identity assigned with the
+ * WORKLOAD_IDENTITY user property", https://docs.snowflake.com/sql-reference/sql/alter-user-add-workload-identity).
  */
 export interface UserWorkloadIdentity {
   readonly type: string;
@@ -134,10 +136,14 @@ export interface UserWorkloadIdentity {
   readonly iamRole?: string;
 }
 
-/** The DEFAULT identity in SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS rows, or undefined when there is none. */
-export function defaultWorkloadIdentity(rows: readonly Record<string, unknown>[]): UserWorkloadIdentity | undefined {
+/**
+ * The WORKLOAD_IDENTITY property's row of `user` in SHOW USER WORKLOAD IDENTITY AUTHENTICATION
+ * METHODS (named DEFAULT, else named as the user), or undefined when there is none.
+ */
+export function defaultWorkloadIdentity(rows: readonly Record<string, unknown>[], user: string): UserWorkloadIdentity | undefined {
   const field = (row: Record<string, unknown>, name: string) => Object.entries(row).find(([k]) => k.toLowerCase() === name)?.[1];
-  const row = rows.find((r) => String(field(r, 'name') ?? '').toUpperCase() === 'DEFAULT');
+  const named = (name: string) => rows.find((r) => String(field(r, 'name') ?? '').toUpperCase() === name.toUpperCase());
+  const row = named('DEFAULT') ?? named(user);
   if (!row) return undefined;
   let info = field(row, 'additional_info');
   if (typeof info === 'string') {

@@ -46,7 +46,7 @@ class Snowflake {
         const r = roleOfArn(arn)!;
         // Snowflake's columns (name, type, comment, last_used, created_on, additional_info); additional_info is an OBJECT.
         return [{
-          name: 'DEFAULT',
+          name: m[1],
           type: 'AWS',
           comment: null,
           last_used: null,
@@ -263,12 +263,14 @@ describe('properties and dispatch', () => {
     expect(() => workloadIdentityRegistrationProperties(properties(patch))).toThrow(message);
   });
 
-  test('SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS: the DEFAULT row, additional_info as text or as an object', () => {
+  test('SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS: the user\'s row (or DEFAULT), additional_info as text or as an object', () => {
     const info = { awsPartition: 'aws', awsAccount: '123456789012', type: 'IAM_ROLE', iamRole: 'r' };
     const expected = { type: 'AWS', awsPartition: 'aws', awsAccount: '123456789012', awsType: 'IAM_ROLE', iamRole: 'r' };
-    expect(defaultWorkloadIdentity([{ name: 'DEFAULT', type: 'AWS', additional_info: JSON.stringify(info) }])).toEqual(expected);
-    expect(defaultWorkloadIdentity([{ NAME: 'DEFAULT', TYPE: 'AWS', ADDITIONAL_INFO: info }])).toEqual(expected);
-    expect(defaultWorkloadIdentity([{ name: 'CI_ROLE', type: 'AWS', additional_info: info }])).toBeUndefined();
-    expect(defaultWorkloadIdentity([])).toBeUndefined();
+    expect(defaultWorkloadIdentity([{ name: 'SVC_WIF', type: 'AWS', additional_info: JSON.stringify(info) }], 'SVC_WIF')).toEqual(expected);
+    expect(defaultWorkloadIdentity([{ NAME: 'svc_wif', TYPE: 'AWS', ADDITIONAL_INFO: info }], 'SVC_WIF')).toEqual(expected);
+    expect(defaultWorkloadIdentity([{ name: 'CI_ROLE', type: 'AWS', additional_info: {} }, { name: 'DEFAULT', type: 'AWS', additional_info: info }], 'SVC_WIF'))
+      .toEqual(expected);
+    expect(defaultWorkloadIdentity([{ name: 'CI_ROLE', type: 'AWS', additional_info: info }], 'SVC_WIF')).toBeUndefined();
+    expect(defaultWorkloadIdentity([], 'SVC_WIF')).toBeUndefined();
   });
 });
