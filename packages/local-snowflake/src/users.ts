@@ -1,6 +1,7 @@
 /**
  * The endpoint's users: name, login name, type, owner role, two public-key slots
- * (RSA_PUBLIC_KEY, RSA_PUBLIC_KEY_2), an optional password and defaults. This is the state
+ * (RSA_PUBLIC_KEY, RSA_PUBLIC_KEY_2), an optional workload identity (WORKLOAD_IDENTITY, beside the
+ * keys or instead of them), an optional password and defaults. This is the state
  * DESC USER, ALTER USER, CREATE USER and DROP USER (commands.ts) read and write, and what a
  * login is checked against.
  *
