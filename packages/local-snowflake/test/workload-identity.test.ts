@@ -262,9 +262,15 @@ describe('the attestation is a signed STS GetCallerIdentity request meant for Sn
     await expect(refusal(forged)).resolves.toMatchObject({ error: 'WIF_SIGNATURE' });
   });
 
-  test('a session token that is not the one issued with the access key is refused', async () => {
+  test('a session token that is not the one issued with the access key is refused, even under a genuine signature', async () => {
     await expect(refusal(await altered(lambda, (a) => { a.headers['x-amz-security-token'] = otherLambda.sessionToken ?? ''; }))).resolves
       .toMatchObject({ error: 'WIF_SECURITY_TOKEN' });
+    // Signed with the right secret key, but another session's token: only the token check sees it.
+    await expect(refusal(await signedToken({ ...lambda, sessionToken: otherLambda.sessionToken }))).resolves.toMatchObject({
+      error: 'WIF_SECURITY_TOKEN',
+      message: 'Workload identity authentication failed: the attestation\'s security token is missing, unsigned, or not the one issued with its access key.',
+    });
+    await expect(refusal(await signedToken({ ...lambda, sessionToken: undefined }))).resolves.toMatchObject({ error: 'WIF_SECURITY_TOKEN' });
   });
 
   test('an access key the STS never issued is refused', async () => {
