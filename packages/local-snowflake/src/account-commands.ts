@@ -1,20 +1,21 @@
 /**
  * Users, roles and grants, answered by the endpoint itself (listed in commands.ts' COMMANDS):
- * DESC USER, ALTER USER … SET/UNSET, CREATE USER, DROP USER, CREATE/DROP ROLE, and GRANT/REVOKE
+ * DESC USER, ALTER USER … SET/UNSET, CREATE USER, DROP USER, SHOW USER WORKLOAD IDENTITY
+ * AUTHENTICATION METHODS, CREATE/DROP ROLE, and GRANT/REVOKE
  * of user privileges, CREATE USER on the account and roles to users. Each checks the session's
  * privileges (grants.ts). Checks run in Snowflake's order: syntax (001003), the objects exist
  * (002003), privileges (003001), then values (an invalid key).
  */
 import type { Command, CommandContext } from './commands';
 import {
-  insufficientPrivileges, invalidPublicKey, objectExists, objectNotFound, syntaxErrorAt as syntaxError, unsupported,
+  insufficientPrivileges, invalidPublicKey, invalidWorkloadIdentityArn, objectExists, objectNotFound, syntaxErrorAt as syntaxError, unsupported,
 } from './errors';
 import { Grants, isBuiltIn, isUserPrivilege, Principal, UserPrivilege } from './grants';
 import { publicKeyFrom, RegisteredKey, registeredKey } from './jwt';
-import { column, StatementResult, statusResult } from './results';
+import { column, StatementResult, statusResult, timestampCell } from './results';
 import { STATEMENT_TYPE } from './sql';
 import { identifierName, keyword, lex, normaliseIdentifier, Token } from './sql-lexer';
-import { StoredUser, storedLoginName, UserType, Users } from './users';
+import { StoredUser, storedLoginName, storedWorkloadIdentity, StoredWorkloadIdentity, UserType, Users } from './users';
 
 const OK = 'Statement executed successfully.';
 const KEY_SLOTS: Record<string, 1 | 2> = { RSA_PUBLIC_KEY: 1, RSA_PUBLIC_KEY_2: 2 };
@@ -23,9 +24,19 @@ const USER_TYPES: readonly UserType[] = ['PERSON', 'SERVICE', 'LEGACY_SERVICE'];
 /** User properties the endpoint stores; any other name is a syntax error. */
 const PROPERTIES = [
   'RSA_PUBLIC_KEY', 'RSA_PUBLIC_KEY_2', 'PASSWORD', 'TYPE', 'LOGIN_NAME', 'DISPLAY_NAME', 'COMMENT',
-  'DEFAULT_ROLE', 'DEFAULT_WAREHOUSE', 'DEFAULT_NAMESPACE', 'DEFAULT_SECONDARY_ROLES',
+  'DEFAULT_ROLE', 'DEFAULT_WAREHOUSE', 'DEFAULT_NAMESPACE', 'DEFAULT_SECONDARY_ROLES', 'WORKLOAD_IDENTITY',
 ] as const;
 type Property = (typeof PROPERTIES)[number];
+
+/**
+ * Properties that are authentication methods: changed with MODIFY PROGRAMMATIC AUTHENTICATION
+ * METHODS (or OWNERSHIP). For the key slots that is the documented privilege
+ * (https://docs.snowflake.com/en/user-guide/key-pair-auth); for SET/UNSET WORKLOAD_IDENTITY the
+ * privilege is NOT documented: ADD/MODIFY/REMOVE WORKLOAD IDENTITY require MODIFY PROGRAMMATIC
+ * AUTHENTICATION METHODS (https://docs.snowflake.com/sql-reference/sql/alter-user-add-workload-identity),
+ * and the endpoint applies the same to the WORKLOAD_IDENTITY property.
+ */
+const AUTHENTICATION_METHODS: readonly Property[] = ['RSA_PUBLIC_KEY', 'RSA_PUBLIC_KEY_2', 'WORKLOAD_IDENTITY'];
 
 /** `PROPERTY = value`: the value's tokens (a dotted name is several). */
 interface Assignment {
@@ -50,8 +61,10 @@ const describeUser: Command = {
 };
 
 /**
- * ALTER USER [IF EXISTS] u SET p = v [, …] | UNSET p [, …]. Key slots need MODIFY PROGRAMMATIC
- * AUTHENTICATION METHODS or OWNERSHIP; every other property OWNERSHIP (admin roles: anything).
+ * ALTER USER [IF EXISTS] u SET p = v [, …] | UNSET p [, …]. Key slots and WORKLOAD_IDENTITY need
+ * MODIFY PROGRAMMATIC AUTHENTICATION METHODS or OWNERSHIP; every other property OWNERSHIP (admin
+ * roles: anything). Removing or replacing WORKLOAD_IDENTITY ends the sessions opened with the old
+ * one (sessions.ts).
  */
 const alterUser: Command = {
   name: 'ALTER USER',
@@ -77,7 +90,7 @@ const alterUser: Command = {
     }
     const held = ctx.grants.privilegesOn(principalOf(ctx), user);
     const allowed = (a: Assignment): boolean => held.has('OWNERSHIP')
-      || (a.property in KEY_SLOTS && held.has('MODIFY PROGRAMMATIC AUTHENTICATION METHODS'));
+      || (AUTHENTICATION_METHODS.includes(a.property) && held.has('MODIFY PROGRAMMATIC AUTHENTICATION METHODS'));
     if (!assignments.every(allowed)) throw insufficientPrivileges('user', user.name);
     const changes = assignments.map((a) => change(a, action === 'UNSET'));
     if (assignments.some((a) => a.property in KEY_SLOTS) && ctx.faults?.takeDroppedKeyChange()) return statusResult(STATEMENT_TYPE.DDL, OK);
@@ -252,7 +265,35 @@ const grantRevoke: Command = {
   },
 };
 
-export const ACCOUNT_COMMANDS: readonly Command[] = [describeUser, alterUser, createUser, dropUser, roleDdl, grantRevoke];
+/**
+ * SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS [FOR USER u]: the user's WORKLOAD_IDENTITY,
+ * one row, none when it has none. Columns name, type, comment (reserved, null), last_used,
+ * created_on, additional_info (an OBJECT: awsPartition, awsAccount, type IAM_ROLE | IAM_USER,
+ * iamRole = the role's or user's name). Without FOR USER: the current user. Another user needs
+ * MONITOR on it (OWNERSHIP holds every privilege; admin roles too).
+ * Source: https://docs.snowflake.com/en/sql-reference/sql/show-user-workload-identity-authentication-methods
+ * ("name: Name of the service user", as the page says; named identities from ALTER USER … ADD
+ * WORKLOAD IDENTITY, which this endpoint does not model, would presumably list their own names).
+ */
+const showWorkloadIdentity: Command = {
+  name: 'SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS',
+  matches: (sig) => keyword(sig[0]) === 'SHOW' && keyword(sig[1]) === 'USER' && keyword(sig[2]) === 'WORKLOAD',
+  run(ctx) {
+    const c = new Cursor(ctx.sig, 2);
+    c.expect('WORKLOAD', 'IDENTITY', 'AUTHENTICATION', 'METHODS');
+    const name = c.accept('FOR', 'USER') ? c.name() : ctx.session.user;
+    c.end();
+    const user = existingUser(ctx.users, name);
+    const principal = principalOf(ctx);
+    if (principal.user !== user.name) {
+      const held = ctx.grants.privilegesOn(principal, user);
+      if (!held.has('MONITOR') && !held.has('OWNERSHIP')) throw insufficientPrivileges('user', user.name);
+    }
+    return workloadIdentityResult(user);
+  },
+};
+
+export const ACCOUNT_COMMANDS: readonly Command[] = [describeUser, alterUser, createUser, dropUser, showWorkloadIdentity, roleDdl, grantRevoke];
 
 function principalOf(ctx: CommandContext): Principal {
   return { user: ctx.session.user, role: ctx.session.role, internal: ctx.session.internal };
@@ -289,11 +330,28 @@ function describeResult(u: StoredUser): StatementResult {
     ['RSA_PUBLIC_KEY_2_FP', u.keys[1]?.fingerprint, 'null', 'Fingerprint of user\'s second RSA public key.'],
     ['HAS_PASSWORD', String(u.password !== undefined), 'false', 'Whether the user has a password'],
     ['HAS_RSA_PUBLIC_KEY', String(u.keys.some((k) => k !== undefined)), 'false', 'Whether the user has an RSA public key'],
+    // HAS_WORKLOAD_IDENTITY: the row's name and place (after HAS_PAT, which this endpoint does not
+    // model) from https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_04/bcr-1999; the
+    // description text is ours.
+    ['HAS_WORKLOAD_IDENTITY', String(u.workloadIdentity !== undefined), 'false', 'Whether the user has a workload identity'],
   ];
   return {
     statementTypeId: STATEMENT_TYPE.DESCRIBE,
     rowtype: ['property', 'value', 'default', 'description'].map((name) => column(name, 'text')),
     rowset: rows.map(([property, value, def, description]) => [property, value ?? 'null', def, description]),
+  };
+}
+
+function workloadIdentityResult(u: StoredUser): StatementResult {
+  const w = u.workloadIdentity;
+  const info = w && { awsPartition: w.principal.partition, awsAccount: w.principal.account, type: w.principal.type, iamRole: w.principal.name };
+  return {
+    statementTypeId: STATEMENT_TYPE.SHOW,
+    rowtype: [
+      column('name', 'text'), column('type', 'text'), column('comment', 'text'),
+      column('last_used', 'timestamp_ltz'), column('created_on', 'timestamp_ltz'), column('additional_info', 'object'),
+    ],
+    rowset: w ? [[u.name, 'AWS', null, w.lastUsed === undefined ? null : timestampCell(w.lastUsed), timestampCell(w.createdOn), JSON.stringify(info)]] : [],
   };
 }
 
@@ -322,6 +380,10 @@ function change(a: Assignment, unset: boolean): (u: StoredUser) => void {
   if (slot !== undefined) {
     const key = unset ? undefined : rsaKey(a);
     return (u) => { u.keys[slot - 1] = key; };
+  }
+  if (a.property === 'WORKLOAD_IDENTITY') {
+    const identity = unset ? undefined : workloadIdentityOf(a);
+    return (u) => { u.workloadIdentity = identity; };
   }
   if (a.property === 'DEFAULT_SECONDARY_ROLES') {
     const roles = unset ? undefined : secondaryRolesOf(a);
@@ -385,6 +447,42 @@ function secondaryRolesOf(a: Assignment): string[] {
   return ['ALL'];
 }
 
+/**
+ * WORKLOAD_IDENTITY = ( TYPE = AWS ARN = '<arn>' [ ISSUER = '<url>' ] ), options in any order,
+ * TYPE required. Syntax: https://docs.snowflake.com/en/user-guide/workload-identity-federation
+ * (Configure Snowflake) and ALTER USER … ADD WORKLOAD IDENTITY's TYPE/ARN/ISSUER
+ * (https://docs.snowflake.com/sql-reference/sql/alter-user-add-workload-identity). Only TYPE = AWS
+ * is modelled (AZURE, GCP, OIDC: 002040 unsupported). The ARN must name an IAM role or user; what
+ * Snowflake answers for one that does not is not documented (see invalidWorkloadIdentityArn).
+ * ISSUER is stored as given: it serves only the JWT attestation, which is not emulated.
+ */
+function workloadIdentityOf(a: Assignment): StoredWorkloadIdentity {
+  const tokens = a.value.slice(1, -1);
+  const options = new Map<string, Token>();
+  for (let i = 0; i < tokens.length; i += 3) {
+    const name = keyword(tokens[i]);
+    if (!name || !['TYPE', 'ARN', 'ISSUER'].includes(name) || options.has(name)) throw syntaxError(tokens[i]);
+    if (tokens[i + 1]?.text !== '=') throw syntaxError(tokens[i + 1] ?? a.value[a.value.length - 1]);
+    const value = tokens[i + 2];
+    if (!value || (name === 'TYPE' ? value.kind !== 'word' && value.kind !== 'string' : value.kind !== 'string')) throw syntaxError(value ?? a.value[a.value.length - 1]);
+    options.set(name, value);
+  }
+  const typeToken = options.get('TYPE');
+  if (!typeToken) throw syntaxError(a.value[a.value.length - 1]);
+  const type = (typeToken.kind === 'string' ? stringContent(typeToken) : typeToken.text).toUpperCase();
+  if (type !== 'AWS') {
+    if (['AZURE', 'GCP', 'OIDC'].includes(type)) throw unsupported(`WORKLOAD_IDENTITY of TYPE ${type}`);
+    throw syntaxError(typeToken);
+  }
+  const arnToken = options.get('ARN');
+  if (!arnToken) throw syntaxError(a.value[a.value.length - 1]);
+  const arn = stringContent(arnToken);
+  const issuer = options.get('ISSUER');
+  const identity = storedWorkloadIdentity({ arn, ...(issuer ? { issuer: stringContent(issuer) } : {}) }, Date.now());
+  if (!identity) throw invalidWorkloadIdentityArn(arn);
+  return identity;
+}
+
 function valueText(a: Assignment): string {
   const t = a.value[0];
   if (a.value.length !== 1) throw syntaxError(a.value[1]);
@@ -429,7 +527,7 @@ function parseAssignments(c: Cursor): Assignment[] {
     const at = c.peek();
     const property = c.property();
     c.expect('=');
-    out.push({ property, at: at as Token, value: property === 'DEFAULT_SECONDARY_ROLES' ? c.parenthesised() : c.value() });
+    out.push({ property, at: at as Token, value: property === 'DEFAULT_SECONDARY_ROLES' || property === 'WORKLOAD_IDENTITY' ? c.parenthesised() : c.value() });
   }
   return out;
 }

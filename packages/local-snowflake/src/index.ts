@@ -15,7 +15,8 @@
  * - `startLocalSnowflake(opts?)` → `LocalSnowflake`:
  *   - `url`, `host`, `port`, `account` (the account name, upper case), `locator`;
  *   - `addUser(u)` (name, loginName, keys, password, defaults, grantedRoles, defaultSecondaryRoles,
- *     `type`, `owner`), `setPublicKey(user, 1|2, pem|base64|undefined)`, `describeUser(name)`;
+ *     `type`, `owner`, `workloadIdentity`), `setPublicKey(user, 1|2, pem|base64|undefined)`,
+ *     `setWorkloadIdentity(user, { arn }|undefined)`, `describeUser(name)`;
  *   - `createWarehouse(name)` (with the `warehouses` option: the warehouses that exist);
  *   - grants (see grants.ts): `createRole(role)`, `grantRole(role, user)` / `revokeRole`,
  *     `grantOnUser(role, privilege, user)` / `revokeOnUser`, `grantCreateUser(role)` /
@@ -28,7 +29,11 @@
  *   - `sql(text, params?)`: run Snowflake-flavoured SQL as an ACCOUNTADMIN session (setup, asserts):
  *     user/role/grant commands included, no login or request log;
  *   - `stop()`.
- * - `driverOptionsFor(endpoint, login, extra?)`: the snowflake-sdk ConnectionOptions to use.
+ * - `driverOptionsFor(endpoint, login, extra?)`: the snowflake-sdk ConnectionOptions to use (key
+ *   pair, password, or `{ workloadIdentity: true }`); `WORKLOAD_IDENTITY_DRIVER_ENV`: what a
+ *   process that signs in with its workload identity needs in its environment.
+ * - options `sts: { endpointUrl }` (moto's server: who issued the AWS credentials of
+ *   workload-identity logins) and `now()` (the clock login times are checked against).
  * - `fingerprintOf(key)`, `signJwt(privateKey, payload, header?)`: for tests that post tokens.
  * - `accountNameOf(accountIdentifier)`: the account part of the JWT a driver signs for an `account`
  *   option; `accountHostOf(accountIdentifier)`: the account's host name (underscores as hyphens).
@@ -49,13 +54,18 @@ import { EndpointServer, LoginFailureDetails } from './server';
 import { Session, Sessions } from './sessions';
 import { parseStatements, translate } from './sql';
 import { normaliseIdentifier } from './sql-lexer';
-import { LocalUser, StoredUser, UserDescription, Users } from './users';
+import { LocalSts, LocalStsOptions } from './sts';
+import { LocalUser, StoredUser, UserDescription, Users, WorkloadIdentitySpec } from './users';
+import { samePrincipal } from './workload-identity';
 
 export type { FailOptions, FaultFilter, RequestKind } from './faults';
 export { Faults } from './faults';
 export type { Counters, LoggedRequest } from './observe';
 export type { LoginFailureDetails } from './server';
-export type { LocalUser, UserDescription, UserType } from './users';
+export type { LocalUser, UserDescription, UserType, WorkloadIdentitySpec } from './users';
+export type { LocalStsOptions } from './sts';
+export type { AwsPrincipal, WorkloadIdentityFailureKind } from './workload-identity';
+export { principalOfArn, SIGV4_WINDOW_MS, SNOWFLAKE_AUDIENCE } from './workload-identity';
 export type { UserPrivilege } from './grants';
 export { ADMIN_ROLES, USER_PRIVILEGES } from './grants';
 export { fingerprintOf, JWT_FAILURES, signJwt } from './jwt';
@@ -90,6 +100,19 @@ export interface LocalSnowflakeOptions {
   readonly port?: number;
   /** Address to listen on; default 127.0.0.1. */
   readonly host?: string;
+  /**
+   * The STS that issues the AWS credentials workload-identity logins are signed with: moto's
+   * server (`{ endpointUrl: 'http://127.0.0.1:PORT' }`). The endpoint reads the secret key and
+   * session token of an access key from moto's `/moto-api/data.json` to verify the signature, and
+   * asks moto's STS GetCallerIdentity who the caller is. Default: none (such logins are refused).
+   */
+  readonly sts?: LocalStsOptions;
+  /**
+   * The endpoint's clock, epoch milliseconds, for the times in login credentials (X-Amz-Date of a
+   * workload-identity attestation, `iat`/`exp` of a JWT). Tests of expiry move it instead of
+   * sleeping. Default `Date.now`. Sessions and queries keep the real clock.
+   */
+  readonly now?: () => number;
 }
 
 export interface LocalSnowflake {
@@ -117,6 +140,11 @@ export interface LocalSnowflake {
   createWarehouse(name: string): void;
   /** Registers or (with undefined) unsets RSA_PUBLIC_KEY (slot 1) or RSA_PUBLIC_KEY_2. */
   setPublicKey(user: string, slot: 1 | 2, key: string | undefined): void;
+  /**
+   * ALTER USER … SET WORKLOAD_IDENTITY = (TYPE = AWS ARN = '…') or, with undefined, UNSET: sessions
+   * opened with another identity end at their next request.
+   */
+  setWorkloadIdentity(user: string, identity: WorkloadIdentitySpec | undefined): void;
   /** By name (an identifier: `svc` → SVC, `"Svc"` exact) or else by login name (case-insensitive). */
   describeUser(name: string): UserDescription | undefined;
   /** CREATE ROLE IF NOT EXISTS. */
@@ -160,9 +188,14 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
   const engine = await Engine.start();
   const users = new Users();
   const grants = new Grants();
+  // A session opened with a workload identity holds while its user still has that identity.
   const sessions = new Sessions({
     sessionSeconds: opts.sessionValiditySeconds ?? 3600,
     masterSeconds: opts.masterValiditySeconds ?? 14400,
+  }, (session) => {
+    if (!session.workloadIdentity) return false;
+    const identity = users.find(session.user)?.workloadIdentity;
+    return !identity || !samePrincipal(identity.principal, session.workloadIdentity);
   });
   let counters = emptyCounters();
   const log: LoggedRequest[] = [];
@@ -182,6 +215,8 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
     log,
     loginFailures,
     inProgressAfterMs: opts.inProgressAfterMs ?? 45_000,
+    now: opts.now ?? Date.now,
+    ...(opts.sts ? { sts: new LocalSts(opts.sts) } : {}),
   };
   const server = new EndpointServer(state);
   let address: { host: string; port: number };
@@ -216,6 +251,7 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
     },
     createWarehouse: (name) => { warehouses?.add(normaliseIdentifier(name)); },
     setPublicKey: (user, slot, key) => users.setPublicKey(user, slot, key),
+    setWorkloadIdentity: (user, identity) => users.setWorkloadIdentity(user, identity),
     describeUser: (name) => users.describe(name),
     createRole: (role) => { grants.createRole(normaliseIdentifier(role)); },
     grantRole: (role, user) => grants.grantRole(normaliseIdentifier(role), userNamed(user).name),
@@ -280,7 +316,18 @@ function adminSession(): Session {
 
 /** How a test logs in through the driver. */
 export interface DriverLogin {
-  readonly user: string;
+  /**
+   * The driver's `username`, sent as LOGIN_NAME. Required for key-pair and password logins; with
+   * `workloadIdentity` optional (the user is then found by its identity).
+   */
+  readonly user?: string;
+  /**
+   * Sign in with the process's AWS credentials (authenticator WORKLOAD_IDENTITY, provider AWS):
+   * the driver signs an STS GetCallerIdentity request with AWS_ACCESS_KEY_ID,
+   * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN in AWS_REGION. The process also needs
+   * WORKLOAD_IDENTITY_DRIVER_ENV (the loopback host allow-list).
+   */
+  readonly workloadIdentity?: boolean;
   /** PKCS#8 (or PKCS#1) PEM: key-pair login (authenticator SNOWFLAKE_JWT). */
   readonly privateKeyPem?: string;
   readonly privateKeyPass?: string;
@@ -305,12 +352,17 @@ export function driverOptionsFor(
   extra: Partial<ConnectionOptions> = {},
 ): ConnectionOptions {
   const keyPair = login.privateKeyPem !== undefined;
+  if (!login.workloadIdentity && login.user === undefined) throw new Error('local-snowflake: driverOptionsFor needs a user, except with workloadIdentity');
+  const credentials: Partial<ConnectionOptions> = login.workloadIdentity
+    // snowflake-sdk 3.3.0: no username needed for WORKLOAD_IDENTITY (connection_config.js
+    // `noUsernameRequiredFor`); provider AWS (auth_workload_identity/types.js).
+    ? { authenticator: 'WORKLOAD_IDENTITY', workloadIdentityProvider: 'AWS' }
+    : { authenticator: keyPair ? 'SNOWFLAKE_JWT' : 'SNOWFLAKE', ...(keyPair ? { privateKey: login.privateKeyPem } : { password: login.password }) };
   const options: ConnectionOptions = {
     account: login.account ?? endpoint.account,
     accessUrl: endpoint.url,
-    username: login.user,
-    authenticator: keyPair ? 'SNOWFLAKE_JWT' : 'SNOWFLAKE',
-    ...(keyPair ? { privateKey: login.privateKeyPem } : { password: login.password }),
+    ...(login.user !== undefined ? { username: login.user } : {}),
+    ...credentials,
     ...(login.privateKeyPass !== undefined ? { privateKeyPass: login.privateKeyPass } : {}),
     ...(login.role !== undefined ? { role: login.role } : {}),
     ...(login.warehouse !== undefined ? { warehouse: login.warehouse } : {}),
@@ -320,3 +372,19 @@ export function driverOptionsFor(
   };
   return options;
 }
+
+/**
+ * What a process that signs in with its workload identity needs in its environment, besides the
+ * AWS credentials (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, as
+ * Lambda sets them):
+ * - SNOWFLAKE_WIF_ALLOWED_HOST_SUFFIXES=127.0.0.1: snowflake-sdk 3.3.0 refuses WORKLOAD_IDENTITY
+ *   for a host outside *.snowflakecomputing.com|cn|mil before it reads any credential
+ *   (auth_workload_identity/host_allowlist.js `validateHost`, url_util.js
+ *   `isSnowflakeAllowedDomain`); this variable is the only way to extend the list, read at each login;
+ * - SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true: no cloud metadata probes nor STS call when the
+ *   driver loads (telemetry/platform_detection.js); `./driver-env` sets it in a test process.
+ */
+export const WORKLOAD_IDENTITY_DRIVER_ENV: Readonly<Record<string, string>> = {
+  SNOWFLAKE_WIF_ALLOWED_HOST_SUFFIXES: '127.0.0.1',
+  SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true',
+};

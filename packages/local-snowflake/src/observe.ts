@@ -64,7 +64,10 @@ export interface LoggedRequest {
   sql?: string;
   /** Set when a fault switch answered the request. */
   fault?: 'reset' | 'status';
-  /** For failed JWT logins: the detailed reason (as SYSTEM$GET_LOGIN_FAILURE_DETAILS would give). */
+  /**
+   * For failed logins: the detailed reason (for JWT logins, as SYSTEM$GET_LOGIN_FAILURE_DETAILS
+   * would give; for workload-identity logins, a WIF_* name and the reason in the message).
+   */
   loginFailure?: { readonly code: string; readonly error: string; readonly reason: string };
   durationMs?: number;
 }

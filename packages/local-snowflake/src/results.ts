@@ -190,3 +190,8 @@ function fixed9(nanos: bigint): string {
   const abs = nanos < 0n ? -nanos : nanos;
   return `${sign}${abs / 1000000000n}.${String(abs % 1000000000n).padStart(9, '0')}`;
 }
+
+/** Epoch milliseconds → a timestamp cell, "<epoch seconds>.<9 digits>" (commands that answer timestamps). */
+export function timestampCell(epochMs: number): string {
+  return fixed9(BigInt(Math.trunc(epochMs)) * 1000000n);
+}

@@ -3,14 +3,14 @@
  * switches, authenticates sessions, and answers in Global Services' JSON envelope
  * `{ data, code, message, success }`.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { AccountNames, namesAccount } from './accounts';
 import { Engine, sleep } from './engine';
 import {
-  badRequest, GS, incorrectUsernameOrPassword, jwtTokenInvalid, SnowflakeError,
+  badRequest, GS, incorrectUsernameOrPassword, jwtTokenInvalid, SnowflakeError, workloadIdentityRejected,
 } from './errors';
 import { Faults, RequestKind } from './faults';
 import { Grants } from './grants';
@@ -19,7 +19,11 @@ import { resolveLoginContext, WarehouseCheck } from './login-context';
 import { Counters, LoggedRequest, redactSql } from './observe';
 import { QueryRecord, Queries, QueryRequestBody, sessionParameters } from './queries';
 import { ParamValue, Session, Sessions } from './sessions';
-import { storedLoginName, Users } from './users';
+import type { LocalSts } from './sts';
+import { StoredUser, storedLoginName, Users } from './users';
+import {
+  AwsPrincipal, parseAttestation, principalOfArn, samePrincipal, signatureMatches, WorkloadIdentityFailure, WorkloadIdentityFailureKind,
+} from './workload-identity';
 
 /** What SYSTEM$GET_LOGIN_FAILURE_DETAILS would return for a failed login, plus our reason. */
 export interface LoginFailureDetails {
@@ -48,6 +52,10 @@ export interface ServerState {
   readonly loginFailures: Map<string, LoginFailureDetails>;
   /** How long a synchronous query (or a result fetch) is held before answering 333333 "in progress". */
   inProgressAfterMs: number;
+  /** The endpoint's clock (epoch ms) for the times in login credentials: X-Amz-Date, JWT iat/exp. */
+  readonly now: () => number;
+  /** The STS that issued the credentials workload-identity logins are signed with; none: such logins fail. */
+  readonly sts?: LocalSts;
 }
 
 interface Answer {
@@ -225,7 +233,7 @@ export class EndpointServer {
     }
   }
 
-  private login(url: URL, body: unknown, entry: LoggedRequest): Answer {
+  private async login(url: URL, body: unknown, entry: LoggedRequest): Promise<Answer> {
     const { account, users, grants, sessions, counters, faults, loginFailures } = this.state;
     const data = (body as { data?: Record<string, unknown> } | undefined)?.data;
     if (!data || typeof data !== 'object') return errorAnswer(badRequest('Login request has no data.'));
@@ -252,7 +260,18 @@ export class EndpointServer {
     };
 
     let user = users.byLoginName(loginName);
-    if (authenticator === 'SNOWFLAKE_JWT') {
+    let workloadIdentity: AwsPrincipal | undefined;
+    if (authenticator === 'WORKLOAD_IDENTITY') {
+      const result = await this.workloadIdentityLogin(data, loginName, accountName);
+      if ('error' in result) {
+        counters.failedLogins++;
+        entry.loginFailure = { code: GS.WORKLOAD_IDENTITY_REJECTED, error: result.error, reason: result.reason };
+        return errorAnswer(workloadIdentityRejected(result.reason));
+      }
+      user = result.user;
+      workloadIdentity = result.principal;
+      entry.user = user.loginName;
+    } else if (authenticator === 'SNOWFLAKE_JWT') {
       const id = randomUUID();
       if (!namesAccount(accountName, account)) {
         return fail({ ...JWT_FAILURES.ACCOUNT_MISMATCH, reason: `ACCOUNT_NAME '${accountName}' is not this account '${accountText}'` }, jwtTokenInvalid(id), id);
@@ -263,7 +282,7 @@ export class EndpointServer {
         loginName,
         keysOf: (name) => users.byLoginName(name)?.keys,
         rejected: faults.rejected,
-        now: Date.now() / 1000,
+        now: this.state.now() / 1000,
       });
       if (!result.ok) return fail(result.failure, jwtTokenInvalid(id), id);
     } else if (authenticator === 'SNOWFLAKE') {
@@ -279,7 +298,7 @@ export class EndpointServer {
       const id = randomUUID();
       return fail({ code: GS.INCORRECT_USERNAME_PASSWORD, error: 'UNSUPPORTED_AUTHENTICATOR', reason: `authenticator ${authenticator} is not emulated` }, incorrectUsernameOrPassword(), id);
     }
-    user = users.byLoginName(loginName);
+    if (!workloadIdentity) user = users.byLoginName(loginName);
     if (!user) return errorAnswer(incorrectUsernameOrPassword());
 
     const q = url.searchParams;
@@ -298,7 +317,8 @@ export class EndpointServer {
         if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') params.set(name.toUpperCase(), value);
       }
     }
-    const session = sessions.create({ user: user.name, ...context, params });
+    const session = sessions.create({ user: user.name, ...context, params, ...(workloadIdentity ? { workloadIdentity } : {}) });
+    if (workloadIdentity && user.workloadIdentity) user.workloadIdentity.lastUsed = this.state.now();
     counters.logins++;
     const validity = sessions.validitySeconds();
     return ok({
@@ -327,6 +347,75 @@ export class EndpointServer {
       mfaToken: null,
       mfaTokenValidityInSeconds: 0,
     });
+  }
+
+  /**
+   * AUTHENTICATOR WORKLOAD_IDENTITY, PROVIDER AWS: the checks of workload-identity.ts on the
+   * attestation, the credentials the local STS issued for its access key (secret key, session
+   * token), the signature, then the caller STS names, matched to a user's WORKLOAD_IDENTITY.
+   * LOGIN_NAME is optional (the driver sends it only with a username): without it the user is the
+   * one whose identity is the caller; with it, that user must have the caller's identity.
+   */
+  private async workloadIdentityLogin(
+    data: Record<string, unknown>, loginName: string, accountName: string,
+  ): Promise<{ user: StoredUser; principal: AwsPrincipal } | WorkloadIdentityFailure> {
+    const { account, users, sts } = this.state;
+    const fail = (error: WorkloadIdentityFailureKind, reason: string): WorkloadIdentityFailure => ({ error, reason });
+    // The driver sends the provider as given (auth_workload_identity.js `updateBody`): AWS, AZURE, GCP or OIDC.
+    const provider = String(data.PROVIDER ?? '').toUpperCase();
+    if (provider !== 'AWS') return fail('WIF_UNSUPPORTED_PROVIDER', `PROVIDER ${JSON.stringify(provider.slice(0, 20))} is not emulated (only AWS)`);
+    if (!namesAccount(accountName, account)) {
+      return fail('WIF_ACCOUNT_MISMATCH', `ACCOUNT_NAME '${accountName.slice(0, 100)}' is not this account '${[account.name, account.locator].filter(Boolean).join(' / ')}'`);
+    }
+    const att = parseAttestation(typeof data.TOKEN === 'string' ? data.TOKEN : '', this.state.now());
+    if ('error' in att) return att;
+    if (!sts) return fail('WIF_NO_STS', 'the endpoint has no local STS to check the attestation with (startLocalSnowflake({ sts: { endpointUrl } }))');
+    let issued;
+    try {
+      issued = await sts.credentialsFor(att.accessKeyId);
+    } catch (e) {
+      return fail('WIF_NO_STS', `the local STS did not answer (${e instanceof Error ? e.message : 'error'})`);
+    }
+    if (!issued) return fail('WIF_UNKNOWN_ACCESS_KEY', 'the attestation is signed with an access key the STS did not issue');
+    // Temporary credentials are used with their session token, sent as X-Amz-Security-Token and
+    // signed (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_use-resources.html,
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html);
+    // a long-term key has none.
+    const sentToken = att.headers['x-amz-security-token'];
+    if (issued.sessionToken !== undefined) {
+      if (sentToken === undefined || !att.signedHeaders.includes('x-amz-security-token') || !sameText(sentToken, issued.sessionToken)) {
+        return fail('WIF_SECURITY_TOKEN', 'the attestation\'s security token is missing, unsigned, or not the one issued with its access key');
+      }
+    } else if (sentToken !== undefined) {
+      return fail('WIF_SECURITY_TOKEN', 'the attestation carries a security token, but its access key is a long-term key');
+    }
+    if (!signatureMatches(att, issued.secretAccessKey)) return fail('WIF_SIGNATURE', 'the signature of the STS GetCallerIdentity request does not match');
+    let callerArn: string;
+    try {
+      callerArn = await sts.callerArn(att);
+    } catch (e) {
+      return fail('WIF_STS_REFUSED', `STS refused the GetCallerIdentity request (${e instanceof Error ? e.message : 'error'})`);
+    }
+    const principal = principalOfArn(callerArn);
+    if (!principal) return fail('WIF_IDENTITY_MISMATCH', `STS says the caller is ${callerArn}, neither an IAM role session nor an IAM user`);
+    const seen = `STS says the caller is ${callerArn} (${principalText(principal)})`;
+    if (loginName) {
+      const user = users.byLoginName(loginName);
+      if (!user) return fail('WIF_NO_USER', `${seen}, and no user has LOGIN_NAME '${loginName.slice(0, 100)}'`);
+      if (!user.workloadIdentity) {
+        return fail('WIF_NO_IDENTITY', `${seen}, but user ${user.name} has no workload identity (ALTER USER ${user.name} SET WORKLOAD_IDENTITY = (TYPE = AWS ARN = '...'))`);
+      }
+      if (!samePrincipal(user.workloadIdentity.principal, principal)) {
+        return fail('WIF_IDENTITY_MISMATCH', `${seen}, but user ${user.name} expects ${user.workloadIdentity.arn}`);
+      }
+      return { user, principal };
+    }
+    const matches = users.byWorkloadIdentity(principal);
+    if (matches.length === 0) return fail('WIF_NO_USER', `${seen}, and no user has this workload identity`);
+    if (matches.length > 1) {
+      return fail('WIF_AMBIGUOUS', `${seen}, which is the workload identity of users ${matches.map((u) => u.name).join(', ')}: give the driver a username`);
+    }
+    return { user: matches[0], principal };
   }
 
   private async query(session: Session, url: URL, body: QueryRequestBody | undefined, entry: LoggedRequest): Promise<Answer> {
@@ -453,6 +542,17 @@ async function settlesWithin(done: Promise<void>, ms: number, stop: AbortSignal)
     if (timer) clearTimeout(timer);
     if (onStop) stop.removeEventListener('abort', onStop);
   }
+}
+
+/** The principal in words, with the IAM ARN a WORKLOAD_IDENTITY would hold for it (no path: STS does not say it). */
+function principalText(p: AwsPrincipal): string {
+  return p.type === 'IAM_ROLE' ? `IAM role arn:${p.partition}:iam::${p.account}:role/${p.name}` : `IAM user arn:${p.partition}:iam::${p.account}:user/${p.name}`;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** The JWT's `iss` and `sub` (public: account, user and key fingerprint), for tests to read. */

@@ -1,6 +1,7 @@
 /**
  * The endpoint's users: name, login name, type, owner role, two public-key slots
- * (RSA_PUBLIC_KEY, RSA_PUBLIC_KEY_2), an optional password and defaults. This is the state
+ * (RSA_PUBLIC_KEY, RSA_PUBLIC_KEY_2), an optional workload identity (WORKLOAD_IDENTITY, beside the
+ * keys or instead of them), an optional password and defaults. This is the state
  * DESC USER, ALTER USER, CREATE USER and DROP USER (commands.ts) read and write, and what a
  * login is checked against.
  *
@@ -18,6 +19,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { RegisteredKey, registeredKey } from './jwt';
 import { normaliseIdentifier } from './sql-lexer';
+import { AwsPrincipal, principalOfArn, samePrincipal } from './workload-identity';
 
 /** Snowflake's user TYPE (PERSON when not set). */
 export type UserType = 'PERSON' | 'SERVICE' | 'LEGACY_SERVICE';
@@ -47,6 +49,28 @@ export interface LocalUser {
   readonly grantedRoles?: readonly string[];
   /** DEFAULT_SECONDARY_ROLES: `[]` for `()`, `['ALL']`; default unset (which means ALL). */
   readonly defaultSecondaryRoles?: readonly string[];
+  /**
+   * WORKLOAD_IDENTITY = (TYPE = AWS ARN = '…'): the IAM role (or user) whose signed STS
+   * GetCallerIdentity logs this user in (AUTHENTICATOR WORKLOAD_IDENTITY). Beside RSA keys if any.
+   */
+  readonly workloadIdentity?: WorkloadIdentitySpec;
+}
+
+/** A user's AWS workload identity, as CREATE/ALTER USER … WORKLOAD_IDENTITY = (TYPE = AWS ARN = '…' [ISSUER = '…']) sets it. */
+export interface WorkloadIdentitySpec {
+  /** `arn:<partition>:iam::<account>:role/[path/]<name>` (or `…:user/…`). */
+  readonly arn: string;
+  /** Only for the JWT attestation (STS GetWebIdentityToken), which the endpoint does not verify; stored as given. */
+  readonly issuer?: string;
+}
+
+/** A stored workload identity: the ARN as given, the principal it names, and SHOW's timestamps (epoch ms). */
+export interface StoredWorkloadIdentity {
+  readonly arn: string;
+  readonly issuer?: string;
+  readonly principal: AwsPrincipal;
+  readonly createdOn: number;
+  lastUsed?: number;
 }
 
 /** What DESC USER shows about keys, and a little more. */
@@ -65,6 +89,8 @@ export interface UserDescription {
   readonly defaultSchema?: string;
   /** DEFAULT_SECONDARY_ROLES as stored; undefined when unset (Snowflake then applies ALL). */
   readonly defaultSecondaryRoles?: readonly string[];
+  /** The WORKLOAD_IDENTITY ARN as set, if any (DESC USER shows only HAS_WORKLOAD_IDENTITY). */
+  readonly workloadIdentityArn?: string;
 }
 
 export interface StoredUser {
@@ -83,6 +109,18 @@ export interface StoredUser {
   defaultSchema?: string;
   /** DEFAULT_SECONDARY_ROLES: undefined when unset; `[]` for `()`; `['ALL']`. */
   defaultSecondaryRoles?: string[];
+  /** WORKLOAD_IDENTITY, when set. */
+  workloadIdentity?: StoredWorkloadIdentity;
+}
+
+/**
+ * A WORKLOAD_IDENTITY to store, or undefined when the ARN names no IAM role or user (the caller
+ * reports the error its way).
+ */
+export function storedWorkloadIdentity(spec: WorkloadIdentitySpec, now: number): StoredWorkloadIdentity | undefined {
+  const principal = principalOfArn(spec.arn);
+  if (!principal || spec.arn.includes(':sts::')) return undefined;
+  return { arn: spec.arn, ...(spec.issuer !== undefined ? { issuer: spec.issuer } : {}), principal, createdOn: now };
 }
 
 /** LOGIN_NAME as stored: upper case (login names are case-insensitive). */
@@ -113,6 +151,7 @@ export class Users {
       defaultDatabase: identifierOrUndefined(u.defaultDatabase),
       defaultSchema: identifierOrUndefined(u.defaultSchema),
       defaultSecondaryRoles: u.defaultSecondaryRoles ? [...u.defaultSecondaryRoles] : undefined,
+      workloadIdentity: u.workloadIdentity ? workloadIdentityOrThrow(u.workloadIdentity) : undefined,
     };
     this.put(user);
     return user;
@@ -132,6 +171,18 @@ export class Users {
   byLoginName(loginName: string): StoredUser | undefined {
     const stored = storedLoginName(loginName);
     return [...this.byName.values()].find((u) => u.loginName === stored);
+  }
+
+  /** The users whose WORKLOAD_IDENTITY is this principal (partition, account, type, name). */
+  byWorkloadIdentity(principal: AwsPrincipal): StoredUser[] {
+    return [...this.byName.values()].filter((u) => u.workloadIdentity && samePrincipal(u.workloadIdentity.principal, principal));
+  }
+
+  /** Sets or (with undefined) unsets a user's WORKLOAD_IDENTITY, by name or login name. */
+  setWorkloadIdentity(user: string, spec: WorkloadIdentitySpec | undefined): void {
+    const stored = this.get(user);
+    if (!stored) throw new Error(`local-snowflake: no user ${normaliseIdentifier(user)}; addUser() it first`);
+    stored.workloadIdentity = spec === undefined ? undefined : workloadIdentityOrThrow(spec);
   }
 
   /** For the TypeScript API: the user NAMEd so (as an identifier), or else the one with this LOGIN_NAME. */
@@ -168,6 +219,7 @@ export class Users {
       defaultDatabase: u.defaultDatabase,
       defaultSchema: u.defaultSchema,
       defaultSecondaryRoles: u.defaultSecondaryRoles,
+      workloadIdentityArn: u.workloadIdentity?.arn,
     };
   }
 
@@ -178,4 +230,10 @@ export class Users {
     const b = Buffer.from(given);
     return a.length === b.length && timingSafeEqual(a, b);
   }
+}
+
+function workloadIdentityOrThrow(spec: WorkloadIdentitySpec): StoredWorkloadIdentity {
+  const stored = storedWorkloadIdentity(spec, Date.now());
+  if (!stored) throw new Error(`local-snowflake: workloadIdentity.arn ${JSON.stringify(spec.arn)} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)`);
+  return stored;
 }

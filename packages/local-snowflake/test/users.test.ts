@@ -332,3 +332,84 @@ describe('request log', () => {
     expect(redactSql('SELECT \'a\' = \'b\'')).toBe('SELECT \'a\' = \'b\'');
   });
 });
+
+describe('WORKLOAD_IDENTITY (workload identity federation, AWS)', () => {
+  const ROLE_ARN = 'arn:aws:iam::123456789012:role/app/fn-role';
+
+  /** SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS as rows. */
+  async function showIdentity(conn: snowflake.Connection, forUser?: string): Promise<Record<string, unknown>[]> {
+    const { rows } = await execute(conn, `SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS${forUser ? ` FOR USER ${forUser}` : ''}`);
+    return rows;
+  }
+
+  test('CREATE USER … WORKLOAD_IDENTITY: DESC USER says HAS_WORKLOAD_IDENTITY, SHOW gives the role as Snowflake keeps it', async () => {
+    // The form the library's registration and its SQL output use (src/shared/workload-identity.ts).
+    const create = 'CREATE USER IF NOT EXISTS "WIF_SVC" TYPE = SERVICE DEFAULT_ROLE = "LOADER" DEFAULT_SECONDARY_ROLES = () '
+      + `WORKLOAD_IDENTITY = (TYPE = AWS ARN = '${ROLE_ARN}')`;
+    await expect(execute(provisioner, create)).resolves.toMatchObject({ rows: [{ status: 'User WIF_SVC successfully created.' }] });
+    await expect(descUser(provisioner, 'WIF_SVC')).resolves.toMatchObject({ HAS_WORKLOAD_IDENTITY: 'true', HAS_RSA_PUBLIC_KEY: 'false' });
+    await expect(descUser(admin, 'SVC')).resolves.toMatchObject({ HAS_WORKLOAD_IDENTITY: 'false' });
+    const { rows, statement } = await execute(provisioner, 'SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS FOR USER WIF_SVC');
+    expect((statement.getColumns() ?? []).map((c) => [c.getName(), c.getType()])).toEqual([
+      ['name', 'text'], ['type', 'text'], ['comment', 'text'], ['last_used', 'timestamp_ltz'], ['created_on', 'timestamp_ltz'], ['additional_info', 'object'],
+    ]);
+    expect(rows).toEqual([{
+      name: 'WIF_SVC',
+      type: 'AWS',
+      comment: null,
+      last_used: null,
+      created_on: expect.anything(),
+      additional_info: { awsPartition: 'aws', awsAccount: '123456789012', type: 'IAM_ROLE', iamRole: 'fn-role' },
+    }]);
+    expect(endpoint.describeUser('WIF_SVC')?.workloadIdentityArn).toBe(ROLE_ARN);
+    // A user without an identity: no rows.
+    await expect(showIdentity(admin, 'SVC')).resolves.toEqual([]);
+  });
+
+  test('SET and UNSET WORKLOAD_IDENTITY need what the key slots need: the rotator may, on its user only', async () => {
+    const set = `ALTER USER "SVC" SET WORKLOAD_IDENTITY = (TYPE = AWS ARN = '${ROLE_ARN}')`;
+    await expect(execute(rotator, set)).resolves.toMatchObject({ rows: [{ status: 'Statement executed successfully.' }] });
+    expect(endpoint.describeUser('SVC')?.workloadIdentityArn).toBe(ROLE_ARN);
+    await expect(execute(rotator, 'ALTER USER "SVC" UNSET WORKLOAD_IDENTITY')).resolves.toMatchObject({ rows: [{ status: 'Statement executed successfully.' }] });
+    expect(endpoint.describeUser('SVC')?.workloadIdentityArn).toBeUndefined();
+    await expect(executeError(rotator, set.replace('"SVC"', '"OTHER_SVC"'))).resolves.toMatchObject({ code: '003001' });
+    const rogue = await login('ROGUE');
+    await expect(executeError(rogue, set)).resolves.toMatchObject({ code: '003001' });
+    await expect(executeError(rogue, 'ALTER USER "SVC" UNSET WORKLOAD_IDENTITY')).resolves.toMatchObject({ code: '003001' });
+    expect(endpoint.describeUser('OTHER_SVC')?.workloadIdentityArn).toBeUndefined();
+  });
+
+  test('SHOW … FOR another user needs MONITOR on it (or OWNERSHIP); without FOR USER it shows the current user', async () => {
+    await expect(executeError(rotator, 'SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS FOR USER WIF_SVC')).resolves.toMatchObject({ code: '003001' });
+    await execute(admin, 'GRANT MONITOR ON USER "WIF_SVC" TO ROLE "ROTATOR_ROLE"');
+    await expect(showIdentity(rotator, 'WIF_SVC')).resolves.toMatchObject([{ name: 'WIF_SVC' }]);
+    await expect(showIdentity(rotator)).resolves.toEqual([]); // ROTATOR has no identity
+    await expect(executeError(rotator, 'SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS FOR USER NOBODY')).resolves.toMatchObject({ code: '002003' });
+  });
+
+  test('what the endpoint refuses: an ARN that is not an IAM role or user, another TYPE, a missing ARN or TYPE', async () => {
+    const alter = (clause: string): Promise<snowflake.SnowflakeError> => executeError(admin, `ALTER USER "SVC" SET WORKLOAD_IDENTITY = ${clause}`);
+    await expect(alter('(TYPE = AWS ARN = \'arn:aws:sts::123456789012:assumed-role/fn-role/session\')')).resolves.toMatchObject({
+      code: '004616',
+      sqlState: '42601',
+      message: 'SQL compilation error: Invalid ARN property in WORKLOAD_IDENTITY of TYPE \'AWS\': '
+        + '\'arn:aws:sts::123456789012:assumed-role/fn-role/session\'. ARN must be an IAM role or user ARN.',
+    });
+    await expect(alter('(TYPE = AWS ARN = \'fn-role\')')).resolves.toMatchObject({ code: '004616' });
+    await expect(alter('(TYPE = AZURE ISSUER = \'https://login.microsoftonline.com/x/v2.0\')')).resolves.toMatchObject({ code: '002040' });
+    await expect(alter('(TYPE = AWS)')).resolves.toMatchObject({ code: '001003' });
+    await expect(alter(`(ARN = '${ROLE_ARN}')`)).resolves.toMatchObject({ code: '001003' });
+    await expect(alter(`(TYPE = AWS ARN = '${ROLE_ARN}' ARN = '${ROLE_ARN}')`)).resolves.toMatchObject({ code: '001003' });
+    await expect(alter(`TYPE = AWS ARN = '${ROLE_ARN}'`)).resolves.toMatchObject({ code: '001003' });
+    expect(endpoint.describeUser('SVC')?.workloadIdentityArn).toBeUndefined();
+    // The documented options in any order, ISSUER kept for the JWT attestation.
+    await execute(admin, `ALTER USER "SVC" SET WORKLOAD_IDENTITY = (ARN = '${ROLE_ARN}' TYPE = AWS ISSUER = 'https://example.tokens.sts.global.api.aws')`);
+    expect(endpoint.describeUser('SVC')?.workloadIdentityArn).toBe(ROLE_ARN);
+    await execute(admin, 'ALTER USER "SVC" UNSET WORKLOAD_IDENTITY');
+  });
+
+  test('addUser and setWorkloadIdentity check the ARN too', () => {
+    expect(() => endpoint.addUser({ name: 'BAD_WIF', workloadIdentity: { arn: 'arn:aws:s3:::bucket' } })).toThrow(/is not an IAM role or user ARN/);
+    expect(() => endpoint.setWorkloadIdentity('SVC', { arn: 'nope' })).toThrow(/is not an IAM role or user ARN/);
+  });
+});
