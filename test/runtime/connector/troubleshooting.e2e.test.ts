@@ -16,6 +16,7 @@ import { AwsSide, FAST_RETRIES, leaks, startConnectorInstance } from '../../supp
 import { ecPem, encryptedPem, rsaKey, TestKey } from '../../support/keys';
 import { REPO } from '../../support/lambda-process';
 import { Invocation, LambdaInstance } from '../../support/lambda-runtime';
+import { assumeExecutionRole, lambdaCredentialsEnv } from '../../support/workload-identity';
 
 const ACCOUNT = 'TESTORG-TESTACCOUNT';
 const USER = 'SVC_LOADER';
@@ -28,7 +29,9 @@ let unregistered: TestKey;
 const tested = new Set<string>();
 
 beforeAll(async () => {
-  [aws, snowflake] = await Promise.all([AwsSide.start(), startLocalSnowflake({ account: ACCOUNT })]);
+  aws = await AwsSide.start();
+  // moto's STS issued the credentials of the rows that sign in with a workload identity.
+  snowflake = await startLocalSnowflake({ account: ACCOUNT, sts: { endpointUrl: aws.moto.endpoint } });
   key = rsaKey();
   unregistered = rsaKey();
   aws.rememberKey(key);
@@ -421,6 +424,72 @@ row('snowflake-unreachable', 'nothing listens where Snowflake should be', async 
   const id = await aws.createSecret(secretFor());
   expectFailure(await invokeFresh(id, undefined, { endpointUrl: 'http://127.0.0.1:9' }),
     { type: 'TransientError', code: 'SNOWFLAKE_UNAVAILABLE', says: [/ECONNREFUSED/, /NAT or the PrivateLink endpoint/] });
+});
+
+// --- Logging in with the function's workload identity ---------------------------------------------
+
+/** Outputs of the instances that sign in with a workload identity, for the scan in afterAll of this file's other rows. */
+const wifOutputs: string[] = [];
+
+/** One invocation in a fresh instance that signs in as the function's role (no secret): `env` adds to what SnowflakeConnectorFunction sets. */
+async function invokeWithWorkloadIdentity(env: Record<string, string>, options: Record<string, unknown> = {}): Promise<Invocation> {
+  const creds = await assumeExecutionRole(aws.moto.endpoint, 'arn:aws:iam::123456789012:role/connector-role');
+  aws.remember(creds.secretAccessKey, creds.sessionToken);
+  const wif = await startConnectorInstance({
+    ...aws.env(),
+    ...lambdaCredentialsEnv(creds),
+    SNOWFLAKE_AUTHENTICATION: 'WORKLOAD_IDENTITY',
+    SNOWFLAKE_CONNECTION: JSON.stringify({ account: ACCOUNT, user: 'SVC_WIF', warehouse: 'LOAD_WH' }),
+    SNOWFLAKE_WORKLOAD_IDENTITY_ARN: 'arn:aws:iam::123456789012:role/connector-role',
+    SNOWFLAKE_ENDPOINT_URL: snowflake.url,
+    ...env,
+  });
+  try {
+    return await wif.invoke({ options: { retryPolicy: FAST_RETRIES, ...options }, op: 'fetchAll', sql: 'SELECT 1 AS ONE' });
+  } finally {
+    wifOutputs.push(wif.output());
+    await wif.stop();
+  }
+}
+
+row('wif-refused', 'workload identity: the user trusts another role', async () => {
+  snowflake.addUser({ name: 'SVC_WIF', defaultWarehouse: 'LOAD_WH', workloadIdentity: { arn: 'arn:aws:iam::123456789012:role/another-role' } });
+  expectFailure(await invokeWithWorkloadIdentity({}), {
+    type: 'AuthenticationError',
+    code: 'WORKLOAD_IDENTITY_REFUSED',
+    says: [
+      /refused the workload-identity login for user "SVC_WIF"/,
+      /signs in as IAM role arn:aws:iam::123456789012:role\/connector-role/,
+      /the user expects arn:aws:iam::123456789012:role\/another-role/,
+      /ALTER USER "SVC_WIF" SET WORKLOAD_IDENTITY = \(TYPE = AWS ARN = 'arn:aws:iam::123456789012:role\/connector-role'\);/,
+    ],
+  });
+});
+
+row('wif-host-refused', 'workload identity with a URL override that is not a Snowflake host', async () => {
+  const before = snowflake.counters.logins + snowflake.requests.length;
+  expectFailure(await invokeWithWorkloadIdentity({ SNOWFLAKE_ENDPOINT_URL: 'https://snowflake-proxy.example.com:8443' }), {
+    type: 'ConfigurationError',
+    code: 'WORKLOAD_IDENTITY_HOST_REFUSED',
+    says: [/only to Snowflake's own hosts/, /the login would go to snowflake-proxy\.example\.com/, /Remove the override/],
+  });
+  // Refused before anything was signed or sent.
+  expect(snowflake.counters.logins + snowflake.requests.length).toBe(before);
+});
+
+row('wif-attestation-failed', 'workload identity whose attestation cannot be made (STS refuses GetWebIdentityToken)', async () => {
+  // moto has no GetWebIdentityToken: it answers 500, as an STS that refuses the call would fail it.
+  expectFailure(await invokeWithWorkloadIdentity({ SNOWFLAKE_WORKLOAD_IDENTITY_ATTESTATION: 'OUTBOUND_TOKEN' }), {
+    type: 'AuthenticationError',
+    code: 'WORKLOAD_IDENTITY_ATTESTATION_FAILED',
+    says: [/could not make its workload-identity attestation/, /sts:GetWebIdentityToken/, /outbound identity federation/],
+  });
+  expect(aws.proxy.count('query:GetWebIdentityToken')).toBeGreaterThan(0);
+});
+
+test('the workload-identity instances wrote no secret (and read none)', () => {
+  expect(wifOutputs.length).toBeGreaterThan(0);
+  for (const output of wifOutputs) expect(leaks(output, aws.secrets)).toEqual([]);
 });
 
 // --- Running SQL ------------------------------------------------------------------------------------
