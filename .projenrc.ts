@@ -339,6 +339,12 @@ const benchTask = project.addTask('bench', {
 benchTask.spawn(bundleTask);
 benchTask.exec('ts-node --project test/tsconfig.json bench/run.ts');
 benchTask.exec('ts-node --project test/tsconfig.json bench/synth.ts');
+// Workload identity beside key pair; writes its table into docs/workload-identity.md (bench/doc-table.ts).
+const benchWorkloadIdentity = project.addTask('bench:workload-identity', {
+  description: 'Benchmark signing in with workload identity beside key pair, and write the table into docs/workload-identity.md',
+});
+benchWorkloadIdentity.spawn(bundleTask);
+benchWorkloadIdentity.exec('ts-node --project test/tsconfig.json bench/workload-identity.ts');
 
 // The Python, Java and Go packages, which test/languages installs and runs (the .NET package
 // stays configured, and is not built where there is no .NET). Maven's downloads stay in .m2/.
