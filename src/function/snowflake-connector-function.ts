@@ -12,7 +12,8 @@ import { RegisteredIdentityOnDelete, SnowflakeAuthentication, WorkloadIdentityAt
 import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
 import { placeholdersOf } from './sql-placeholders';
 import {
-  validateRole, validateWorkloadIdentity, webIdentityTokenStatement, workloadIdentityConnection, workloadIdentityEnvironment,
+  checkAuthenticationPolicy, validateRole, validateWorkloadIdentity, webIdentityTokenStatement, workloadIdentityConnection,
+  workloadIdentityEnvironment,
 } from './workload-identity';
 import { AwsServiceEndpoint, ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
@@ -272,7 +273,10 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     const workloadIdentity = authentication._workloadIdentity;
     this.secret = secret;
     this.workloadIdentity = workloadIdentity;
-    if (workloadIdentity) validateWorkloadIdentity(this, workloadIdentity, props.privateLink?.accountHost);
+    if (workloadIdentity) {
+      validateWorkloadIdentity(this, workloadIdentity, props.privateLink?.accountHost);
+      checkAuthenticationPolicy(this, workloadIdentity, props.privateLink);
+    }
     const outboundToken = workloadIdentity?.attestation === WorkloadIdentityAttestation.OUTBOUND_TOKEN;
     const handler = props.handler ?? ConnectorHandler.sqlExecutor();
 

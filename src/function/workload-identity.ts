@@ -7,8 +7,9 @@ import { Annotations, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { WorkloadIdentityAttestation, WorkloadIdentityOptions } from './snowflake-authentication';
+import { IPrivateLinkEndpoint, PrivateLinkEndpoint, SnowflakeAuthenticationMethod } from '../network/privatelink-endpoint';
 import { fail } from '../private/validation';
-import { accountIdentifierProblem, hostProblem, objectNameProblem, userNameProblem } from '../shared/snowflake-identifiers';
+import { accountIdentifierProblem, hostProblem, objectNameProblem, resolvedName, userNameProblem } from '../shared/snowflake-identifiers';
 import {
   AUTHENTICATION_ENV,
   CONNECTION_ENV,
@@ -145,6 +146,20 @@ export function validateWorkloadIdentity(scope: Construct, options: WorkloadIden
       + 'Remove issuer, or set attestation: WorkloadIdentityAttestation.OUTBOUND_TOKEN.');
   }
   check('issuer', options.issuer, issuerProblem);
+}
+
+/**
+ * Refuses a PrivateLink endpoint whose authentication-policy SQL is for this user and leaves out
+ * WORKLOAD_IDENTITY: once run, Snowflake refuses every workload-identity login of the user
+ * (https://docs.snowflake.com/en/sql-reference/sql/create-authentication-policy).
+ */
+export function checkAuthenticationPolicy(scope: Construct, options: WorkloadIdentityOptions, privateLink: IPrivateLinkEndpoint | undefined): void {
+  const policy = privateLink instanceof PrivateLinkEndpoint ? privateLink._authenticationPolicy : undefined;
+  if (!policy || Token.isUnresolved(options.user) || policy.user !== resolvedName(options.user)) return;
+  if (policy.methods.includes(SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY)) return;
+  fail(scope, `privateLink (${privateLink!.node.path}) emits an authentication policy for ${options.user} that allows ${policy.methods.join(', ')} only, `
+    + 'which would refuse this function\'s workload-identity logins. Give the endpoint\'s networkPolicy authenticationMethods: '
+    + '[SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY] (or both methods while the user moves from its key to its role).');
 }
 
 /** Why `issuer` cannot be an issuer URL: https, a host, no credentials, query or fragment. */

@@ -6,7 +6,7 @@ import { AwsServiceEndpoint, ensureAwsServiceEndpoints } from './aws-service-end
 import { APP_SERVICE_ZONE, PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
 import { onePerVpc } from '../private/one-per-vpc';
 import { fail } from '../private/validation';
-import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
+import { objectNameProblem, quoteIdentifier, quoteLiteral, resolvedName, userNameProblem } from '../shared/snowflake-identifiers';
 
 /**
  * A way a Snowflake user may sign in, as an authentication policy's `AUTHENTICATION_METHODS` names
@@ -243,6 +243,13 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
    * @internal
    */
   public readonly _awsServices: AwsServiceEndpoint[] = [];
+  /**
+   * The user the authentication-policy SQL is for, resolved as Snowflake resolves it, and the
+   * methods it allows, when there is such SQL: a function that signs in as that user another way
+   * would be locked out by it.
+   * @internal
+   */
+  public readonly _authenticationPolicy?: { readonly user: string; readonly methods: SnowflakeAuthenticationMethod[] };
 
   constructor(scope: Construct, id: string, props: PrivateLinkEndpointProps) {
     super(scope, id);
@@ -316,6 +323,7 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
       });
       if (props.networkPolicy.keyPairOnly ?? true) {
         this.authenticationPolicySql = authenticationPolicySql(props.networkPolicy);
+        this._authenticationPolicy = { user: resolvedName(props.networkPolicy.user), methods: methodsOf(props.networkPolicy) };
         new CfnOutput(this, 'AuthenticationPolicySql', {
           description: `SQL that lets ${props.networkPolicy.user} sign in with ${methodsOf(props.networkPolicy).map((m) => METHOD_WORDS[m].name).join(' or ')} only`,
           value: this.authenticationPolicySql,

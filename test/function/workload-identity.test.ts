@@ -11,8 +11,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
-  IPrivateLinkEndpoint, PrivateLinkConfig, PrivateLinkEndpoint, RegisteredIdentityOnDelete, SnowflakeAuthentication, SnowflakeConnectorFunction,
-  SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret, WorkloadIdentityAttestation, WorkloadIdentityOptions,
+  IPrivateLinkEndpoint, PrivateLinkConfig, PrivateLinkEndpoint, RegisteredIdentityOnDelete, SnowflakeAuthentication, SnowflakeAuthenticationMethod,
+  SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps, SnowflakeKeyPairSecret, WorkloadIdentityAttestation, WorkloadIdentityOptions,
 } from '../../src';
 import { ROLE_PATH_WARNING, workloadIdentityHostProblem } from '../../src/function/workload-identity';
 import { ACKNOWLEDGED_RULES } from '../../src/private/acknowledgements';
@@ -317,6 +317,21 @@ describe('the host: the driver\'s workload-identity allow-list', () => {
     });
     expect(() => new SnowflakeConnectorFunction(stack, 'ViaImported', { authentication: wif(), privateLink: imported })).not.toThrow();
   });
+});
+
+test('an endpoint whose authentication policy for this user leaves out WORKLOAD_IDENTITY is refused; with it, or for another user, accepted', () => {
+  const attempt = (user: string, methods?: SnowflakeAuthenticationMethod[]) => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const privateLink = new PrivateLinkEndpoint(stack, 'PL', {
+      vpc, config: PrivateLinkConfig.fromJson(CONFIG_JSON), networkPolicy: { user, database: 'DB', schema: 'S', authenticationMethods: methods },
+    });
+    return () => build({}, { privateLink }, stack);
+  };
+  expect(attempt('svc_loader')).toThrow(/privateLink \(Test\/PL\) emits an authentication policy for SVC_LOADER that allows KEYPAIR only.*authenticationMethods/);
+  expect(attempt('SVC_LOADER', [SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY])).not.toThrow();
+  expect(attempt('SVC_LOADER', [SnowflakeAuthenticationMethod.KEYPAIR, SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY])).not.toThrow();
+  expect(attempt('SVC_OTHER')).not.toThrow();
 });
 
 test('(failing case) an endpoint of your own whose host the driver would refuse is refused, naming privateLink\'s accountHost', () => {
