@@ -5,6 +5,7 @@ export * from './secret/key-registration';
 export * from './secret/key-rotation';
 export * from './secret/secret-reader-role';
 export * from './function/connector-handler';
+export * from './function/snowflake-authentication';
 export * from './function/snowflake-connector-function';
 export * from './function/snowflake-connector-layer';
 export * from './network/privatelink-config';

@@ -132,6 +132,29 @@ func NewSnowflakePortableStack(scope constructs.Construct, id string, props *aws
 		},
 	})
 
+	// No key at all: a function that signs in as its own IAM role (workload identity), whose
+	// Snowflake user is given the role's ARN at deploy (docs/workload-identity.md).
+	sf.NewSnowflakeConnectorFunction(stack, jsii.String("KeylessFunction"), &sf.SnowflakeConnectorFunctionProps{
+		Authentication: sf.SnowflakeAuthentication_WorkloadIdentity(&sf.WorkloadIdentityOptions{
+			Account:       jsii.String("myorg-myaccount"),
+			User:          jsii.String("SVC_KEYLESS"),
+			Role:          jsii.String("KEYLESS"),
+			Warehouse:     jsii.String("KEYLESS_WH"),
+			CreateOutputs: jsii.Bool(true),
+			Registration: &sf.WorkloadIdentityRegistrationOptions{
+				AdminSecret: userAdmin,
+				OnDelete:    sf.RegisteredIdentityOnDelete_REMOVE_IDENTITY,
+			},
+		}),
+		Handler: sf.ConnectorHandler_SqlExecutor(&sf.SqlExecutorOptions{
+			Statements: &map[string]sf.SqlStatement{
+				"whoAmI": sf.SqlStatement_Of(jsii.String("SELECT CURRENT_USER() AS WHO"), nil),
+			},
+		}),
+		// There is no secret whose key would encrypt the logs: name one.
+		LogEncryptionKey: key,
+	})
+
 	return stack
 }
 

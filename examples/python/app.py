@@ -23,14 +23,17 @@ from cdk_snowflake_keypair import (
     KeySource,
     PrivateLinkConfig,
     PrivateLinkEndpoint,
+    RegisteredIdentityOnDelete,
     RegisteredKeyOnDelete,
     RetireOldKey,
     SecretReaderRole,
+    SnowflakeAuthentication,
     SnowflakeConnectorFunction,
     SnowflakeConnectorLayer,
     SnapshotTesting,
     SnowflakeKeyPairSecret,
     SqlStatement,
+    WorkloadIdentityRegistrationOptions,
 )
 
 # A handler of your own that takes the connector from the layer (plain JavaScript, inline).
@@ -126,6 +129,24 @@ class SnowflakePortableStack(Stack):
                 schedule=Duration.days(30),
                 retire_old_key=RetireOldKey.after(Duration.days(1)),
             ),
+        )
+
+        # No key at all: a function that signs in as its own IAM role (workload identity), whose
+        # Snowflake user is given the role's ARN at deploy (docs/workload-identity.md).
+        SnowflakeConnectorFunction(
+            self, "KeylessFunction",
+            authentication=SnowflakeAuthentication.workload_identity(
+                account="myorg-myaccount",
+                user="SVC_KEYLESS",
+                role="KEYLESS",
+                warehouse="KEYLESS_WH",
+                create_outputs=True,
+                registration=WorkloadIdentityRegistrationOptions(
+                    admin_secret=user_admin, on_delete=RegisteredIdentityOnDelete.REMOVE_IDENTITY),
+            ),
+            handler=ConnectorHandler.sql_executor(statements={"whoAmI": SqlStatement.of("SELECT CURRENT_USER() AS WHO")}),
+            # There is no secret whose key would encrypt the logs: name one.
+            log_encryption_key=key,
         )
 
 

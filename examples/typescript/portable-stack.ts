@@ -18,9 +18,11 @@ import {
   KeySource,
   PrivateLinkConfig,
   PrivateLinkEndpoint,
+  RegisteredIdentityOnDelete,
   RegisteredKeyOnDelete,
   RetireOldKey,
   SecretReaderRole,
+  SnowflakeAuthentication,
   SnowflakeConnectorFunction,
   SnowflakeConnectorLayer,
   SnowflakeKeyPairSecret,
@@ -118,6 +120,22 @@ export class SnowflakePortableStack extends Stack {
       encryptionKey: key,
       registration: { adminSecret: userAdmin, onDelete: RegisteredKeyOnDelete.RETAIN_KEY },
       rotation: { adminSecret: rotator, schedule: Duration.days(30), retireOldKey: RetireOldKey.after(Duration.days(1)) },
+    });
+
+    // No key at all: a function that signs in as its own IAM role (workload identity), whose
+    // Snowflake user is given the role's ARN at deploy (docs/workload-identity.md).
+    new SnowflakeConnectorFunction(this, 'KeylessFunction', {
+      authentication: SnowflakeAuthentication.workloadIdentity({
+        account: 'myorg-myaccount',
+        user: 'SVC_KEYLESS',
+        role: 'KEYLESS',
+        warehouse: 'KEYLESS_WH',
+        createOutputs: true,
+        registration: { adminSecret: userAdmin, onDelete: RegisteredIdentityOnDelete.REMOVE_IDENTITY },
+      }),
+      handler: ConnectorHandler.sqlExecutor({ statements: { whoAmI: SqlStatement.of('SELECT CURRENT_USER() AS WHO') } }),
+      // There is no secret whose key would encrypt the logs: name one.
+      logEncryptionKey: key,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,9 +8,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConnectorHandler, SqlExecutorOptions } from './connector-handler';
+import { RegisteredIdentityOnDelete, SnowflakeAuthentication, WorkloadIdentityAttestation, WorkloadIdentityOptions } from './snowflake-authentication';
 import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
 import { placeholdersOf } from './sql-placeholders';
-import { ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
+import {
+  checkAuthenticationPolicy, validateRole, validateWorkloadIdentity, webIdentityTokenStatement, workloadIdentityConnection,
+  workloadIdentityEnvironment,
+} from './workload-identity';
+import { AwsServiceEndpoint, ensureAwsServiceEndpoints } from '../network/aws-service-endpoints';
 import { snowflakeClientSecurityGroup } from '../network/client-security-group';
 import { IPrivateLinkEndpoint } from '../network/privatelink-endpoint';
 import { acknowledge } from '../private/acknowledgements';
@@ -18,10 +23,15 @@ import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../private/lambda-defaults'
 import { libraryLogGroup } from '../private/log-group';
 import { fail } from '../private/validation';
 import { allowVpcNetworkInterfaces } from '../private/vpc-network-interfaces';
+import { Registration } from '../rotation/registration';
 import { SecretReaderRole } from '../secret/secret-reader-role';
 import { ISnowflakeKeyPairSecret } from '../secret/snowflake-keypair-secret-base';
 import { ENDPOINT_URL_ENV, HOST_ENV, RESERVED_ENV_PREFIX, SECRET_ID_ENV, SQL_EXECUTOR_ENV, STATEMENT_TIMEOUT_ENV } from '../shared/environment';
 import { serializeSqlExecutorConfig, STATEMENT_NAME } from '../shared/sql-executor-config';
+import {
+  AUTHENTICATION_ENV, CONNECTION_ENV, createWorkloadIdentityUserSql, setWorkloadIdentitySql, WORKLOAD_IDENTITY_ARN_ENV,
+  WORKLOAD_IDENTITY_ATTESTATION_ENV,
+} from '../shared/workload-identity';
 
 /** Long enough for a retried login and a resuming warehouse; see docs/connector-function.md. */
 const DEFAULT_TIMEOUT = Duration.minutes(5);
@@ -47,6 +57,10 @@ const TOKEN_ESTIMATE_BYTES = 256;
 /** Why a name is the construct's, and what to do instead. */
 const RESERVED_ENV_FIX: Record<string, string> = {
   [SECRET_ID_ENV]: 'the construct sets it itself from secret. Remove it.',
+  [AUTHENTICATION_ENV]: 'the construct sets it itself from authentication. Remove it.',
+  [CONNECTION_ENV]: 'the construct sets it itself from authentication (SnowflakeAuthentication.workloadIdentity). Remove it.',
+  [WORKLOAD_IDENTITY_ARN_ENV]: 'the construct sets it itself from the function\'s role. Remove it.',
+  [WORKLOAD_IDENTITY_ATTESTATION_ENV]: 'the construct sets it itself from authentication (attestation). Remove it.',
   [STATEMENT_TIMEOUT_ENV]: 'the construct sets it itself from statementTimeout. Remove it.',
   [HOST_ENV]: 'the construct sets it itself from privateLink. Remove it.',
   [SQL_EXECUTOR_ENV]: 'the construct sets it itself from ConnectorHandler.sqlExecutor({ statements }). Remove it.',
@@ -58,8 +72,21 @@ const KEY_LIKE = /-----BEGIN [A-Z ]*KEY-----|[A-Za-z0-9+/]{200,}/;
 
 /** Properties of a SnowflakeConnectorFunction. */
 export interface SnowflakeConnectorFunctionProps {
-  /** The secret the function connects with. Its ARN is the only thing about it in the environment. */
-  readonly secret: ISnowflakeKeyPairSecret;
+  /**
+   * The secret the function connects with: short for `authentication:
+   * SnowflakeAuthentication.keyPair(secret)`. Its ARN is the only thing about it in the environment.
+   * Give exactly one of `secret` and `authentication`.
+   * @default - none: `authentication` says how the function signs in
+   */
+  readonly secret?: ISnowflakeKeyPairSecret;
+
+  /**
+   * How the function signs in: `SnowflakeAuthentication.keyPair(secret)` (the same as `secret`), or
+   * `SnowflakeAuthentication.workloadIdentity({ account, user, ... })`, as its own IAM role with no
+   * secret and no key (docs/workload-identity.md). Give exactly one of `secret` and `authentication`.
+   * @default - none: `secret` says how the function signs in
+   */
+  readonly authentication?: SnowflakeAuthentication;
 
   /**
    * What the function runs.
@@ -68,15 +95,19 @@ export interface SnowflakeConnectorFunctionProps {
   readonly handler?: ConnectorHandler;
 
   /**
-   * The execution role. It is granted read on the secret (AWSCURRENT only) and write on the
+   * The execution role. With a key pair, it is granted read on the secret (AWSCURRENT only); with a
+   * workload identity, it is the identity Snowflake knows the function by (an IAM role whose ARN
+   * CloudFormation knows), granted nothing on any secret. Either way, it is granted write on the
    * function's log group.
-   * @default - a new SecretReaderRole for the secret, restricted to the AWSCURRENT stage
+   * @default - a new SecretReaderRole for the secret, restricted to the AWSCURRENT stage; with a
+   *   workload identity, a new role that may only write the function's logs
    */
   readonly role?: iam.IRole;
 
   /**
    * A description of the function.
-   * @default "Runs SQL in Snowflake with the key pair in <secret> (cdk-snowflake-keypair)"
+   * @default "Runs SQL in Snowflake with a key pair from Secrets Manager (cdk-snowflake-keypair)", or, with a
+   *   workload identity, "Runs SQL in Snowflake signed in as its own IAM role (cdk-snowflake-keypair)"
    */
   readonly description?: string;
 
@@ -156,7 +187,8 @@ export interface SnowflakeConnectorFunctionProps {
    * Encrypt the log group the construct creates with this KMS key. A key defined in the app gets
    * the key-policy statement CloudWatch Logs needs; for an imported key, its policy must allow it
    * (a warning says what).
-   * @default - the secret's customer-managed key, when it has one; otherwise CloudWatch Logs' own encryption
+   * @default - the secret's customer-managed key, when it has one; otherwise (and with a workload
+   *   identity, which has no secret) CloudWatch Logs' own encryption
    */
   readonly logEncryptionKey?: kms.IKey;
 
@@ -174,9 +206,9 @@ export interface SnowflakeConnectorFunctionProps {
 
   /**
    * Reach Snowflake through this PrivateLink endpoint: the function runs in its VPC, connects by
-   * the PrivateLink account host (the JWT still names the account from the secret), and is let in
-   * on 443 and 80 (OCSP).
-   * @default - Snowflake's public endpoint (or the secret's `host`)
+   * the PrivateLink account host (the login still names the account from the secret, or the
+   * workload identity's `account`), and is let in on 443 and 80 (OCSP).
+   * @default - Snowflake's public endpoint (or the secret's, or the workload identity's, `host`)
    */
   readonly privateLink?: IPrivateLinkEndpoint;
 
@@ -202,18 +234,22 @@ export interface SnowflakeConnectorFunctionProps {
   /**
    * Add a Secrets Manager interface endpoint and an S3 gateway endpoint to the VPC (large
    * result sets come from S3), so that the function runs in isolated subnets without NAT. They
-   * are added to the VPC once, however many functions (and `PrivateLinkEndpoint`s) ask.
+   * are added to the VPC once, however many functions (and `PrivateLinkEndpoint`s) ask. With a
+   * workload identity, no Secrets Manager endpoint (there is no secret to read): the S3 gateway
+   * endpoint, and the STS interface endpoint for `WorkloadIdentityAttestation.OUTBOUND_TOKEN`.
    * @default false
    */
   readonly addAwsServiceEndpoints?: boolean;
 }
 
 /**
- * A Lambda function that connects to Snowflake with the key pair in a SnowflakeKeyPairSecret.
+ * A Lambda function that connects to Snowflake with the key pair in a SnowflakeKeyPairSecret, or
+ * as its own IAM role (workload identity federation: no secret, no key).
  *
  * It runs the pre-bundled SQL executor, or your own handler with the pre-bundled connector as a
  * layer. It reads the secret once per cold start and keeps its Snowflake connection while warm.
- * Node.js 24 on ARM64; the environment holds the secret's ARN and non-secret settings only.
+ * Node.js 24 on ARM64; the environment holds the secret's ARN (or, with a workload identity, the
+ * connection settings and the role's ARN) and non-secret settings only.
  */
 export class SnowflakeConnectorFunction extends Construct implements iam.IGrantable, ec2.IConnectable {
   /** The Lambda function. */
@@ -223,56 +259,85 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
   /** Its log group. */
   public readonly logGroup: logs.ILogGroup;
   public readonly grantPrincipal: iam.IPrincipal;
-  /** The secret it connects with. */
-  public readonly secret: ISnowflakeKeyPairSecret;
+  /** The secret it connects with; undefined when it signs in with its workload identity. */
+  public readonly secret?: ISnowflakeKeyPairSecret;
+
+  private readonly workloadIdentity?: WorkloadIdentityOptions;
 
   constructor(scope: Construct, id: string, props: SnowflakeConnectorFunctionProps) {
     super(scope, id);
     validate(this, props);
     const vpc = props.vpc ?? props.privateLink?.vpc;
-    this.secret = props.secret;
+    const authentication = props.authentication ?? SnowflakeAuthentication.keyPair(props.secret!);
+    const secret = authentication._secret;
+    const workloadIdentity = authentication._workloadIdentity;
+    this.secret = secret;
+    this.workloadIdentity = workloadIdentity;
+    if (workloadIdentity) {
+      validateWorkloadIdentity(this, workloadIdentity, props.privateLink?.accountHost);
+      checkAuthenticationPolicy(this, workloadIdentity, props.privateLink);
+    }
+    const outboundToken = workloadIdentity?.attestation === WorkloadIdentityAttestation.OUTBOUND_TOKEN;
     const handler = props.handler ?? ConnectorHandler.sqlExecutor();
+
+    this.logGroup = props.logGroup ?? libraryLogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logEncryptionKey ?? secret?.encryptionKey,
+    });
+
+    if (props.role) {
+      this.role = props.role;
+      secret?.grantRead(this.role, ['AWSCURRENT']);
+    } else if (secret) {
+      this.role = new SecretReaderRole(this, 'Role', {
+        secret,
+        versionStages: ['AWSCURRENT'],
+        description: 'Runs a cdk-snowflake-keypair SnowflakeConnectorFunction: reads its Snowflake secret (AWSCURRENT) and writes its logs',
+      });
+    } else {
+      // The workload identity: a role that may write its logs (and, in a VPC, make its network
+      // interfaces; with OUTBOUND_TOKEN, get one kind of token) and nothing else.
+      this.role = new iam.Role(this, 'Role', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: 'Runs a cdk-snowflake-keypair SnowflakeConnectorFunction: its workload identity in Snowflake; writes its logs',
+      });
+      acknowledge(this.role, 'inlinePolicy');
+    }
+    if (workloadIdentity) validateRole(this, this.role, props.role !== undefined);
+    this.logGroup.grantWrite(this.role);
+
     const environment: Record<string, string> = {
       ...props.environment,
-      [SECRET_ID_ENV]: props.secret.secretArn,
+      ...(secret ? { [SECRET_ID_ENV]: secret.secretArn } : {}),
+      ...(workloadIdentity ? workloadIdentityEnvironment(workloadIdentity, this.role.roleArn, props.privateLink?.accountHost) : {}),
       ...(props.statementTimeout ? { [STATEMENT_TIMEOUT_ENV]: String(props.statementTimeout.toSeconds()) } : {}),
       ...(props.privateLink ? { [HOST_ENV]: props.privateLink.accountHost } : {}),
       ...(handler._sqlExecutor ? sqlExecutorEnvironment(this, handler._sqlExecutor) : {}),
     };
     checkEnvironmentSize(this, environment);
 
-    this.logGroup = props.logGroup ?? libraryLogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.logEncryptionKey ?? props.secret.encryptionKey,
-    });
-
-    if (props.role) {
-      this.role = props.role;
-      props.secret.grantRead(this.role, ['AWSCURRENT']);
-    } else {
-      this.role = new SecretReaderRole(this, 'Role', {
-        secret: props.secret,
-        versionStages: ['AWSCURRENT'],
-        description: 'Runs a cdk-snowflake-keypair SnowflakeConnectorFunction: reads its Snowflake secret (AWSCURRENT) and writes its logs',
-      });
-    }
-    this.logGroup.grantWrite(this.role);
-
+    // The AWS services the function calls from its VPC: Secrets Manager for its secret; none for a
+    // signed GetCallerIdentity, which the driver only signs (research: attestation_aws.js never sends
+    // it); STS for GetWebIdentityToken; S3 for large result sets either way.
+    const awsServices: AwsServiceEndpoint[] = secret ? ['secretsmanager', 's3'] : outboundToken ? ['sts', 's3'] : ['s3'];
     let securityGroups = props.securityGroups;
     if (vpc && !securityGroups) {
+      const named = awsServices.map((s) => AWS_SERVICE_NAMES[s]);
       securityGroups = [snowflakeClientSecurityGroup(this, 'SecurityGroup', {
         vpc,
         description: 'cdk-snowflake-keypair SnowflakeConnectorFunction: HTTPS (and OCSP) egress only',
-        httpsDescription: props.privateLink ? 'HTTPS to Secrets Manager and S3' : 'HTTPS to Snowflake, Secrets Manager and S3',
+        httpsDescription: props.privateLink ? `HTTPS to ${named.join(' and ')}` : `HTTPS to Snowflake, ${named.join(' and ')}`,
         ocsp: props.allowOcspEgress ?? true,
         privateLink: props.privateLink,
-        awsServices: ['secretsmanager', 's3'],
+        awsServices,
         addAwsServiceEndpoints: props.addAwsServiceEndpoints ?? false,
       })];
     }
 
     this.function = new lambda.Function(this, 'Function', {
-      description: props.description ?? 'Runs SQL in Snowflake with a key pair from Secrets Manager (cdk-snowflake-keypair)',
+      description: props.description ?? (secret
+        ? 'Runs SQL in Snowflake with a key pair from Secrets Manager (cdk-snowflake-keypair)'
+        : 'Runs SQL in Snowflake signed in as its own IAM role (cdk-snowflake-keypair)'),
       functionName: props.functionName,
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
@@ -299,10 +364,16 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     this.grantPrincipal = this.function.grantPrincipal;
     // Lambda creates the network interfaces with this role, and checks that it may when it creates the function.
     if (vpc) allowVpcNetworkInterfaces(this, 'VpcAccessPolicy', this.role, this.function);
+    if (outboundToken) {
+      // A policy of its own, which the function waits for, so that the role may get its token at the first invocation.
+      const tokenPolicy = new iam.Policy(this, 'WebIdentityTokenPolicy', { roles: [this.role], statements: [webIdentityTokenStatement()] });
+      this.function.node.addDependency(tokenPolicy);
+      acknowledge(tokenPolicy, 'connectorWebIdentityToken');
+    }
 
     // What the compliance packs ask of every function, acknowledged only where you left the
     // choice to us, each with its reason (docs/security.md).
-    if (!props.logGroup && !(props.logEncryptionKey ?? props.secret.encryptionKey)) acknowledge(this.logGroup, 'connectorLogGroup');
+    if (!props.logGroup && !(props.logEncryptionKey ?? secret?.encryptionKey)) acknowledge(this.logGroup, 'connectorLogGroup');
     if (!vpc) acknowledge(this.function, 'connectorOutsideVpc');
     if (props.reservedConcurrentExecutions === undefined) acknowledge(this.function, 'connectorConcurrency');
     if (!props.deadLetterQueue && !props.onFailure) acknowledge(this.function, 'connectorDlq');
@@ -314,12 +385,84 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     }
 
     if (vpc && props.addAwsServiceEndpoints) {
-      for (const endpoint of ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, ['secretsmanager', 's3']).interfaceEndpoints) {
-        endpoint.connections.allowDefaultPortFrom(this.function, 'The Snowflake connector reads its secret');
+      for (const endpoint of ensureAwsServiceEndpoints(this, vpc, props.vpcSubnets, awsServices).interfaceEndpoints) {
+        endpoint.connections.allowDefaultPortFrom(this.function, secret ? 'The Snowflake connector reads its secret' : 'The Snowflake connector gets its identity token');
       }
     }
     // Through PrivateLink: connect by its host, and let the function in on 443 and 80 (OCSP).
     props.privateLink?.allowFrom(this.function);
+
+    if (workloadIdentity?.registration) this.registerWorkloadIdentity(workloadIdentity, props);
+    if (workloadIdentity?.createOutputs) {
+      new CfnOutput(this, 'WorkloadIdentityArnOutput', {
+        value: this.role.roleArn,
+        description: `The IAM role ARN of the WORKLOAD_IDENTITY of Snowflake user ${workloadIdentity.user}`,
+      });
+      new CfnOutput(this, 'CreateUserSqlOutput', { value: this.createUserSql!, description: 'SQL to create the service user with this function\'s role as its workload identity' });
+      new CfnOutput(this, 'AlterUserSqlOutput', { value: this.alterUserSql!, description: 'SQL to set this function\'s role as the workload identity of an existing user' });
+    }
+  }
+
+  /**
+   * The registration custom resource of the workload identity: after the role exists, reading the
+   * administrator's secret only; through PrivateLink when asked, or when the function goes through it
+   * (the administrator signs in from where the user does).
+   */
+  private registerWorkloadIdentity(options: WorkloadIdentityOptions, props: SnowflakeConnectorFunctionProps): void {
+    const registration = options.registration!;
+    if (!registration.privateLink && (registration.vpcSubnets || registration.addAwsServiceEndpoints)) {
+      fail(this, `authentication (SnowflakeAuthentication.workloadIdentity): registration.${registration.vpcSubnets ? 'vpcSubnets' : 'addAwsServiceEndpoints'} `
+        + 'is set without registration.privateLink: the registration function runs in a VPC only to reach Snowflake through PrivateLink. '
+        + 'Give privateLink too (it may be the function\'s endpoint), or remove it.');
+    }
+    const created = new Registration(this, 'Registration', {
+      adminSecretArn: registration.adminSecret.secretArn,
+      createUser: registration.createUser ?? true,
+      onDelete: registration.onDelete ?? RegisteredIdentityOnDelete.REMOVE_IDENTITY,
+      workloadIdentity: {
+        connection: workloadIdentityConnection(options, props.privateLink?.accountHost),
+        roleArn: this.role.roleArn,
+        issuer: options.issuer,
+      },
+      network: registration.privateLink
+        ? { privateLink: registration.privateLink, vpcSubnets: registration.vpcSubnets, addAwsServiceEndpoints: registration.addAwsServiceEndpoints }
+        : props.privateLink
+          ? { privateLink: props.privateLink, vpcSubnets: props.vpcSubnets, addAwsServiceEndpoints: props.addAwsServiceEndpoints }
+          : {},
+      after: [],
+    });
+    registration.adminSecret.grantRead(created.role, ['AWSCURRENT']);
+  }
+
+  /**
+   * With a workload identity: `CREATE USER IF NOT EXISTS "<USER>" TYPE = SERVICE ...
+   * WORKLOAD_IDENTITY = (TYPE = AWS ARN = '<the role's ARN>');`, with the settings given as the
+   * user's defaults and identifiers quoted (the ARN is resolved at deploy). Undefined with a key pair
+   * (the secret's `createUserSql` is that SQL).
+   */
+  public get createUserSql(): string | undefined {
+    const options = this.workloadIdentity;
+    if (!options) return undefined;
+    return createWorkloadIdentityUserSql({
+      user: options.user,
+      roleArn: this.role.roleArn,
+      issuer: options.issuer,
+      role: options.role,
+      warehouse: options.warehouse,
+      database: options.database,
+      schema: options.schema,
+    });
+  }
+
+  /**
+   * With a workload identity: `ALTER USER "<USER>" SET WORKLOAD_IDENTITY = (TYPE = AWS ARN = '...');`,
+   * for a user that exists (a key pair it has stays, so a key-pair user moves over without
+   * downtime: docs/workload-identity.md). Undefined with a key pair.
+   */
+  public get alterUserSql(): string | undefined {
+    const options = this.workloadIdentity;
+    if (!options) return undefined;
+    return setWorkloadIdentitySql(options.user, this.role.roleArn, options.issuer);
   }
 
   /** The function's network connections (it must be in a VPC). */
@@ -363,7 +506,17 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
   }
 }
 
+/** How the security group's rule names each AWS service. */
+const AWS_SERVICE_NAMES: Record<AwsServiceEndpoint, string> = { secretsmanager: 'Secrets Manager', sts: 'STS', s3: 'S3' };
+
 function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): void {
+  if ((props.secret === undefined) === (props.authentication === undefined)) {
+    fail(scope, props.secret
+      ? 'secret and authentication are both set; give one. secret is short for authentication: SnowflakeAuthentication.keyPair(secret): '
+        + 'remove secret to sign in as authentication says, or remove authentication to sign in with the secret\'s key pair.'
+      : 'neither secret nor authentication is set: the function must know how to sign in to Snowflake. Give secret (a SnowflakeKeyPairSecret), '
+        + 'or authentication: SnowflakeAuthentication.workloadIdentity({ account, user }) to sign in as the function\'s own IAM role (docs/workload-identity.md).');
+  }
   if (props.privateLink && props.vpc && props.vpc !== props.privateLink.vpc && props.vpc.vpcId !== props.privateLink.vpc.vpcId) {
     fail(scope, `vpc is not the VPC of privateLink (${props.privateLink.node.path}): a function reaches an interface endpoint from its own VPC only. `
       + 'Leave vpc out to run in the endpoint\'s VPC, or put a PrivateLinkEndpoint in this VPC.');

@@ -6,7 +6,18 @@ import { AwsServiceEndpoint, ensureAwsServiceEndpoints } from './aws-service-end
 import { APP_SERVICE_ZONE, PRIVATELINK_ZONE, PrivateLinkConfig } from './privatelink-config';
 import { onePerVpc } from '../private/one-per-vpc';
 import { fail } from '../private/validation';
-import { objectNameProblem, quoteIdentifier, quoteLiteral, userNameProblem } from '../shared/snowflake-identifiers';
+import { objectNameProblem, quoteIdentifier, quoteLiteral, resolvedName, userNameProblem } from '../shared/snowflake-identifiers';
+
+/**
+ * A way a Snowflake user may sign in, as an authentication policy's `AUTHENTICATION_METHODS` names
+ * it (https://docs.snowflake.com/en/sql-reference/sql/create-authentication-policy).
+ */
+export enum SnowflakeAuthenticationMethod {
+  /** Key-pair authentication (`'KEYPAIR'`): a function with a `SnowflakeKeyPairSecret`. */
+  KEYPAIR = 'KEYPAIR',
+  /** Workload identity federation (`'WORKLOAD_IDENTITY'`): a function with `SnowflakeAuthentication.workloadIdentity()`. */
+  WORKLOAD_IDENTITY = 'WORKLOAD_IDENTITY',
+}
 
 /** The SQL that pins a Snowflake user to this endpoint (emitted as a stack output). */
 export interface NetworkPolicySqlOptions {
@@ -27,16 +38,27 @@ export interface NetworkPolicySqlOptions {
    */
   readonly policyName?: string;
   /**
-   * Also emit the SQL of an authentication policy that lets the user sign in with a key pair only
-   * (`AUTHENTICATION_METHODS = ('KEYPAIR')`), as the output `AuthenticationPolicySql`: a password
-   * or programmatic access token added to the user later cannot be used to sign in.
+   * Also emit the SQL of an authentication policy that lets the user sign in with
+   * `authenticationMethods` only (by default a key pair: `AUTHENTICATION_METHODS = ('KEYPAIR')`), as
+   * the output `AuthenticationPolicySql`: a password or programmatic access token added to the user
+   * later cannot be used to sign in.
    * @default true
    */
   readonly keyPairOnly?: boolean;
   /**
+   * How the user may sign in, in the authentication policy: a key-pair user
+   * `[SnowflakeAuthenticationMethod.KEYPAIR]`, a workload-identity user
+   * `[SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY]`, and a user moving from one to the other
+   * both, until the key is removed (docs/workload-identity.md). A policy that leaves out the way the
+   * user signs in locks it out.
+   * @default [SnowflakeAuthenticationMethod.KEYPAIR]
+   */
+  readonly authenticationMethods?: SnowflakeAuthenticationMethod[];
+  /**
    * The authentication policy's name, in `database`.`schema` (authentication policies are schema
    * objects).
-   * @default - `<user>_KEYPAIR_ONLY`
+   * @default - `<user>_KEYPAIR_ONLY`; `<user>_WORKLOAD_IDENTITY_ONLY` for workload identity only;
+   *   `<user>_KEYPAIR_OR_WORKLOAD_IDENTITY` for both
    */
   readonly authenticationPolicyName?: string;
 }
@@ -107,8 +129,8 @@ export interface PrivateLinkEndpointProps {
    * Emit the SQL that pins a Snowflake user to this endpoint (a network rule of type `AWSVPCEID`
    * holding the endpoint's id, a network policy, `ALTER USER ... SET NETWORK_POLICY`) as the
    * output `NetworkPolicySql`, and the SQL that limits the user to key-pair sign-in (an
-   * authentication policy with `AUTHENTICATION_METHODS = ('KEYPAIR')`) as the output
-   * `AuthenticationPolicySql`.
+   * authentication policy with `AUTHENTICATION_METHODS = ('KEYPAIR')`; or to its workload identity,
+   * with `authenticationMethods`) as the output `AuthenticationPolicySql`.
    * @default - no output
    */
   readonly networkPolicy?: NetworkPolicySqlOptions;
@@ -203,8 +225,8 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
   /** The network-policy SQL, when `networkPolicy` was given. */
   public readonly networkPolicySql?: string;
   /**
-   * The authentication-policy SQL that limits the user to key-pair sign-in, when `networkPolicy`
-   * was given (unless its `keyPairOnly` is false).
+   * The authentication-policy SQL that limits the user to key-pair sign-in (or to the
+   * `authenticationMethods` given), when `networkPolicy` was given (unless its `keyPairOnly` is false).
    */
   public readonly authenticationPolicySql?: string;
 
@@ -221,6 +243,13 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
    * @internal
    */
   public readonly _awsServices: AwsServiceEndpoint[] = [];
+  /**
+   * The user the authentication-policy SQL is for, resolved as Snowflake resolves it, and the
+   * methods it allows, when there is such SQL: a function that signs in as that user another way
+   * would be locked out by it.
+   * @internal
+   */
+  public readonly _authenticationPolicy?: { readonly user: string; readonly methods: SnowflakeAuthenticationMethod[] };
 
   constructor(scope: Construct, id: string, props: PrivateLinkEndpointProps) {
     super(scope, id);
@@ -294,8 +323,9 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
       });
       if (props.networkPolicy.keyPairOnly ?? true) {
         this.authenticationPolicySql = authenticationPolicySql(props.networkPolicy);
+        this._authenticationPolicy = { user: resolvedName(props.networkPolicy.user), methods: methodsOf(props.networkPolicy) };
         new CfnOutput(this, 'AuthenticationPolicySql', {
-          description: `SQL that lets ${props.networkPolicy.user} sign in with a key pair only`,
+          description: `SQL that lets ${props.networkPolicy.user} sign in with ${methodsOf(props.networkPolicy).map((m) => METHOD_WORDS[m].name).join(' or ')} only`,
           value: this.authenticationPolicySql,
         });
       }
@@ -369,19 +399,35 @@ function networkPolicySql(options: NetworkPolicySqlOptions, endpointId: string):
   ].join(' ');
 }
 
+/** How each method is named in a policy's default name, its comment and the output's description. */
+const METHOD_WORDS: Record<SnowflakeAuthenticationMethod, { id: string; comment: string; name: string }> = {
+  [SnowflakeAuthenticationMethod.KEYPAIR]: { id: 'KEYPAIR', comment: 'Key-pair', name: 'a key pair' },
+  [SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY]: { id: 'WORKLOAD_IDENTITY', comment: 'workload-identity', name: 'its workload identity' },
+};
+
+/** The methods of the policy, once each, in the enum's order (so the SQL is the same whatever order they were given in). */
+function methodsOf(options: NetworkPolicySqlOptions): SnowflakeAuthenticationMethod[] {
+  const given = options.authenticationMethods ?? [SnowflakeAuthenticationMethod.KEYPAIR];
+  return Object.values(SnowflakeAuthenticationMethod).filter((m) => given.includes(m));
+}
+
 /**
- * An authentication policy that allows key-pair sign-in only, set on the user. Syntax:
- * https://docs.snowflake.com/en/sql-reference/sql/create-authentication-policy (a schema object;
- * `AUTHENTICATION_METHODS` takes 'KEYPAIR' among 'ALL', 'SAML', 'PASSWORD', 'OAUTH',
- * 'PROGRAMMATIC_ACCESS_TOKEN', 'WORKLOAD_IDENTITY') and
- * https://docs.snowflake.com/en/sql-reference/sql/alter-user (`SET AUTHENTICATION POLICY <name>`;
- * a user holds one authentication policy, so a user that has one already must have it unset first).
+ * An authentication policy that allows key-pair sign-in only (or the methods given), set on the
+ * user. Syntax: https://docs.snowflake.com/en/sql-reference/sql/create-authentication-policy (a
+ * schema object; `AUTHENTICATION_METHODS` takes 'KEYPAIR' and 'WORKLOAD_IDENTITY' among 'ALL',
+ * 'SAML', 'PASSWORD', 'OAUTH', 'PROGRAMMATIC_ACCESS_TOKEN'; a user whose policy leaves out the way
+ * it signs in cannot sign in) and https://docs.snowflake.com/en/sql-reference/sql/alter-user
+ * (`SET AUTHENTICATION POLICY <name>`; a user holds one authentication policy, so a user that has
+ * one already must have it unset first). The key-pair policy is the one this function always made.
  */
 function authenticationPolicySql(options: NetworkPolicySqlOptions): string {
-  const policy = [options.database, options.schema, options.authenticationPolicyName ?? `${options.user}_KEYPAIR_ONLY`].map(quoteIdentifier).join('.');
+  const methods = methodsOf(options);
+  const fallback = methods.length === 1 ? `${options.user}_${METHOD_WORDS[methods[0]].id}_ONLY` : `${options.user}_${methods.map((m) => METHOD_WORDS[m].id).join('_OR_')}`;
+  const policy = [options.database, options.schema, options.authenticationPolicyName ?? fallback].map(quoteIdentifier).join('.');
+  const comment = `${methods.map((m) => METHOD_WORDS[m].comment).join(' or ')} sign-in only (cdk-snowflake-keypair)`;
   return [
-    `CREATE AUTHENTICATION POLICY IF NOT EXISTS ${policy} AUTHENTICATION_METHODS = ('KEYPAIR') `
-      + `COMMENT = ${quoteLiteral('Key-pair sign-in only (cdk-snowflake-keypair)')};`,
+    `CREATE AUTHENTICATION POLICY IF NOT EXISTS ${policy} AUTHENTICATION_METHODS = (${methods.map((m) => quoteLiteral(m)).join(', ')}) `
+      + `COMMENT = ${quoteLiteral(comment.charAt(0).toUpperCase() + comment.slice(1))};`,
     `ALTER USER ${quoteIdentifier(options.user)} SET AUTHENTICATION POLICY ${policy};`,
   ].join(' ');
 }
@@ -430,6 +476,15 @@ function validate(scope: Construct, props: PrivateLinkEndpointProps): void {
       if (value === undefined) continue;
       const problem = objectNameProblem(value);
       if (problem) fail(scope, `networkPolicy.${field} ${JSON.stringify(value)} is not valid: ${problem}.`);
+    }
+    const methods = policy.authenticationMethods;
+    if (methods !== undefined && methods.length === 0) {
+      fail(scope, 'networkPolicy.authenticationMethods is empty: an authentication policy that allows no method locks the user out. '
+        + 'Give the way the user signs in: [SnowflakeAuthenticationMethod.KEYPAIR] or [SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY], or leave it out.');
+    }
+    if (methods !== undefined && policy.keyPairOnly === false) {
+      fail(scope, 'networkPolicy.authenticationMethods is set, and keyPairOnly is false, so no authentication policy is emitted for it. '
+        + 'Remove keyPairOnly: false to emit the policy, or remove authenticationMethods.');
     }
   }
 }

@@ -45,8 +45,8 @@ export const ACKNOWLEDGED_RULES = {
       'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
       'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy',
     ],
-    reason: 'The inline policy grants access to one secret and belongs to one role; an inline policy keeps that one-to-one, '
-      + 'where a managed policy could be attached to other principals.',
+    reason: 'The inline policy grants access to one secret (for a workload-identity function\'s role, write to its one log group) and '
+      + 'belongs to one role; an inline policy keeps that one-to-one, where a managed policy could be attached to other principals.',
   },
   providerLogGroup: {
     rules: LOG_GROUP_ENCRYPTION_RULES,
@@ -101,8 +101,8 @@ export const ACKNOWLEDGED_RULES = {
   connectorLogGroup: {
     rules: LOG_GROUP_ENCRYPTION_RULES,
     reason: 'The Snowflake connector logs fingerprints, query ids, row counts and timings, never key material, binds or rows '
-      + '(tests scan its output); without a customer-managed key on the secret, the log group keeps the default CloudWatch Logs '
-      + 'encryption. Pass logEncryptionKey to change that.',
+      + '(tests scan its output); without a customer-managed key on the secret (or with a workload identity, which has no secret), '
+      + 'the log group keeps the default CloudWatch Logs encryption. Pass logEncryptionKey to change that.',
   },
   connectorOutsideVpc: {
     rules: [
@@ -110,8 +110,8 @@ export const ACKNOWLEDGED_RULES = {
       'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
       'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
     ],
-    reason: 'Without vpc, the connector reaches Snowflake over TLS with key-pair authentication and a network policy on the '
-      + 'Snowflake side; pass vpc (and PrivateLink) to keep the traffic inside a VPC.',
+    reason: 'Without vpc, the connector reaches Snowflake over TLS with key-pair (or workload-identity) authentication and a network '
+      + 'policy on the Snowflake side; pass vpc (and PrivateLink) to keep the traffic inside a VPC.',
   },
   connectorConcurrency: {
     rules: [
@@ -177,6 +177,17 @@ export const ACKNOWLEDGED_RULES = {
       + 'time, invoked only by CloudFormation; it reads one EC2 description and writes only its own logs (the managed '
       + 'AWSLambdaBasicExecutionRole is aws-cdk-lib\'s choice). A VPC, reserved concurrency, a DLQ, X-Ray or a tuned memory '
       + 'size would add cost and failure modes without protecting anything.',
+  },
+  connectorWebIdentityToken: {
+    rules: [
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
+      'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+      'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy',
+    ],
+    reason: 'With the OUTBOUND_TOKEN attestation, the function gets its login token from STS GetWebIdentityToken, which accepts no '
+      + 'narrower resource than *; the policy allows that one action for the audience snowflakecomputing.com and the ES384 algorithm '
+      + 'only, and the inline policy belongs to the one role it is attached to.',
   },
   connectorXray: {
     rules: ['AwsSolutions::AwsSolutions-IAM5[Resource::*]'],

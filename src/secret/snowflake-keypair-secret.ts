@@ -432,11 +432,10 @@ export class SnowflakeKeyPairSecret extends SnowflakeKeyPairSecretBase {
     }
     // Through PrivateLink when asked, or when the rotation goes through it (the same user signs in from there).
     const registration = new Registration(this, 'Registration', {
-      secretArn: this.secretArn,
+      keyPair: { secretArn: this.secretArn, fingerprint: this.keyMaterial.getAttString(KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT) },
       adminSecretArn: options.adminSecret.secretArn,
       createUser: options.createUser ?? true,
       onDelete: options.onDelete ?? RegisteredKeyOnDelete.REMOVE_KEY,
-      fingerprint: this.keyMaterial.getAttString(KeyMaterialAttribute.PUBLIC_KEY_FINGERPRINT),
       network: options.privateLink
         ? { privateLink: options.privateLink, vpcSubnets: options.vpcSubnets, addAwsServiceEndpoints: options.addAwsServiceEndpoints }
         : { privateLink: rotation?.privateLink, vpcSubnets: rotation?.vpcSubnets, addAwsServiceEndpoints: rotation?.addAwsServiceEndpoints },

@@ -2,7 +2,9 @@ import { Annotations as CdkAnnotations, App, CfnElement, CfnWaitConditionHandle,
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps, SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
+import {
+  PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps, SnowflakeAuthenticationMethod, SnowflakeConnectorFunction, SnowflakeKeyPairSecret,
+} from '../../src';
 import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
@@ -307,6 +309,36 @@ describe('warnings and outputs', () => {
     const none = endpoint();
     expect(none.pl.authenticationPolicySql).toBeUndefined();
     expect(none.template().toJSON().Outputs).toBeUndefined();
+  });
+
+  test('a workload-identity user gets a policy that allows WORKLOAD_IDENTITY (a KEYPAIR-only policy would lock it out)', () => {
+    const { template, pl } = endpoint({
+      networkPolicy: { user: 'SVC_WIF', database: 'DB', schema: 'S', authenticationMethods: [SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY] },
+    });
+    const expected = 'CREATE AUTHENTICATION POLICY IF NOT EXISTS "DB"."S"."SVC_WIF_WORKLOAD_IDENTITY_ONLY" AUTHENTICATION_METHODS = (\'WORKLOAD_IDENTITY\') '
+      + 'COMMENT = \'Workload-identity sign-in only (cdk-snowflake-keypair)\'; '
+      + 'ALTER USER "SVC_WIF" SET AUTHENTICATION POLICY "DB"."S"."SVC_WIF_WORKLOAD_IDENTITY_ONLY";';
+    expect(pl.authenticationPolicySql).toBe(expected);
+    template().hasOutput('*', { Value: expected, Description: 'SQL that lets SVC_WIF sign in with its workload identity only' });
+    expect(pl.authenticationPolicySql).not.toContain('\'KEYPAIR\'');
+  });
+
+  test('a user moving from a key pair to its workload identity gets both, in one order whatever the order given', () => {
+    const sql = (methods: SnowflakeAuthenticationMethod[]) => endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', authenticationMethods: methods } }).pl.authenticationPolicySql;
+    const both = sql([SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY, SnowflakeAuthenticationMethod.KEYPAIR]);
+    expect(both).toBe('CREATE AUTHENTICATION POLICY IF NOT EXISTS "DB"."S"."SVC_KEYPAIR_OR_WORKLOAD_IDENTITY" AUTHENTICATION_METHODS = (\'KEYPAIR\', \'WORKLOAD_IDENTITY\') '
+      + 'COMMENT = \'Key-pair or workload-identity sign-in only (cdk-snowflake-keypair)\'; '
+      + 'ALTER USER "SVC" SET AUTHENTICATION POLICY "DB"."S"."SVC_KEYPAIR_OR_WORKLOAD_IDENTITY";');
+    expect(sql([SnowflakeAuthenticationMethod.KEYPAIR, SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY])).toBe(both);
+    // The key-pair policy, asked for by name, is the one made without the option.
+    expect(sql([SnowflakeAuthenticationMethod.KEYPAIR])).toBe(endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S' } }).pl.authenticationPolicySql);
+  });
+
+  test('(failing case) no method, or methods with keyPairOnly: false, are refused', () => {
+    expect(() => endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', authenticationMethods: [] } }))
+      .toThrow(/networkPolicy.authenticationMethods is empty: an authentication policy that allows no method locks the user out/);
+    expect(() => endpoint({ networkPolicy: { user: 'SVC', database: 'DB', schema: 'S', keyPairOnly: false, authenticationMethods: [SnowflakeAuthenticationMethod.WORKLOAD_IDENTITY] } }))
+      .toThrow(/authenticationMethods is set, and keyPairOnly is false/);
   });
 
   test('a named authentication policy with a double quote is quoted, not spliced', () => {

@@ -12,10 +12,12 @@ import io.github.cdksnowflakekeypair.PrivateLinkConfig;
 import io.github.cdksnowflakekeypair.PrivateLinkConfigProps;
 import io.github.cdksnowflakekeypair.PrivateLinkEndpoint;
 import io.github.cdksnowflakekeypair.PrivateLinkEndpointProps;
+import io.github.cdksnowflakekeypair.RegisteredIdentityOnDelete;
 import io.github.cdksnowflakekeypair.RegisteredKeyOnDelete;
 import io.github.cdksnowflakekeypair.RetireOldKey;
 import io.github.cdksnowflakekeypair.SecretReaderRole;
 import io.github.cdksnowflakekeypair.SecretReaderRoleProps;
+import io.github.cdksnowflakekeypair.SnowflakeAuthentication;
 import io.github.cdksnowflakekeypair.SnowflakeConnectorFunction;
 import io.github.cdksnowflakekeypair.SnowflakeConnectorFunctionProps;
 import io.github.cdksnowflakekeypair.SnowflakeConnectorLayer;
@@ -24,6 +26,8 @@ import io.github.cdksnowflakekeypair.SnowflakeKeyPairSecretProps;
 import io.github.cdksnowflakekeypair.SqlExecutorOptions;
 import io.github.cdksnowflakekeypair.SqlStatement;
 import io.github.cdksnowflakekeypair.SqlStatementOptions;
+import io.github.cdksnowflakekeypair.WorkloadIdentityOptions;
+import io.github.cdksnowflakekeypair.WorkloadIdentityRegistrationOptions;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Duration;
@@ -158,6 +162,27 @@ public final class PortableApp {
               .schedule(Duration.days(30))
               .retireOldKey(RetireOldKey.after(Duration.days(1)))
               .build())
+          .build());
+
+      // No key at all: a function that signs in as its own IAM role (workload identity), whose
+      // Snowflake user is given the role's ARN at deploy (docs/workload-identity.md).
+      new SnowflakeConnectorFunction(this, "KeylessFunction", SnowflakeConnectorFunctionProps.builder()
+          .authentication(SnowflakeAuthentication.workloadIdentity(WorkloadIdentityOptions.builder()
+              .account("myorg-myaccount")
+              .user("SVC_KEYLESS")
+              .role("KEYLESS")
+              .warehouse("KEYLESS_WH")
+              .createOutputs(true)
+              .registration(WorkloadIdentityRegistrationOptions.builder()
+                  .adminSecret(userAdmin)
+                  .onDelete(RegisteredIdentityOnDelete.REMOVE_IDENTITY)
+                  .build())
+              .build()))
+          .handler(ConnectorHandler.sqlExecutor(SqlExecutorOptions.builder()
+              .statements(Map.of("whoAmI", SqlStatement.of("SELECT CURRENT_USER() AS WHO")))
+              .build()))
+          // There is no secret whose key would encrypt the logs: name one.
+          .logEncryptionKey(key)
           .build());
     }
   }
