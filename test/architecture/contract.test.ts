@@ -18,12 +18,16 @@ import {
   RetireOldKey,
   SnowflakeConnectorFunction,
   SnowflakeKeyPairSecret,
+  SnowflakeAuthentication,
   SqlStatement,
+  RegisteredIdentityOnDelete,
+  WorkloadIdentityAttestation,
 } from '../../src';
 import { optionsFromEnvironment } from '../../src/runtime/connector';
 import { parseProperties } from '../../src/runtime/key-material/properties';
 import { connectorSettings, RetireEvent, retireClock, settingsFromEnvironment } from '../../src/runtime/rotation/index';
 import { registrationProperties } from '../../src/runtime/rotation/registration';
+import { isWorkloadIdentityEvent, workloadIdentityRegistrationProperties } from '../../src/runtime/rotation/workload-identity-registration';
 import { callerRefusal } from '../../src/runtime/shared/cfn-response';
 import { policyFromEnvironment } from '../../src/runtime/sql-executor/event';
 import { KEY_MATERIAL_RESOURCE_TYPE, REGISTRATION_RESOURCE_TYPE, RegistrationProperty } from '../../src/shared/custom-resources';
@@ -84,6 +88,8 @@ function deployed(value: unknown): any {
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Raw);
     if (entries.length === 1 && entries[0][0] === 'Ref') return `arn:aws:secretsmanager:us-east-1:123456789012:secret:${entries[0][1]}-AbCdEf`;
+    // A role's ARN (the function's execution role, for its workload identity); any other attribute, a fingerprint.
+    if (entries.length === 1 && entries[0][0] === 'Fn::GetAtt' && (entries[0][1] as string[])[1] === 'Arn') return `arn:aws:iam::123456789012:role/${(entries[0][1] as string[])[0]}`;
     if (entries.length === 1 && entries[0][0] === 'Fn::GetAtt') return `SHA256:${(entries[0][1] as string[]).join('.')}`;
     if (entries.length === 1 && entries[0][0].startsWith('Fn::')) return `resolved-${entries[0][0]}`;
     return Object.fromEntries(entries.map(([k, v]) => [k, deployed(v)]));
@@ -128,6 +134,22 @@ new SnowflakeConnectorFunction(stack, 'Function', {
   statementTimeout: Duration.minutes(2),
   handler: ConnectorHandler.sqlExecutor({ statements: { countOrders: SqlStatement.of('SELECT COUNT(*) FROM ORDERS') } }),
 });
+// Signs in with its own role, registered at deploy through PrivateLink.
+const keyless = new SnowflakeConnectorFunction(stack, 'Keyless', {
+  authentication: SnowflakeAuthentication.workloadIdentity({
+    account: 'myorg-myaccount',
+    user: 'SVC_KEYLESS',
+    role: 'REPORTER',
+    warehouse: 'REPORT_WH',
+    database: 'MARTS',
+    schema: 'SALES',
+    attestation: WorkloadIdentityAttestation.OUTBOUND_TOKEN,
+    issuer: 'https://abc123.tokens.sts.global.api.aws',
+    registration: { adminSecret: userAdmin, createUser: false, onDelete: RegisteredIdentityOnDelete.RETAIN_IDENTITY },
+  }),
+  privateLink,
+  handler: ConnectorHandler.sqlExecutor({ statements: { sales: SqlStatement.of('SELECT 1') } }),
+});
 const template = Template.fromStack(stack).toJSON();
 const resources: Array<[string, { Type: string; Properties: Raw }]> = Object.entries(template.Resources);
 const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
@@ -136,8 +158,14 @@ const environmentOf = (fn: { Properties: Raw }): Record<string, string> => deplo
 const lambdas = ofType('AWS::Lambda::Function');
 const rotationFunction = lambdas.find(([id]) => id.startsWith('LoaderRotation'))![1];
 const connectorFunction = lambdas.find(([id]) => id.startsWith('Function'))![1];
+const keylessFunction = lambdas.find(([id]) => id.startsWith('KeylessFunction'))![1];
 const [, keyMaterial] = ofType(KEY_MATERIAL_RESOURCE_TYPE).find(([id]) => id.startsWith('Loader'))!;
-const [, registration] = ofType(REGISTRATION_RESOURCE_TYPE)[0];
+const [, registration] = ofType(REGISTRATION_RESOURCE_TYPE).find(([, r]) => r.Properties[RegistrationProperty.AUTHENTICATION] === undefined)!;
+const [, identityRegistration] = ofType(REGISTRATION_RESOURCE_TYPE).find(([, r]) => r.Properties[RegistrationProperty.AUTHENTICATION] !== undefined)!;
+/** The registration handler's choice of path, as a reader of the properties: it must take the workload-identity path. */
+const takesIdentityPath = (properties: Raw): void => {
+  if (!isWorkloadIdentityEvent({ ResourceProperties: properties } as never)) throw new Error('the handler takes the key-pair path');
+};
 const propertiesOf = (resource: { Properties: Raw }): Raw => {
   const { ServiceToken: _token, ServiceTimeout: _timeout, ...properties } = deployed(resource.Properties);
   return properties;
@@ -212,6 +240,45 @@ describe('what the constructs write is what the handlers read', () => {
       statementTimeoutSeconds: 120,
     });
     expect(policyFromEnvironment(env).statements.get('countOrders')).toEqual({ sql: 'SELECT COUNT(*) FROM ORDERS', binds: [] });
+  });
+});
+
+describe('a function that signs in with its workload identity', () => {
+  test('its environment, read by the connector and the SQL executor', () => {
+    const env = environmentOf(keylessFunction);
+    expect(env.SNOWFLAKE_SECRET_ID).toBeUndefined();
+    expect(disagreements('keyless connector', env, [optionsFromEnvironment, policyFromEnvironment])).toEqual([]);
+    expect(optionsFromEnvironment(env)).toEqual({
+      workloadIdentity: {
+        connection: { account: 'myorg-myaccount', user: 'SVC_KEYLESS', role: 'REPORTER', warehouse: 'REPORT_WH', database: 'MARTS', schema: 'SALES', host: privateLink.accountHost },
+        roleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\/KeylessRole/),
+        attestation: 'OUTBOUND_TOKEN',
+      },
+      host: privateLink.accountHost,
+    });
+    expect(keyless.secret).toBeUndefined();
+  });
+
+  test('its registration: the properties the handler reads on its workload-identity path', () => {
+    const properties = propertiesOf(identityRegistration);
+    expect(disagreements('identity registration', properties, [takesIdentityPath, workloadIdentityRegistrationProperties])).toEqual([]);
+    expect(workloadIdentityRegistrationProperties(properties)).toEqual({
+      adminSecretId: expect.stringContaining('UserAdmin'),
+      connection: { account: 'myorg-myaccount', user: 'SVC_KEYLESS', role: 'REPORTER', warehouse: 'REPORT_WH', database: 'MARTS', schema: 'SALES', host: privateLink.accountHost },
+      roleArn: optionsFromEnvironment(environmentOf(keylessFunction)).workloadIdentity!.roleArn,
+      issuer: 'https://abc123.tokens.sts.global.api.aws',
+      createUser: false,
+      onDelete: 'RETAIN_IDENTITY',
+    });
+    // A key-pair registration is never read as a workload identity's, and the other way round.
+    expect(() => takesIdentityPath(propertiesOf(registration))).toThrow();
+    expect(() => registrationProperties(properties)).toThrow(/SecretId property is missing/);
+  });
+
+  test('every identity option value is one the handler accepts', () => {
+    for (const onDelete of Object.values(RegisteredIdentityOnDelete)) {
+      expect(workloadIdentityRegistrationProperties({ ...propertiesOf(identityRegistration), OnDelete: onDelete }).onDelete).toBe(onDelete);
+    }
   });
 });
 

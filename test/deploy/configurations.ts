@@ -22,8 +22,10 @@ import {
   KeySource,
   PrivateLinkConfig,
   PrivateLinkEndpoint,
+  RegisteredIdentityOnDelete,
   RegisteredKeyOnDelete,
   RetireOldKey,
+  SnowflakeAuthentication,
   SecretReaderRole,
   SnowflakeConnectorFunction,
   SnowflakeConnectorFunctionProps,
@@ -31,6 +33,7 @@ import {
   SnowflakeKeyPairSecretProps,
 } from '../../src';
 import { SECRET_ID_ENV } from '../../src/shared/environment';
+import { AUTHENTICATION_ENV } from '../../src/shared/workload-identity';
 import { DeployTemplate, isInVpc, resourcesOf } from '../support/deploy-rules';
 import { ACCOUNT, REGION } from '../support/iam-simulate';
 import { CONFIG_JSON } from '../support/privatelink';
@@ -109,13 +112,14 @@ function connector(props: (stack: Stack) => Partial<SnowflakeConnectorFunctionPr
   return () => {
     const stack = testStack();
     const given = props(stack);
-    new SnowflakeConnectorFunction(stack, 'Connector', { secret: given.secret ?? secret(stack), ...given });
+    new SnowflakeConnectorFunction(stack, 'Connector', given.authentication ? given : { secret: given.secret ?? secret(stack), ...given });
     return stack;
   };
 }
 
 function connectorFunctions(template: DeployTemplate) {
-  return resourcesOf(template, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties?.Environment?.Variables?.[SECRET_ID_ENV] !== undefined);
+  return resourcesOf(template, 'AWS::Lambda::Function').filter(([, fn]) => fn.Properties?.Environment?.Variables?.[SECRET_ID_ENV] !== undefined
+    || fn.Properties?.Environment?.Variables?.[AUTHENTICATION_ENV] !== undefined);
 }
 
 /** Problems unless the functions whose logical id starts with `prefix` are (or are not) in a VPC, and there are `count` of them. */
@@ -313,6 +317,37 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       return { privateLink: endpoint };
     }),
     verify: (t) => functionsInVpc(t, 'Connector', true),
+  },
+  {
+    name: 'workload-identity',
+    shows: 'docs/workload-identity.md: SnowflakeAuthentication.workloadIdentity with registration, no secret, not in a VPC',
+    build: connector((stack) => ({
+      authentication: SnowflakeAuthentication.workloadIdentity({
+        account: 'myorg-myaccount', user: 'SVC_KEYLESS', warehouse: 'REPORT_WH',
+        registration: { adminSecret: admin(stack), onDelete: RegisteredIdentityOnDelete.REMOVE_IDENTITY },
+      }),
+    })),
+    verify: (t) => [
+      ...functionsInVpc(t, 'Connector', false),
+      ...has('no secret', resourcesOf(t, 'AWS::SecretsManager::Secret').length === 0),
+      ...has('registration custom resource', resourcesOf(t, 'Custom::SnowflakeUserRegistration').length === 1),
+    ],
+  },
+  {
+    name: 'workload-identity-privatelink',
+    shows: 'docs/workload-identity.md: workload identity through PrivateLink in isolated subnets, registered through the same endpoint',
+    build: connector((stack) => {
+      const endpoint = privateLink(stack, isolatedVpc(stack));
+      return {
+        authentication: SnowflakeAuthentication.workloadIdentity({
+          account: 'myorg-myaccount', user: 'SVC_KEYLESS', warehouse: 'REPORT_WH',
+          registration: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
+        }),
+        privateLink: endpoint,
+        vpcSubnets: ISOLATED,
+      };
+    }),
+    verify: (t) => [...functionsInVpc(t, 'Connector', true), ...functionsInVpc(t, 'SnowflakeUserRegistrationProvider', true)],
   },
   {
     name: 'custom-handler-from-asset',
