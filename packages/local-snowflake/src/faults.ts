@@ -72,6 +72,7 @@ export class Faults {
   private readonly resets: Armed[] = [];
   private readonly rejectedKeys = new Set<string>();
   private readonly slow: ArmedSlow[] = [];
+  private expiredResults = 0;
 
   /**
    * Adds `ms` of latency to every request, or with `kind` to requests of that kind only (0 to stop).
@@ -121,6 +122,22 @@ export class Faults {
     this.slow.push({ remaining: count, options });
   }
 
+  /**
+   * The next `count` SQL API status requests (GET /api/v2/statements/<handle>) of a statement that
+   * has ended answer 422 000710 "Result for query <handle> has expired", as after Snowflake's
+   * 24 hours of persisted results.
+   */
+  expireResults(count: number): void {
+    this.expiredResults += count;
+  }
+
+  /** @internal Takes one armed expired result, if any. */
+  takeExpiredResult(): boolean {
+    if (this.expiredResults === 0) return false;
+    this.expiredResults--;
+    return true;
+  }
+
   /** @internal Takes one armed slow statement, if any. */
   takeSlowStatement(): SlowStatementOptions | undefined {
     const armed = this.slow.find((a) => a.remaining > 0);
@@ -167,6 +184,7 @@ export class Faults {
     this.rejectedKeys.clear();
     this.droppedKeyChanges = 0;
     this.slow.length = 0;
+    this.expiredResults = 0;
   }
 
   /** @internal Takes one armed reset for this request kind (before or after handling), if any. */

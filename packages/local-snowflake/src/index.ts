@@ -22,7 +22,7 @@
  *     `grantOnUser(role, privilege, user)` / `revokeOnUser`, `grantCreateUser(role)` /
  *     `revokeCreateUser`; names are identifiers (unquoted → upper case, `"quoted"` exact);
  *   - `faults`: `setLatency(ms)`, `failNext(n, { status?, kind?, afterHandling? })`,
- *     `resetNext(n, { kind?, afterHandling? })`, `slowStatements(n, { polls?, until? })` (SQL API),
+ *     `resetNext(n, { kind?, afterHandling? })`, `slowStatements(n, { polls?, until? })` and `expireResults(n)` (SQL API),
  *     `rejectKey(keyOrFingerprint)`, `allowKey(…)`, `reset()`;
  *   - the SQL API v2 (`/api/v2/statements`, see sql-api.ts and README "SQL API"):
  *     `setSqlApiRowsPerPartition(n)`;

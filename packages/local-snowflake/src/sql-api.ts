@@ -343,6 +343,12 @@ export class SqlApi {
     // A slow statement let run by this poll is answered when it ends (it runs at once); any other
     // statement still running answers 202 at once.
     const released = held && stmt.hold === undefined;
+    if (settled(stmt) && this.state.faults.takeExpiredResult()) {
+      // Snowflake persists results for 24 hours (https://docs.snowflake.com/en/user-guide/querying-persisted-results);
+      // the connectors then see 000710 "Result for query … has expired" (snowflakedb/snowflake-connector-python
+      // issue 1596). The SQL API's answer is not documented: GUESS 422 with that code, sqlState 02000.
+      return { status: 422, json: { code: '000710', message: `Result for query ${handle} has expired`, sqlState: '02000', statementHandle: handle } };
+    }
     return this.waitAndAnswer(stmt, false, released ? this.state.inProgressAfterMs : 0, partition);
   }
 

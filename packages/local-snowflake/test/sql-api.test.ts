@@ -524,6 +524,16 @@ describe('slow statements, timeouts and cancel', () => {
     }
   });
 
+  test('expireResults: the next status request of an ended statement answers 422 000710', async () => {
+    const reply = await post({ statement: 'SELECT 14' });
+    endpoint.faults.expireResults(1);
+    const handle = reply.json.statementHandle;
+    await expect(get(handle)).resolves.toMatchObject({
+      status: 422, json: { code: '000710', message: `Result for query ${handle} has expired`, sqlState: '02000', statementHandle: handle },
+    });
+    await expect(get(handle)).resolves.toMatchObject({ status: 200 });
+  });
+
   test('cancel of a statement that has ended changes nothing', async () => {
     const reply = await post({ statement: 'SELECT 12' });
     await expect(call(`/api/v2/statements/${reply.json.statementHandle}/cancel`, { method: 'POST' })).resolves.toMatchObject({ status: 200 });
