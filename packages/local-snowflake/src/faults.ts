@@ -15,14 +15,37 @@ export type RequestKind =
   | 'queryStatus' // GET /monitoring/queries/<id>
   | 'queryAbort' // POST /queries/<id>/abort-request, /queries/v1/abort-request
   | 'telemetry' // POST /telemetry/send
+  | 'statements' // SQL API: POST /api/v2/statements
+  | 'statementStatus' // SQL API: GET /api/v2/statements/<handle>[?partition=N]
+  | 'statementCancel' // SQL API: POST /api/v2/statements/<handle>/cancel
   | 'other';
+
+/** The SQL API's request kinds (sql-api.ts). */
+export const SQL_API_KINDS: readonly RequestKind[] = ['statements', 'statementStatus', 'statementCancel'];
 
 export interface FaultFilter {
   /** Only requests of this kind; default 'any'. */
   readonly kind?: RequestKind | 'any';
 }
 
-export interface FailOptions extends FaultFilter {
+export interface AnswerFaultOptions extends FaultFilter {
+  /**
+   * Handle the request first (a statement runs, its result is kept), then fail or reset instead
+   * of answering: the answer is lost on the way back, so a client's retry must not run it again.
+   * Default false: the request is refused before it is handled.
+   */
+  readonly afterHandling?: boolean;
+}
+
+/** How a slow SQL API statement (`slowStatements`) is held before it runs. */
+export interface SlowStatementOptions {
+  /** It runs at its `polls`-th status request (GET /api/v2/statements/<handle>); default 1 unless `until` is given. */
+  readonly polls?: number;
+  /** It runs at the first status request at or after this time of the endpoint's clock (`now`), epoch ms. */
+  readonly until?: number;
+}
+
+export interface FailOptions extends AnswerFaultOptions {
   /** HTTP status to answer with; default 503. */
   readonly status?: number;
 }
@@ -31,6 +54,12 @@ interface Armed {
   remaining: number;
   readonly kind: RequestKind | 'any';
   readonly status?: number;
+  readonly afterHandling: boolean;
+}
+
+interface ArmedSlow {
+  remaining: number;
+  readonly options: SlowStatementOptions;
 }
 
 /** The fault switches of one endpoint (`endpoint.faults`). */
@@ -42,8 +71,15 @@ export class Faults {
   private readonly failures: Armed[] = [];
   private readonly resets: Armed[] = [];
   private readonly rejectedKeys = new Set<string>();
+  private readonly slow: ArmedSlow[] = [];
+  private expiredResults = 0;
 
-  /** Adds `ms` of latency to every request, or with `kind` to requests of that kind only (0 to stop). */
+  /**
+   * Adds `ms` of latency to every request, or with `kind` to requests of that kind only (0 to stop).
+   * The latency of kind `query` (a driver's statement request) also applies to the SQL API's
+   * statement requests (`statements`) unless that kind has its own: one statement, one request,
+   * one latency, whichever protocol carries it.
+   */
   setLatency(ms: number, options: FaultFilter = {}): void {
     const kind = options.kind ?? 'any';
     if (kind === 'any') this.latencyMs = ms;
@@ -52,17 +88,63 @@ export class Faults {
 
   /** @internal The latency to add to a request of this kind. */
   latencyFor(kind: RequestKind): number {
-    return this.latencyMs + (this.latencyByKind.get(kind) ?? 0);
+    const own = this.latencyByKind.get(kind) ?? (kind === 'statements' ? this.latencyByKind.get('query') : undefined);
+    return this.latencyMs + (own ?? 0);
   }
 
-  /** The next `count` matching requests are answered with an HTTP error (503 unless `status`), unhandled. */
+  /**
+   * The next `count` matching requests are answered with an HTTP error (503 unless `status`),
+   * unhandled (or, with `afterHandling`, handled and then answered with the error). A SQL API
+   * request failed with 429 gets Snowflake's documented body `{"code":"390505","message":"Too many requests."}`;
+   * other statuses an HTML page.
+   */
   failNext(count: number, options: FailOptions = {}): void {
-    this.failures.push({ remaining: count, kind: options.kind ?? 'any', status: options.status ?? 503 });
+    this.failures.push({ remaining: count, kind: options.kind ?? 'any', status: options.status ?? 503, afterHandling: options.afterHandling === true });
   }
 
-  /** The next `count` matching requests get their TCP connection destroyed without an answer. */
-  resetNext(count: number, options: FaultFilter = {}): void {
-    this.resets.push({ remaining: count, kind: options.kind ?? 'any' });
+  /**
+   * The next `count` matching requests get their TCP connection destroyed without an answer
+   * (with `afterHandling`: after the request was handled, e.g. its statement ran).
+   */
+  resetNext(count: number, options: AnswerFaultOptions = {}): void {
+    this.resets.push({ remaining: count, kind: options.kind ?? 'any', afterHandling: options.afterHandling === true });
+  }
+
+  /**
+   * The next `count` statements submitted through the SQL API are slow: the POST answers 202
+   * (QueryStatus 333334, as Snowflake does for a statement still running after 45 s) and the
+   * statement does not run until its `polls`-th status request, or the first one at or after
+   * `until` on the endpoint's clock. No wall-clock time is involved. A POST whose `timeout` ends
+   * within the synchronous window (`inProgressAfterMs`, 45 s) waits instead, watching the clock:
+   * 408 when the timeout passes, the result when `until` comes first.
+   */
+  slowStatements(count: number, options: SlowStatementOptions = {}): void {
+    this.slow.push({ remaining: count, options });
+  }
+
+  /**
+   * The next `count` SQL API status requests (GET /api/v2/statements/<handle>) of a statement that
+   * has ended answer 422 000710 "Result for query <handle> has expired", as after Snowflake's
+   * 24 hours of persisted results.
+   */
+  expireResults(count: number): void {
+    this.expiredResults += count;
+  }
+
+  /** @internal Takes one armed expired result, if any. */
+  takeExpiredResult(): boolean {
+    if (this.expiredResults === 0) return false;
+    this.expiredResults--;
+    return true;
+  }
+
+  /** @internal Takes one armed slow statement, if any. */
+  takeSlowStatement(): SlowStatementOptions | undefined {
+    const armed = this.slow.find((a) => a.remaining > 0);
+    if (!armed) return undefined;
+    armed.remaining--;
+    if (armed.remaining === 0) this.slow.splice(this.slow.indexOf(armed), 1);
+    return armed.options;
   }
 
   /** Logins signed with this key (fingerprint `SHA256:…`, or the public key itself) fail, registered or not. */
@@ -101,21 +183,23 @@ export class Faults {
     this.resets.length = 0;
     this.rejectedKeys.clear();
     this.droppedKeyChanges = 0;
+    this.slow.length = 0;
+    this.expiredResults = 0;
   }
 
-  /** @internal Takes one armed reset for this request kind, if any. */
-  takeReset(kind: RequestKind): boolean {
-    return take(this.resets, kind) !== undefined;
+  /** @internal Takes one armed reset for this request kind (before or after handling), if any. */
+  takeReset(kind: RequestKind, afterHandling = false): boolean {
+    return take(this.resets, kind, afterHandling) !== undefined;
   }
 
-  /** @internal Takes one armed failure for this request kind: its HTTP status. */
-  takeFailure(kind: RequestKind): number | undefined {
-    return take(this.failures, kind)?.status;
+  /** @internal Takes one armed failure for this request kind (before or after handling): its HTTP status. */
+  takeFailure(kind: RequestKind, afterHandling = false): number | undefined {
+    return take(this.failures, kind, afterHandling)?.status;
   }
 }
 
-function take(list: Armed[], kind: RequestKind): Armed | undefined {
-  const armed = list.find((a) => a.remaining > 0 && (a.kind === 'any' || a.kind === kind));
+function take(list: Armed[], kind: RequestKind, afterHandling: boolean): Armed | undefined {
+  const armed = list.find((a) => a.remaining > 0 && (a.kind === 'any' || a.kind === kind) && a.afterHandling === afterHandling);
   if (!armed) return undefined;
   armed.remaining--;
   if (armed.remaining === 0) list.splice(list.indexOf(armed), 1);

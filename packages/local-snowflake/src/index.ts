@@ -21,8 +21,11 @@
  *   - grants (see grants.ts): `createRole(role)`, `grantRole(role, user)` / `revokeRole`,
  *     `grantOnUser(role, privilege, user)` / `revokeOnUser`, `grantCreateUser(role)` /
  *     `revokeCreateUser`; names are identifiers (unquoted → upper case, `"quoted"` exact);
- *   - `faults`: `setLatency(ms)`, `failNext(n, { status?, kind? })`, `resetNext(n, { kind? })`,
+ *   - `faults`: `setLatency(ms)`, `failNext(n, { status?, kind?, afterHandling? })`,
+ *     `resetNext(n, { kind?, afterHandling? })`, `slowStatements(n, { polls?, until? })` and `expireResults(n)` (SQL API),
  *     `rejectKey(keyOrFingerprint)`, `allowKey(…)`, `reset()`;
+ *   - the SQL API v2 (`/api/v2/statements`, see sql-api.ts and README "SQL API"):
+ *     `setSqlApiRowsPerPartition(n)`;
  *   - `expireSessions({ master? })`, `setInProgressAfterMs(ms)`;
  *   - `counters` (snapshot), `requests` (log, snapshot), `resetCounters()`;
  *   - `loginFailureDetails(uuid)`: the reason behind "JWT token is invalid. [uuid]";
@@ -58,7 +61,7 @@ import { LocalSts, LocalStsOptions } from './sts';
 import { LocalUser, StoredUser, UserDescription, Users, WorkloadIdentitySpec } from './users';
 import { samePrincipal } from './workload-identity';
 
-export type { FailOptions, FaultFilter, RequestKind } from './faults';
+export type { AnswerFaultOptions, FailOptions, FaultFilter, RequestKind, SlowStatementOptions } from './faults';
 export { Faults } from './faults';
 export type { Counters, LoggedRequest } from './observe';
 export type { LoginFailureDetails } from './server';
@@ -96,6 +99,12 @@ export interface LocalSnowflakeOptions {
    * "in progress" and the driver polls getResultUrl; default 45000 (as Snowflake).
    */
   readonly inProgressAfterMs?: number;
+  /**
+   * SQL API: rows per result partition. Partition 0 comes with the POST's answer (or GET without
+   * `partition`), the others with `GET …?partition=N`, gzip-compressed. Snowflake sizes partitions
+   * by bytes, not rows (not documented how): tests set a small number to get several. Default 10000.
+   */
+  readonly sqlApiRowsPerPartition?: number;
   /** Port to listen on; default 0 (any free port). */
   readonly port?: number;
   /** Address to listen on; default 127.0.0.1. */
@@ -160,8 +169,10 @@ export interface LocalSnowflake {
   revokeCreateUser(role: string): void;
   /** Zeroes the counters and empties the request log. */
   resetCounters(): void;
-  /** Changes `inProgressAfterMs` (see LocalSnowflakeOptions) from now on. */
+  /** Changes `inProgressAfterMs` (see LocalSnowflakeOptions) from now on: also how long a SQL API POST waits before 202. */
   setInProgressAfterMs(ms: number): void;
+  /** Changes `sqlApiRowsPerPartition` (see LocalSnowflakeOptions) for results answered from now on. */
+  setSqlApiRowsPerPartition(rows: number): void;
   /** Makes every session token expired now; with `master`, master tokens too (the driver cannot renew). */
   expireSessions(opts?: { readonly master?: boolean }): void;
   /** The detailed reason of a failed login, by the uuid in its message. */
@@ -215,6 +226,7 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
     log,
     loginFailures,
     inProgressAfterMs: opts.inProgressAfterMs ?? 45_000,
+    sqlApiRowsPerPartition: opts.sqlApiRowsPerPartition ?? 10_000,
     now: opts.now ?? Date.now,
     ...(opts.sts ? { sts: new LocalSts(opts.sts) } : {}),
   };
@@ -268,6 +280,7 @@ export async function startLocalSnowflake(opts: LocalSnowflakeOptions = {}): Pro
     },
     faults,
     setInProgressAfterMs: (ms) => { state.inProgressAfterMs = ms; },
+    setSqlApiRowsPerPartition: (rows) => { state.sqlApiRowsPerPartition = rows; },
     expireSessions: (o = {}) => sessions.expireAll(o.master === true),
     loginFailureDetails: (id) => loginFailures.get(id),
     sql: async (text, params = []) => {

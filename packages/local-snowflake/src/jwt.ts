@@ -44,6 +44,14 @@ export interface JwtExpectations {
   readonly now: number;
   /** Tolerated clock skew for `iat` in the future and `exp` in the past, seconds. */
   readonly skewSeconds?: number;
+  /**
+   * The SQL API's rule instead of the login's "received within 60 s of `iat`": a token is valid
+   * until `exp`, but never more than this many seconds after `iat` (3600 for the SQL API:
+   * "The JWT is valid for at most one hour after the token is issued, even if you specify a
+   * longer expiration time", https://docs.snowflake.com/en/developer-guide/sql-api/authenticating).
+   * Undefined: the login rule.
+   */
+  readonly maxLifetimeSeconds?: number;
 }
 
 export interface RegisteredKey {
@@ -119,7 +127,14 @@ export function verifyLoginJwt(token: string, expect: JwtExpectations): JwtResul
   const skew = expect.skewSeconds ?? 60;
   if (exp < expect.now - skew) return fail(JWT_FAILURES.INVALID_EXPIRATION_TIME, `expired at ${exp}, now ${expect.now}`, user);
   if (iat > expect.now + skew) return fail(JWT_FAILURES.INVALID_ISSUE_TIME, `issued in the future (${iat}, now ${expect.now})`, user);
-  if (expect.now - iat > 60) return fail(JWT_FAILURES.INVALID_ISSUE_TIME, `received more than 60 s after issue time ${iat}`, user);
+  if (expect.maxLifetimeSeconds !== undefined) {
+    const capped = iat + expect.maxLifetimeSeconds;
+    if (capped < expect.now - skew) {
+      return fail(JWT_FAILURES.INVALID_EXPIRATION_TIME, `issued at ${iat}: valid at most ${expect.maxLifetimeSeconds} s, until ${capped}, now ${expect.now}`, user);
+    }
+  } else if (expect.now - iat > 60) {
+    return fail(JWT_FAILURES.INVALID_ISSUE_TIME, `received more than 60 s after issue time ${iat}`, user);
+  }
 
   if (expect.rejected.has(fingerprint)) {
     return fail(JWT_FAILURES.FINGERPRINT_MISMATCH, `key ${fingerprint} refused by the rejectKey fault switch`, user);

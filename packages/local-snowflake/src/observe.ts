@@ -29,6 +29,14 @@ export interface Counters {
   statusChecks: number;
   /** Requests answered by a fault switch (HTTP error or connection reset). */
   faultsInjected: number;
+  /** SQL API: POST /api/v2/statements requests, retries included (a statement that ran counts in `queries`). */
+  statementRequests: number;
+  /** SQL API: GET /api/v2/statements/<handle> without a partition or with partition 0 (status polls). */
+  statementStatusChecks: number;
+  /** SQL API: GET /api/v2/statements/<handle>?partition=N with N ≥ 1. */
+  partitionFetches: number;
+  /** SQL API: POST /api/v2/statements/<handle>/cancel requests. */
+  statementCancels: number;
   /** Requests per URL path (without query string). */
   byPath: Record<string, number>;
   /** Requests per kind. */
@@ -46,8 +54,9 @@ export interface LoggedRequest {
   status: number;
   /** Snowflake code when the answer carried one (errors, 333333/333334). */
   code?: string;
-  /** Login name for logins, session user otherwise, when known. */
+  /** Login name for logins, session user otherwise (SQL API: the JWT's user), when known. */
   user?: string;
+  /** The query id (SQL API: the statement handle). */
   queryId?: string;
   /** The Host header: the name the client connected to (a PrivateLink host, say). */
   readonly hostHeader?: string;
@@ -57,8 +66,18 @@ export interface LoggedRequest {
   readonly requestId?: string;
   /** The `retryCount` query parameter the driver adds to retries. */
   readonly retryCount?: number;
+  /** SQL API: the `retry` query parameter (`retry=true` on a resubmitted POST). */
+  readonly retry?: boolean;
+  /** SQL API: the `async` query parameter. */
+  readonly async?: boolean;
+  /** SQL API: the `partition` query parameter of a GET. */
+  readonly partition?: number;
+  /** SQL API: the X-Snowflake-Authorization-Token-Type header, when sent. */
+  tokenType?: string;
+  /** SQL API: the User-Agent header, when sent. */
+  userAgent?: string;
   /**
-   * For query requests: the SQL text the client sent, through `redactSql` (binds stay as `?`,
+   * For query requests (and SQL API statement requests): the SQL text the client sent, through `redactSql` (binds stay as `?`,
    * values are not logged; key and password literals read `'<redacted>'`).
    */
   sql?: string;
@@ -85,6 +104,10 @@ export function emptyCounters(): Counters {
     resultFetches: 0,
     statusChecks: 0,
     faultsInjected: 0,
+    statementRequests: 0,
+    statementStatusChecks: 0,
+    partitionFetches: 0,
+    statementCancels: 0,
     byPath: {},
     byKind: {},
   };

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { findCommand } from './commands';
-import { Aborted, DeadlineExceeded, Engine, sleep } from './engine';
+import { Aborted, DeadlineExceeded, Engine, raceDeadline, sleep } from './engine';
 import {
   bindVariableNotSet, fromPgError, isPgError, SnowflakeError, statementCanceled, statementCountMismatch, statementTimeout,
 } from './errors';
@@ -92,12 +92,20 @@ export class Queries {
    * Starts a statement request. A request whose requestId this session already used (a retry)
    * gets the existing record instead of running again, as Snowflake deduplicates retries.
    */
-  submit(session: Session, body: QueryRequestBody, requestId: string | undefined): { record: QueryRecord; isNew: boolean } {
+  submit(
+    session: Session, body: QueryRequestBody, requestId: string | undefined, options: { readonly gate?: Promise<void> } = {},
+  ): { record: QueryRecord; isNew: boolean } {
     if (requestId) {
       const existing = this.byRequestId(session, requestId);
       if (existing) return { record: existing, isNew: false };
     }
-    const record = this.start(session, body.sqlText ?? '', requestId, (r) => this.execute(session, r, body));
+    // With a gate (a slow SQL API statement), the statement is RUNNING but does not execute until
+    // the gate opens; an abort before that ends it ABORTED without running it.
+    const gate = options.gate;
+    const record = this.start(session, body.sqlText ?? '', requestId, async (r) => {
+      if (gate) await raceDeadline(gate, undefined, r.abort.signal);
+      await this.execute(session, r, body);
+    });
     return { record, isNew: true };
   }
 

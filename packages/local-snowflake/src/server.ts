@@ -12,13 +12,14 @@ import { Engine, sleep } from './engine';
 import {
   badRequest, GS, incorrectUsernameOrPassword, jwtTokenInvalid, SnowflakeError, workloadIdentityRejected,
 } from './errors';
-import { Faults, RequestKind } from './faults';
+import { Faults, RequestKind, SQL_API_KINDS } from './faults';
 import { Grants } from './grants';
 import { JWT_FAILURES, JwtFailure, verifyLoginJwt } from './jwt';
 import { resolveLoginContext, WarehouseCheck } from './login-context';
 import { Counters, LoggedRequest, redactSql } from './observe';
 import { QueryRecord, Queries, QueryRequestBody, sessionParameters } from './queries';
 import { ParamValue, Session, Sessions } from './sessions';
+import { ApiAnswer, SqlApi } from './sql-api';
 import type { LocalSts } from './sts';
 import { StoredUser, storedLoginName, Users } from './users';
 import {
@@ -56,20 +57,30 @@ export interface ServerState {
   readonly now: () => number;
   /** The STS that issued the credentials workload-identity logins are signed with; none: such logins fail. */
   readonly sts?: LocalSts;
+  /** SQL API: rows per result partition (Snowflake sizes partitions itself; small in tests). */
+  sqlApiRowsPerPartition: number;
 }
 
 interface Answer {
   readonly status: number;
-  readonly json: unknown;
+  readonly json?: unknown;
+  /** A ready body (SQL API: a gzip partition, an empty 405), sent instead of `json`. */
+  readonly body?: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
 }
+
+/** REF (https://docs.snowflake.com/en/developer-guide/sql-api/reference), 429: the SQL API's body for "Too many requests". */
+const SQL_API_TOO_MANY_REQUESTS = { code: '390505', message: 'Too many requests.' };
 
 type Envelope = { data: unknown; code: string | null; message: string | null; success: boolean; headers?: null };
 
 export class EndpointServer {
   private readonly server: http.Server;
   private readonly stopping = new AbortController();
+  private readonly sqlApi: SqlApi;
 
   constructor(private readonly state: ServerState) {
+    this.sqlApi = new SqlApi(state, this.stopping.signal);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent && !res.destroyed) {
@@ -103,6 +114,8 @@ export class EndpointServer {
     const url = new URL(req.url ?? '/', 'http://local-snowflake');
     const kind = kindOf(req.method ?? 'GET', url.pathname);
     const retryCount = url.searchParams.get('retryCount');
+    const sqlApi = url.pathname.startsWith('/api/');
+    const q = url.searchParams;
     const entry: LoggedRequest = {
       at: Date.now(),
       method: req.method ?? 'GET',
@@ -112,6 +125,9 @@ export class EndpointServer {
       ...(req.headers.host ? { hostHeader: req.headers.host } : {}),
       ...(url.searchParams.has('requestId') ? { requestId: url.searchParams.get('requestId') ?? '' } : {}),
       ...(retryCount !== null ? { retryCount: Number(retryCount) } : {}),
+      ...(sqlApi && q.has('retry') ? { retry: q.get('retry') === 'true' } : {}),
+      ...(sqlApi && q.has('async') ? { async: q.get('async') === 'true' } : {}),
+      ...(sqlApi && q.has('partition') ? { partition: Number(q.get('partition')) } : {}),
     };
     log.push(entry);
     counters.byPath[url.pathname] = (counters.byPath[url.pathname] ?? 0) + 1;
@@ -127,40 +143,60 @@ export class EndpointServer {
         return;
       }
     }
-    if (faults.takeReset(kind)) {
-      entry.fault = 'reset';
-      counters.faultsInjected++;
-      entry.durationMs = Date.now() - entry.at;
-      req.socket.destroy();
-      return;
-    }
-    const failStatus = faults.takeFailure(kind);
-    if (failStatus !== undefined) {
-      entry.fault = 'status';
-      entry.status = failStatus;
-      counters.faultsInjected++;
-      entry.durationMs = Date.now() - entry.at;
-      res.writeHead(failStatus, { 'content-type': 'text/html' }).end(`<html><body>${failStatus} (local-snowflake fault switch)</body></html>`);
-      return;
-    }
+    if (this.injectFault(kind, false, req, res, entry)) return;
 
-    let body: unknown;
-    try {
-      body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-    } catch {
-      return this.respond(res, entry, errorAnswer(badRequest('Request body is not JSON.')));
+    let answer: Answer;
+    if (sqlApi) {
+      answer = await this.sqlApi.handle(req, url, raw, entry);
+    } else {
+      let body: unknown;
+      try {
+        body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+      } catch {
+        return this.respond(res, entry, errorAnswer(badRequest('Request body is not JSON.')));
+      }
+      answer = await this.route(kind, req, url, body, entry);
     }
-    const answer = await this.route(kind, req, url, body, entry);
+    // A fault armed `afterHandling`: the request was handled (its statement ran), the answer is lost.
+    if (this.injectFault(kind, true, req, res, entry)) return;
     this.respond(res, entry, answer);
   }
 
-  private respond(res: http.ServerResponse, entry: LoggedRequest, answer: Answer): void {
+  /** Applies an armed reset or HTTP failure for this request; true when it answered the request. */
+  private injectFault(kind: RequestKind, afterHandling: boolean, req: http.IncomingMessage, res: http.ServerResponse, entry: LoggedRequest): boolean {
+    const { counters, faults } = this.state;
+    if (faults.takeReset(kind, afterHandling)) {
+      entry.fault = 'reset';
+      entry.status = 0;
+      counters.faultsInjected++;
+      entry.durationMs = Date.now() - entry.at;
+      req.socket.destroy();
+      return true;
+    }
+    const failStatus = faults.takeFailure(kind, afterHandling);
+    if (failStatus === undefined) return false;
+    entry.fault = 'status';
+    entry.status = failStatus;
+    counters.faultsInjected++;
+    entry.durationMs = Date.now() - entry.at;
+    if (failStatus === 429 && SQL_API_KINDS.includes(kind)) {
+      entry.code = SQL_API_TOO_MANY_REQUESTS.code;
+      res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify(SQL_API_TOO_MANY_REQUESTS));
+    } else {
+      res.writeHead(failStatus, { 'content-type': 'text/html' }).end(`<html><body>${failStatus} (local-snowflake fault switch)</body></html>`);
+    }
+    return true;
+  }
+
+  private respond(res: http.ServerResponse, entry: LoggedRequest, answer: Answer | ApiAnswer): void {
     entry.status = answer.status;
     const code = (answer.json as Partial<Envelope> | undefined)?.code;
     if (typeof code === 'string') entry.code = code;
     entry.durationMs = Date.now() - entry.at;
     if (res.destroyed) return;
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.json));
+    const body = answer.body ?? Buffer.from(JSON.stringify(answer.json));
+    const headers = { 'content-type': 'application/json', 'content-length': String(body.length), ...answer.headers };
+    res.writeHead(answer.status, headers).end(body);
   }
 
   private async route(kind: RequestKind, req: http.IncomingMessage, url: URL, body: unknown, entry: LoggedRequest): Promise<Answer> {
@@ -453,8 +489,11 @@ function kindOf(method: string, path: string): RequestKind {
     if (path === '/queries/v1/query-request') return 'query';
     if (path === '/queries/v1/abort-request' || /^\/queries\/[^/]+\/abort-request$/.test(path)) return 'queryAbort';
     if (path === '/telemetry/send') return 'telemetry';
+    if (path === '/api/v2/statements' || path === '/api/v2/statements/') return 'statements';
+    if (/^\/api\/v2\/statements\/[^/]+\/cancel$/.test(path)) return 'statementCancel';
   }
   if (method === 'GET') {
+    if (/^\/api\/v2\/statements\/[^/]+$/.test(path)) return 'statementStatus';
     if (/^\/queries\/[^/]+\/result$/.test(path)) return 'queryResult';
     if (/^\/monitoring\/queries\/[^/]+$/.test(path)) return 'queryStatus';
   }
