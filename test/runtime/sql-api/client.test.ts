@@ -295,6 +295,22 @@ describe('202: polled at statementStatusUrl within the deadline, cancelled when 
     expect(endpoint.counters.statementCancels).toBe(0);
   });
 
+  test('metrics: QueryMs, from the POST to the result, on the injected clock (the driver path\'s metric), only inside Lambda', async () => {
+    endpoint.faults.slowStatements(2, { polls: 3 });
+    const { client } = await fixture();
+    await client.statement('SELECT 1', undefined, { kind: 'none' });
+    expect(output).not.toContain('"QueryMs"');
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'test-sql-api';
+    try {
+      await client.statement('SELECT 2', undefined, { kind: 'none' });
+    } finally {
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    }
+    const metrics = output.split('\n').filter((line) => line.startsWith('{"_aws"')).map((line) => JSON.parse(line));
+    expect(metrics).toEqual([expect.objectContaining({ FunctionName: 'test-sql-api', QueryMs: 375 + 750 + 1500 })]);
+    expect(metrics[0]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'CdkSnowflakeKeypair', Metrics: [{ Name: 'QueryMs', Unit: 'Milliseconds' }] });
+  });
+
   test('a status GET answered 429 is "still running": polled again', async () => {
     endpoint.faults.slowStatements(1, { polls: 2 });
     endpoint.faults.failNext(1, { status: 429, kind: 'statementStatus' });
