@@ -139,6 +139,8 @@ const JWT_REFUSED = /^390\d{3}$/;
 /** The SQL API client: one per warm Lambda instance. */
 export class SqlApiClient {
   private readonly env: RetryEnvironment;
+  /** The signer in use; signings of the ones before it are in stats_. */
+  private current: JwtSigner | undefined;
   private readonly stats_: SqlApiStats = { requests: 0, resends: 0, polls: 0, partitionFetches: 0, cancels: 0, secretRereads: 0, jwtSignings: 0 };
   private identity: Promise<{ credentials: Credentials; signer: JwtSigner; base: string }> | undefined;
 
@@ -155,8 +157,6 @@ export class SqlApiClient {
     const signer = this.current;
     return { ...this.stats_, jwtSignings: this.stats_.jwtSignings + (signer?.signed ?? 0) };
   }
-
-  private current: JwtSigner | undefined;
 
   /** Runs one statement; `fetch` says which rows to return. */
   async statement(sql: string, binds: readonly Bind[] | undefined, fetch: FetchMode): Promise<StatementResult> {
@@ -287,7 +287,7 @@ export class SqlApiClient {
       } catch (error) {
         if (error instanceof SnowflakeConnectorError) throw error;
         // ENOTFOUND: the host does not exist (a wrong account); resending will not change that.
-        if (isUnknownHost(error)) throw await this.loginStyleError({ message: describeFailure(error), cause: error }, context);
+        if (isUnknownHost(error)) throw await this.loginStyleError({ message: describeFailure(error), cause: error });
         failure = error;
       }
       if (answer) {
@@ -299,7 +299,7 @@ export class SqlApiClient {
           await this.reauthenticate(answer, context);
           continue;
         }
-        if (!(status === 429 || status >= 500)) throw this.answerError(answer, context);
+        if (!(status === 429 || status >= 500)) throw await this.answerError(answer, context);
       }
       failures++;
       const delayMs = backoffDelay(policy, failures, this.env.random);
@@ -381,7 +381,8 @@ export class SqlApiClient {
         const s = credentials.settings;
         const base = this.options.endpointUrl ?? `https://${this.options.host ?? s.host ?? accountHostname(s.account)}`;
         if (this.current) this.stats_.jwtSignings += this.current.signed;
-        const signer = new JwtSigner({ account: s.account, user: s.user, pkcs8Pem: auth.pkcs8Pem, fingerprint: auth.fingerprint, url: base }, this.env.now);
+        const identity = { account: s.account, user: s.user, pkcs8Pem: auth.pkcs8Pem, fingerprint: auth.fingerprint, url: base };
+        const signer = new JwtSigner(identity, this.env.now);
         this.current = signer;
         return { credentials, signer, base };
       });
@@ -443,11 +444,11 @@ export class SqlApiClient {
   // Errors
 
   /** A final answer (not 200/202, not retried) as the typed error the driver path gives for the same case. */
-  private answerError(answer: Answer, context: Context): Promise<SnowflakeConnectorError> | SnowflakeConnectorError {
+  private async answerError(answer: Answer, context: Context): Promise<SnowflakeConnectorError> {
     const { status, body } = answer;
     const code = body.code === undefined ? undefined : String(body.code);
-    if (status === 422 && code && ROLE_NOT_GRANTED_CODES.has(code)) return this.loginStyleError(pseudoError(answer, context), context);
-    if (status === 403 || status === 404) return this.loginStyleError(pseudoError(answer, context), context);
+    if (status === 422 && code && ROLE_NOT_GRANTED_CODES.has(code)) return this.loginStyleError(pseudoError(answer, context));
+    if (status === 403 || status === 404) return this.loginStyleError(pseudoError(answer, context));
     if (status === 408) {
       // REF: 408, "the execution of the statement was cancelled" at its timeout: the driver path's 000630.
       return queryError({ ...pseudoError(answer, context), code: code ?? '000630', sqlState: body.sqlState ?? '57014' }, body.statementHandle);
@@ -461,9 +462,9 @@ export class SqlApiClient {
       + `(HTTP ${status}${code ? `, ${code}` : ''}: ${scrub(String(body.message ?? ''), context.bindValues)}); it was not retried`);
   }
 
-  private async loginStyleError(error: Record<string, unknown>, context: Context): Promise<SnowflakeConnectorError> {
+  /** Refusals a driver login meets too (role not granted, account not found): loginError's codes and words. */
+  private async loginStyleError(error: Record<string, unknown>): Promise<SnowflakeConnectorError> {
     const { credentials } = await this.ready();
-    void context;
     return loginError(error, credentials, 1, { endpointUrl: this.options.endpointUrl, host: this.options.host });
   }
 
@@ -519,11 +520,16 @@ export function bindingsOf(binds: readonly Bind[] | undefined): Bindings | undef
       throw new SnowflakeConnectorError('INVALID_ARGUMENT', `${at} is an array: Snowflake's SQL API has no array binding (executeMany). `
         + 'Run one statement per row, or run the SQL executor on the driver');
     }
-    if (typeof value === 'string') bindings[String(i + 1)] = { type: 'TEXT', value };
-    else if (typeof value === 'boolean') bindings[String(i + 1)] = { type: 'BOOLEAN', value: String(value) };
-    else if (typeof value === 'number' && Number.isSafeInteger(value)) bindings[String(i + 1)] = { type: 'FIXED', value: String(value) };
-    else if (typeof value === 'number' && Number.isFinite(value)) bindings[String(i + 1)] = { type: 'REAL', value: String(value) };
-    else {
+    const key = String(i + 1);
+    if (typeof value === 'string') {
+      bindings[key] = { type: 'TEXT', value };
+    } else if (typeof value === 'boolean') {
+      bindings[key] = { type: 'BOOLEAN', value: String(value) };
+    } else if (typeof value === 'number' && Number.isSafeInteger(value)) {
+      bindings[key] = { type: 'FIXED', value: String(value) };
+    } else if (typeof value === 'number' && Number.isFinite(value)) {
+      bindings[key] = { type: 'REAL', value: String(value) };
+    } else {
       throw new SnowflakeConnectorError('INVALID_ARGUMENT', `${at} is ${typeof value === 'number' ? `the non-finite number ${value}` : `a ${typeof value}`}: `
         + 'bind a string, a finite number or a boolean');
     }

@@ -8,6 +8,8 @@
  * is the same variable (`clock`): a sleep of the client moves both.
  */
 import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { LocalSnowflake, signJwt, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { SecretReader } from '../../../src/runtime/connector/credentials';
 import { RetryEnvironment } from '../../../src/runtime/connector/retry';
@@ -378,10 +380,37 @@ describe('resends: the same requestId with retry=true, so a statement runs once'
     expect(endpoint.counters.queries).toBe(0);
   });
 
-  test('400, 404 and 422 are never resent', async () => {
+  test('422 is never resent', async () => {
     const { client } = await fixture();
     await rejection(client.statement('SELECT afaf', undefined, { kind: 'all' }));
     expect(logged('statements').map((r) => r.status)).toEqual([422]);
+  });
+
+  // The local endpoint never answers these to a well-formed request: a loopback server stands in
+  // for REF's documented answers, and counts what reached it.
+  test.each([
+    [400, { code: '390142', message: 'Incoming request does not contain a valid payload.' }, SnowflakeConnectorError, 'INVALID_ARGUMENT'],
+    [403, {}, AuthenticationError, 'AUTH_ACCOUNT_NOT_FOUND'],
+    [404, {}, AuthenticationError, 'AUTH_ACCOUNT_NOT_FOUND'],
+    [415, {}, ConfigurationError, 'CONFIG_INVALID'],
+  ])('HTTP %d is never resent, and is a typed error', async (status, body, type, code) => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { reader } = await fixture();
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const client = new SqlApiClient({ credentials: reader, endpointUrl: url, env, retryPolicy: FAST });
+      const error = await rejection(client.statement('SELECT 1', undefined, { kind: 'all' }));
+      expect(error).toBeInstanceOf(type);
+      expect(error.code).toBe(code);
+      expect(seen).toEqual([expect.stringMatching(/^POST \/api\/v2\/statements\?requestId=[0-9a-f-]{36}$/)]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
