@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { SqlApiClient } from '../../../src/runtime/sql-api/client';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -29,6 +30,7 @@ describe('src/runtime/sql-api bundles without the driver', () => {
     expect(inputs.filter((file) => /node_modules/.test(file))).toEqual([]);
     expect(inputs.every((file) => /^src[\\/](runtime|shared)[\\/]/.test(file))).toBe(true);
     expect(inputs).toContain('src/runtime/sql-api/client.ts');
+    expect(SqlApiClient.name).toBe('SqlApiClient');
   });
 
   test('the control: the driver session does reach snowflake-sdk, so the check above can fail', async () => {
