@@ -258,7 +258,9 @@ export class SqlApiClient {
   private async cancel(handle: string, context: Context): Promise<void> {
     this.stats_.cancels++;
     try {
-      await this.fetch(context, 'POST', `/api/v2/statements/${encodeURIComponent(handle)}/cancel?requestId=${encodeURIComponent(randomUUID())}`);
+      // Its own request timeout: the statement's deadline has passed.
+      const path = `/api/v2/statements/${encodeURIComponent(handle)}/cancel?requestId=${encodeURIComponent(randomUUID())}`;
+      await this.fetch(context, 'POST', path, undefined, this.options.requestTimeoutMs ?? 60_000);
     } catch (error) {
       log('WARN', 'Cancelling a statement past its deadline failed', { queryId: handle, cause: describeFailure(error) });
     }
@@ -284,6 +286,11 @@ export class SqlApiClient {
       let failure: unknown;
       try {
         answer = await this.fetch(context, method, path, body);
+        if ((answer.status === 200 || answer.status === 202) && kind !== 'partition' && typeof answer.body.statementHandle !== 'string') {
+          // Not the SQL API's answer (a proxy's page?): as the driver's 401003 ERR_SF_RESPONSE_NOT_JSON, may pass.
+          failure = new Error(`HTTP ${answer.status} without a statement handle`);
+          answer = undefined;
+        }
       } catch (error) {
         if (error instanceof SnowflakeConnectorError) throw error;
         // ENOTFOUND: the host does not exist (a wrong account); resending will not change that.
@@ -339,7 +346,7 @@ export class SqlApiClient {
   }
 
   /** One HTTP request with the headers REF requires on every operation. */
-  private async fetch(context: Context, method: string, path: string, body?: string): Promise<Answer> {
+  private async fetch(context: Context, method: string, path: string, body?: string, timeoutMs?: number): Promise<Answer> {
     const { signer, base } = await this.ready();
     this.stats_.requests++;
     const response = await fetch(new URL(path, base), {
@@ -353,7 +360,7 @@ export class SqlApiClient {
         'User-Agent': this.options.userAgent ?? USER_AGENT,
       },
       ...(body !== undefined ? { body } : {}),
-      signal: AbortSignal.timeout(Math.max(1, Math.min(this.options.requestTimeoutMs ?? 60_000, context.deadline - this.env.now()))),
+      signal: AbortSignal.timeout(timeoutMs ?? Math.max(1, Math.min(this.options.requestTimeoutMs ?? 60_000, context.deadline - this.env.now()))),
     });
     // `fetch` undoes Content-Encoding: gzip (partitions 1..n-1, RESP) by itself.
     const text = await response.text();
@@ -379,7 +386,7 @@ export class SqlApiClient {
             + 'Run the SQL executor on the driver, or store a key pair in the secret (SnowflakeKeyPairSecret)');
         }
         const s = credentials.settings;
-        const base = this.options.endpointUrl ?? `https://${this.options.host ?? s.host ?? accountHostname(s.account)}`;
+        const base = sqlApiBaseUrl(s, this.options);
         if (this.current) this.stats_.jwtSignings += this.current.signed;
         const identity = { account: s.account, user: s.user, pkcs8Pem: auth.pkcs8Pem, fingerprint: auth.fingerprint, url: base };
         const signer = new JwtSigner(identity, this.env.now);
@@ -477,6 +484,18 @@ export class SqlApiClient {
 
 // -----------------------------------------------------------------------------------------------
 
+/**
+ * Where the requests go, as on the driver path (connector/driver.ts `connectionOptions`): the URL
+ * override, else `https://` and the option's host (PrivateLink), the secret's `host`, or the
+ * account's host name (`accountHostname`: underscores as hyphens, the locator's region kept).
+ */
+export function sqlApiBaseUrl(
+  settings: { readonly account: string; readonly host?: string },
+  options: { readonly endpointUrl?: string; readonly host?: string },
+): string {
+  return options.endpointUrl ?? `https://${options.host ?? settings.host ?? accountHostname(settings.account)}`;
+}
+
 /** The error shape driver-errors.ts reads (code, message, sqlState, HTTP status), from an SQL API answer. */
 function pseudoError(answer: Answer, context: Context): Record<string, unknown> {
   const { body, status } = answer;
@@ -557,7 +576,8 @@ function describeFailure(error: unknown): string {
     if (e.name === 'TimeoutError') return 'request timeout';
     e = e.cause as typeof e;
   }
-  return (error as Error)?.name ?? 'network error';
+  const name = (error as Error)?.name;
+  return name === 'Error' ? (error as Error).message : name ?? 'network error';
 }
 
 function isUnknownHost(error: unknown): boolean {

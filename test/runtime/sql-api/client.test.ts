@@ -387,30 +387,49 @@ describe('resends: the same requestId with retry=true, so a statement runs once'
   });
 
   // The local endpoint never answers these to a well-formed request: a loopback server stands in
-  // for REF's documented answers, and counts what reached it.
+  // for REF's documented answers (and a proxy's page), and counts what reached it.
+  async function answering(status: number, body: unknown, work: (url: string) => Promise<void>): Promise<string[]> {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await work(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    return seen;
+  }
+
+  test('a 200 that is not the SQL API\'s (no statement handle: a proxy\'s page) is resent like a 5xx, under one requestId', async () => {
+    const { reader } = await fixture();
+    const seen = await answering(200, '<html>captive portal</html>', async (url) => {
+      const client = new SqlApiClient({ credentials: reader, endpointUrl: url, env, retryPolicy: FAST });
+      const error = await rejection(client.statement('SELECT 1', undefined, { kind: 'all' }));
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error.message).toMatch(/after 4 attempt\(s\) \(last: HTTP 200 without a statement handle\)/);
+    });
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen.map((r) => /requestId=([0-9a-f-]+)/.exec(r)![1])).size).toBe(1);
+    expect(seen.slice(1).every((r) => r.endsWith('&retry=true'))).toBe(true);
+  });
+
   test.each([
     [400, { code: '390142', message: 'Incoming request does not contain a valid payload.' }, SnowflakeConnectorError, 'INVALID_ARGUMENT'],
     [403, {}, AuthenticationError, 'AUTH_ACCOUNT_NOT_FOUND'],
     [404, {}, AuthenticationError, 'AUTH_ACCOUNT_NOT_FOUND'],
     [415, {}, ConfigurationError, 'CONFIG_INVALID'],
   ])('HTTP %d is never resent, and is a typed error', async (status, body, type, code) => {
-    const seen: string[] = [];
-    const server = http.createServer((req, res) => {
-      seen.push(`${req.method} ${req.url}`);
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { reader } = await fixture();
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { reader } = await fixture();
+    const seen = await answering(status, body, async (url) => {
       const client = new SqlApiClient({ credentials: reader, endpointUrl: url, env, retryPolicy: FAST });
       const error = await rejection(client.statement('SELECT 1', undefined, { kind: 'all' }));
       expect(error).toBeInstanceOf(type);
       expect(error.code).toBe(code);
-      expect(seen).toEqual([expect.stringMatching(/^POST \/api\/v2\/statements\?requestId=[0-9a-f-]{36}$/)]);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+    });
+    expect(seen).toEqual([expect.stringMatching(/^POST \/api\/v2\/statements\?requestId=[0-9a-f-]{36}$/)]);
   });
 });
 

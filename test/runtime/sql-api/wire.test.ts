@@ -3,7 +3,7 @@
  * describes them, and the scrubbing of bind values out of Snowflake's messages. Pure.
  */
 import { SnowflakeConnectorError } from '../../../src/runtime/shared/errors';
-import { bindingsOf, scrub } from '../../../src/runtime/sql-api/client';
+import { bindingsOf, scrub, sqlApiBaseUrl } from '../../../src/runtime/sql-api/client';
 
 describe('bindingsOf', () => {
   test('1-based string keys; every value a string; TEXT, FIXED (safe integers), REAL (other finite numbers), BOOLEAN', () => {
@@ -54,5 +54,18 @@ describe('scrub: bind values out of Snowflake\'s messages', () => {
   test('short values are left where they stand unquoted (they would wreck the message), and a message without binds is unchanged', () => {
     expect(scrub('error line 1 at position 7', ['1'])).toBe('error line 1 at position 7');
     expect(scrub("invalid identifier 'AFAF'", [])).toBe("invalid identifier 'AFAF'");
+  });
+});
+
+describe('sqlApiBaseUrl: where requests go, as on the driver path', () => {
+  test.each([
+    [{ account: 'myorg-my_account' }, {}, 'https://myorg-my-account.snowflakecomputing.com'],
+    [{ account: 'xy12345.us-east-2.aws' }, {}, 'https://xy12345.us-east-2.aws.snowflakecomputing.com'],
+    [{ account: 'myorg-acct', host: 'myorg-acct.privatelink.snowflakecomputing.com' }, {}, 'https://myorg-acct.privatelink.snowflakecomputing.com'],
+    [{ account: 'myorg-acct', host: 'secret.snowflakecomputing.com' }, { host: 'option.privatelink.snowflakecomputing.com' },
+      'https://option.privatelink.snowflakecomputing.com'],
+    [{ account: 'myorg-acct' }, { endpointUrl: 'http://127.0.0.1:4566', host: 'option.privatelink.snowflakecomputing.com' }, 'http://127.0.0.1:4566'],
+  ])('%j %j → %s', (settings, options, expected) => {
+    expect(sqlApiBaseUrl(settings, options)).toBe(expected);
   });
 });
