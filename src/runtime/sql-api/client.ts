@@ -221,15 +221,21 @@ export class SqlApiClient {
     });
     const submitted = this.env.now();
     let first = true;
-    const answer = await this.send(context, 'submit', () => {
-      // SUB "Resubmitting a request": the same requestId, and retry=true on every resend.
-      const query = `requestId=${encodeURIComponent(context.requestId)}${first ? '' : '&retry=true'}`;
-      first = false;
-      return { method: 'POST', path: `/api/v2/statements?${query}`, body };
-    });
-    const done = await this.poll(answer, context, answer.body.statementHandle);
-    putMetric('QueryMs', this.env.now() - submitted);
-    return done;
+    try {
+      const answer = await this.send(context, 'submit', () => {
+        // SUB "Resubmitting a request": the same requestId, and retry=true on every resend.
+        const query = `requestId=${encodeURIComponent(context.requestId)}${first ? '' : '&retry=true'}`;
+        first = false;
+        return { method: 'POST', path: `/api/v2/statements?${query}`, body };
+      });
+      const done = await this.poll(answer, context, answer.body.statementHandle);
+      putMetric('QueryMs', this.env.now() - submitted);
+      return done;
+    } catch (error) {
+      // As on the driver path (connector.ts `run`): a statement Snowflake ended with an error is measured too.
+      if (error instanceof QueryError) putMetric('QueryMs', this.env.now() - submitted);
+      throw error;
+    }
   }
 
   /** Polls a 202 answer at its statementStatusUrl until it ends, within the deadline; cancels it when the deadline passes. */
