@@ -132,6 +132,14 @@ describe('a statement is one POST /api/v2/statements', () => {
     expect(endpoint.counters.queries).toBe(1);
   });
 
+  test('concurrent first statements share one secret read and one signer', async () => {
+    const { client, reader } = await fixture();
+    const results = await Promise.all([1, 2, 3].map((n) => client.statement(`SELECT ${n} AS X`, undefined, { kind: 'all' })));
+    expect(results.map((r) => r.rows)).toEqual([[{ X: 1 }], [{ X: 2 }], [{ X: 3 }]]);
+    expect(reader.reads).toBe(1);
+    expect(client.stats.jwtSignings).toBe(1);
+  });
+
   test('fetch none: the row count and the query id, no rows', async () => {
     const { client } = await fixture();
     const result = await client.statement('SELECT n FROM numbers', undefined, { kind: 'none' });
@@ -216,6 +224,15 @@ describe('multi-statement requests (MULTI_STATEMENT_COUNT)', () => {
     expect(new Set(results.map((r) => r.queryId)).size).toBe(3);
   });
 
+  test('a failing statement fails the request with its own error; the ones before it ran', async () => {
+    const { client } = await fixture();
+    await client.statement('CREATE OR REPLACE TABLE multi_fail (n INT)', undefined, { kind: 'none' });
+    const error = await rejection(client.statements('INSERT INTO multi_fail VALUES (1); SELECT afaf', 2, { kind: 'all' }));
+    expect(error).toBeInstanceOf(QueryError);
+    expect(error).toMatchObject({ code: 'SQL_ERROR', snowflakeCode: '000904', sqlState: '42000' });
+    await expect(client.statement('SELECT COUNT(*) AS C FROM multi_fail', undefined, { kind: 'all' })).resolves.toMatchObject({ rows: [{ C: 1 }] });
+  });
+
   test('a count that does not match is Snowflake\'s 000008, as a QueryError', async () => {
     const { client } = await fixture();
     const error = await rejection(client.statements('SELECT 1; SELECT 2', 3, { kind: 'all' }));
@@ -233,6 +250,17 @@ describe('partitions', () => {
     expect(endpoint.counters.partitionFetches).toBe(2);
     const partitions = endpoint.requests.filter((r) => r.partition !== undefined && Number(r.partition) >= 1).map((r) => Number(r.partition));
     expect(partitions).toEqual([1, 2]);
+  });
+
+  test('a partition GET that fails (503) is sent again: GETs are safe to repeat', async () => {
+    endpoint.setSqlApiRowsPerPartition(2);
+    const { client } = await fixture();
+    endpoint.faults.failNext(1, { status: 503, kind: 'statementStatus' });
+    const result = await client.statement('SELECT n FROM numbers ORDER BY n', undefined, { kind: 'all' });
+    expect(result.rows).toHaveLength(5);
+    const partitionAnswers = endpoint.requests.filter((r) => Number(r.partition ?? 0) >= 1).map((r) => [Number(r.partition), r.status]);
+    expect(partitionAnswers).toEqual([[1, 503], [1, 200], [2, 200]]);
+    expect(endpoint.counters.queries).toBe(1);
   });
 
   test.each([
