@@ -323,7 +323,9 @@ export const CONFIGURATIONS: readonly Configuration[] = [
     shows: 'docs/workload-identity.md: SnowflakeAuthentication.workloadIdentity with registration, no secret, not in a VPC',
     build: connector((stack) => ({
       authentication: SnowflakeAuthentication.workloadIdentity({
-        account: 'myorg-myaccount', user: 'SVC_KEYLESS', warehouse: 'REPORT_WH',
+        account: 'myorg-myaccount',
+        user: 'SVC_KEYLESS',
+        warehouse: 'REPORT_WH',
         registration: { adminSecret: admin(stack), onDelete: RegisteredIdentityOnDelete.REMOVE_IDENTITY },
       }),
     })),
@@ -340,7 +342,9 @@ export const CONFIGURATIONS: readonly Configuration[] = [
       const endpoint = privateLink(stack, isolatedVpc(stack));
       return {
         authentication: SnowflakeAuthentication.workloadIdentity({
-          account: 'myorg-myaccount', user: 'SVC_KEYLESS', warehouse: 'REPORT_WH',
+          account: 'myorg-myaccount',
+          user: 'SVC_KEYLESS',
+          warehouse: 'REPORT_WH',
           registration: { adminSecret: admin(stack), privateLink: endpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
         }),
         privateLink: endpoint,
