@@ -180,7 +180,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Runtime code runs inside Lambda. It is bundled here, when the library is built, so that
 // users (Python, Java and Go included) need neither esbuild nor Docker when they synthesize.
 // The AWS SDK is bundled too: see docs/architecture.md ("What the assets contain").
-const RUNTIME_BUNDLES = ['key-material', 'connector', 'sql-executor', 'rotation'];
+const RUNTIME_BUNDLES = ['key-material', 'connector', 'sql-executor', 'sql-api-executor', 'rotation'];
 /**
  * Packages snowflake-sdk requires when it loads, which a Lambda connecting with a key pair never
  * uses: the Azure and Google Cloud clients (stages on Azure or GCS, Azure/GCP workload identity).

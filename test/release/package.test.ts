@@ -53,7 +53,7 @@ test('package.json publishes through a `files` allowlist, not a .npmignore denyl
 });
 
 test('the tarball holds exactly the expected files', () => {
-  expect(BUNDLES).toEqual(expect.arrayContaining(['key-material', 'connector', 'sql-executor', 'rotation']));
+  expect(BUNDLES).toEqual(expect.arrayContaining(['key-material', 'connector', 'sql-executor', 'sql-api-executor', 'rotation']));
   expect(files).toEqual(expectedFiles());
 });
 

@@ -25,7 +25,7 @@ test('the stub throws, naming what was called, if anything ever calls into it', 
   expect(stub.__esModule).toBe(false);
 });
 
-test.each(['key-material', 'connector', 'sql-executor'])('assets/%s requires only Node built-ins: the AWS SDK (snowflake-sdk\'s S3 and STS clients too) is inside it', (name) => {
+test.each(['key-material', 'connector', 'sql-executor', 'sql-api-executor'])('assets/%s requires only Node built-ins: the AWS SDK (snowflake-sdk\'s S3 and STS clients too) is inside it', (name) => {
   const bundle = fs.readFileSync(path.join(assetDir(name), 'index.js'), 'utf8');
   // `[require("@aws-sdk/signature-v4-crt");]` appears only inside an SDK error message's text.
   const required = new Set([...bundle.matchAll(/(?<!\[)\brequire\("([^"]+)"\)/g)].map((m) => m[1]));
