@@ -41,6 +41,16 @@ export interface SqlStatementOptions {
    * @default - the statement takes no binds
    */
   readonly binds?: BindType[];
+
+  /**
+   * Events send rows of binds for this statement (`"binds": [[1, "a"], [2, "b"]]`), run as one
+   * statement with array binding. Snowflake's SQL API has no array binding, so such a statement
+   * runs on `SqlExecutorTransport.DRIVER`: the synth fails if `transport` is `SQL_API`.
+   * @default false - events send one row of binds. On the DRIVER transport rows are accepted
+   * anyway (as before this option); on SQL_API an event with rows is refused before the function
+   * reads its secret
+   */
+  readonly arrayBinding?: boolean;
 }
 
 /**
@@ -55,7 +65,7 @@ export class SqlStatement {
    * @param options the types of its binds
    */
   public static of(sql: string, options: SqlStatementOptions = {}): SqlStatement {
-    return new SqlStatement(sql, options.binds ?? []);
+    return new SqlStatement(sql, options.binds ?? [], options.arrayBinding ?? false);
   }
 
   private constructor(
@@ -63,6 +73,31 @@ export class SqlStatement {
     public readonly sql: string,
     /** The type of each bind, in order. */
     public readonly binds: BindType[],
+    /** Whether events send rows of binds (array binding). */
+    public readonly arrayBinding: boolean,
+  ) {}
+}
+
+/**
+ * How the SQL executor sends statements to Snowflake (docs/connector-function.md, "Transport").
+ */
+export class SqlExecutorTransport {
+  /**
+   * Snowflake's SQL API v2: each statement is one HTTPS request signed with a key-pair JWT, sent
+   * with Node's own `fetch`; no driver is loaded and there is no login. Needs a key pair (not a
+   * workload identity), and cannot bind SQL NULL or rows of binds (array binding).
+   */
+  public static readonly SQL_API = new SqlExecutorTransport('SQL_API');
+
+  /**
+   * snowflake-sdk, the Node.js driver: a session signed in once per cold start and reused. Binds
+   * SQL NULL and rows of binds; signs in with a key pair or the function's workload identity.
+   */
+  public static readonly DRIVER = new SqlExecutorTransport('DRIVER');
+
+  private constructor(
+    /** The transport's name: `SQL_API` or `DRIVER`. */
+    public readonly name: string,
   ) {}
 }
 
@@ -97,6 +132,19 @@ export interface SqlExecutorOptions {
    * @default false: an EventBridge event is refused
    */
   readonly eventBridgeDetail?: boolean;
+
+  /**
+   * How statements are sent to Snowflake. `SQL_API` loads no driver (a smaller bundle, no login
+   * round trip before the first statement); `DRIVER` binds SQL NULL and rows of binds, and is
+   * the only transport for a workload identity (the SQL API takes a key-pair JWT only).
+   * `SQL_API` with a workload identity, or with a statement that has nullable binds or
+   * `arrayBinding`, fails the synth. Both return the same result shape
+   * (docs/connector-function.md).
+   * @default - SQL_API with a key pair (`secret`); DRIVER with
+   * `SnowflakeAuthentication.workloadIdentity`, or when a declared statement has a nullable bind
+   * or `arrayBinding`
+   */
+  readonly transport?: SqlExecutorTransport;
 }
 
 /**
@@ -121,7 +169,7 @@ export class ConnectorHandler {
    * @param options the statements, and the opt-ins
    */
   public static sqlExecutor(options: SqlExecutorOptions = {}): ConnectorHandler {
-    return new ConnectorHandler(lambda.Code.fromAsset(bundledAsset('sql-executor')), 'index.handler', false, options);
+    return new ConnectorHandler(undefined, 'index.handler', false, options);
   }
 
   /**
@@ -146,9 +194,20 @@ export class ConnectorHandler {
   }
 
   private constructor(
-    /** @internal */ public readonly _code: lambda.Code,
+    /** @internal Your handler's code; undefined for the SQL executor, whose asset depends on its transport (`_codeFor`). */
+    public readonly _code: lambda.Code | undefined,
     /** @internal */ public readonly _handler: string,
     /** @internal */ public readonly _needsConnectorLayer: boolean,
     /** @internal The SQL executor's options; undefined for your own handler. */ public readonly _sqlExecutor?: SqlExecutorOptions,
   ) {}
+
+  /**
+   * The code to run: your handler's, or the SQL executor's bundle for its transport (the
+   * `sql-api-executor` bundle holds no driver; `sql-executor` is the driver's).
+   * @internal
+   */
+  public _codeFor(transport: SqlExecutorTransport): lambda.Code {
+    if (this._code) return this._code;
+    return lambda.Code.fromAsset(bundledAsset(transport === SqlExecutorTransport.SQL_API ? 'sql-api-executor' : 'sql-executor'));
+  }
 }

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ConnectorHandler, SqlExecutorOptions } from './connector-handler';
+import { ConnectorHandler, SqlExecutorOptions, SqlExecutorTransport } from './connector-handler';
 import { RegisteredIdentityOnDelete, SnowflakeAuthentication, WorkloadIdentityAttestation, WorkloadIdentityOptions } from './snowflake-authentication';
 import { SnowflakeConnectorLayer } from './snowflake-connector-layer';
 import { placeholdersOf } from './sql-placeholders';
@@ -226,8 +226,9 @@ export interface SnowflakeConnectorFunctionProps {
 
   /**
    * With the default security group, also allow egress to port 80 for OCSP certificate checks
-   * (snowflake-sdk checks Snowflake's certificates through OCSP responders on port 80).
-   * @default true
+   * (snowflake-sdk checks Snowflake's certificates through OCSP responders on port 80). The SQL
+   * executor on `SqlExecutorTransport.SQL_API` loads no driver and makes no OCSP requests.
+   * @default - true, except for the SQL executor on `SqlExecutorTransport.SQL_API`: false
    */
   readonly allowOcspEgress?: boolean;
 
@@ -279,6 +280,9 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
     }
     const outboundToken = workloadIdentity?.attestation === WorkloadIdentityAttestation.OUTBOUND_TOKEN;
     const handler = props.handler ?? ConnectorHandler.sqlExecutor();
+    // The SQL executor's transport (undefined for your own handler, which has the driver in its layer).
+    const transport = handler._sqlExecutor ? sqlExecutorTransport(this, handler._sqlExecutor, workloadIdentity !== undefined) : undefined;
+    const sqlApi = transport === SqlExecutorTransport.SQL_API;
 
     this.logGroup = props.logGroup ?? libraryLogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -318,8 +322,10 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
 
     // The AWS services the function calls from its VPC: Secrets Manager for its secret; none for a
     // signed GetCallerIdentity, which the driver only signs (research: attestation_aws.js never sends
-    // it); STS for GetWebIdentityToken; S3 for large result sets either way.
-    const awsServices: AwsServiceEndpoint[] = secret ? ['secretsmanager', 's3'] : outboundToken ? ['sts', 's3'] : ['s3'];
+    // it); STS for GetWebIdentityToken; S3 for the driver's large result sets either way. The SQL
+    // API serves every partition of a result from the account's host ("Handling responses":
+    // GET /api/v2/statements/<handle>?partition=N), so the SQL executor on it needs no S3.
+    const awsServices: AwsServiceEndpoint[] = sqlApi ? ['secretsmanager'] : secret ? ['secretsmanager', 's3'] : outboundToken ? ['sts', 's3'] : ['s3'];
     let securityGroups = props.securityGroups;
     if (vpc && !securityGroups) {
       const named = awsServices.map((s) => AWS_SERVICE_NAMES[s]);
@@ -327,7 +333,11 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
         vpc,
         description: 'cdk-snowflake-keypair SnowflakeConnectorFunction: HTTPS (and OCSP) egress only',
         httpsDescription: props.privateLink ? `HTTPS to ${named.join(' and ')}` : `HTTPS to Snowflake, ${named.join(' and ')}`,
-        ocsp: props.allowOcspEgress ?? true,
+        // OCSP on port 80 is the driver's (snowflake-sdk asks OCSP responders). The SQL API
+        // transport sends with Node's fetch, whose TLS checks no revocation over OCSP: Node asks
+        // for a stapled response only with tls.connect's requestOCSP (off by default, and on 443
+        // anyway; https://nodejs.org/api/tls.html#tlsconnectoptions-callback).
+        ocsp: props.allowOcspEgress ?? !sqlApi,
         privateLink: props.privateLink,
         awsServices,
         addAwsServiceEndpoints: props.addAwsServiceEndpoints ?? false,
@@ -341,7 +351,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
       functionName: props.functionName,
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
-      code: handler._code,
+      code: handler._codeFor(transport ?? SqlExecutorTransport.DRIVER),
       handler: handler._handler,
       layers: handler._needsConnectorLayer ? [SnowflakeConnectorLayer.of(this)] : undefined,
       role: this.role,
@@ -569,6 +579,40 @@ function validate(scope: Construct, props: SnowflakeConnectorFunctionProps): voi
       fail(scope, `environment.${name} looks like key material. Secrets belong in Secrets Manager: the function reads the key from the secret, never from its environment.`);
     }
   }
+}
+
+/**
+ * The SQL executor's transport: the one asked for, checked against what the SQL API can do, or the
+ * default (SQL_API, unless the function signs in with its workload identity or a declared
+ * statement needs the driver). A transport that cannot work fails the synth, never the first event.
+ */
+function sqlExecutorTransport(scope: Construct, options: SqlExecutorOptions, workloadIdentity: boolean): SqlExecutorTransport {
+  const asked = options.transport;
+  // Binds the SQL API cannot send (research §1.5: SUB "Using bind variables in a statement" shows
+  // no form for SQL NULL and no array binding), by statement.
+  const needsDriver = Object.entries(options.statements ?? {}).flatMap(([name, statement]) => {
+    const nullable = statement.binds.map((b, i) => (b._spec.endsWith('?') ? i : -1)).filter((i) => i >= 0);
+    return [
+      ...(nullable.length > 0 ? [`statements.${name} has nullable bind(s) ${nullable.join(', ')} (SQL NULL)`] : []),
+      ...(statement.arrayBinding ? [`statements.${name} has arrayBinding: true (rows of binds)`] : []),
+    ];
+  });
+  if (asked?.name === SqlExecutorTransport.SQL_API.name) {
+    if (workloadIdentity) {
+      // AUTH "Using key-pair authentication": the SQL API takes a key-pair JWT (or OAuth); research §1.7.
+      fail(scope, 'handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.SQL_API }) cannot sign in with authentication: '
+        + 'SnowflakeAuthentication.workloadIdentity(...): Snowflake\'s SQL API takes a key-pair JWT only, and a workload identity signs in '
+        + 'through the driver. Use transport: SqlExecutorTransport.DRIVER (or leave transport out), or sign in with a key pair (secret).');
+    }
+    if (needsDriver.length > 0) {
+      fail(scope, `handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.SQL_API }): ${needsDriver.join('; ')}. Snowflake's SQL API `
+        + 'cannot bind SQL NULL or rows of binds. Use transport: SqlExecutorTransport.DRIVER (or leave transport out), or change the statement: '
+        + 'write NULL in its SQL instead of a nullable bind, and send one statement per row instead of arrayBinding.');
+    }
+    return SqlExecutorTransport.SQL_API;
+  }
+  if (asked?.name === SqlExecutorTransport.DRIVER.name || workloadIdentity || needsDriver.length > 0) return SqlExecutorTransport.DRIVER;
+  return SqlExecutorTransport.SQL_API;
 }
 
 /**

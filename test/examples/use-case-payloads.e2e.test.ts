@@ -1,15 +1,20 @@
 /**
  * The payloads the example's workflow and schedules send, taken from the synthesized template,
  * are events the SQL executor accepts under the declaration the same template gives the function
- * they invoke (its SNOWFLAKE_SQL_EXECUTOR); and the ETL workflow's statements, run by the
- * synthesized sql-executor asset against the local Snowflake endpoint, answer in the shape its
- * `resultSelector` paths and its Choice read (a number where the Choice compares a number).
+ * they invoke (its SNOWFLAKE_SQL_EXECUTOR); and the ETL workflow's statements, run against the
+ * local Snowflake endpoint by the synthesized asset (the SQL executor on the SQL API, the default
+ * with a key pair) and by the driver's bundle with the same environment (what
+ * `transport: SqlExecutorTransport.DRIVER` deploys), answer in the shape its `resultSelector`
+ * paths and its Choice read (a number where the Choice compares a number).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { ExecutorPolicy, parseSqlEvent, policyFromEnvironment, UndeclaredStatementError } from '../../src/runtime/sql-executor/event';
-import { AwsSide } from '../support/connector-fixture';
+import { AwsSide, leaks } from '../support/connector-fixture';
 import { ExampleAssembly, synthesizeExample } from '../support/example-assembly';
 import { rsaKey } from '../support/keys';
+import { assetDir } from '../support/lambda-process';
 import { LambdaInstance, startLambdaInstance } from '../support/lambda-runtime';
 
 const ACCOUNT = 'MYORG-MYACCOUNT';
@@ -92,7 +97,10 @@ describe('every SQL payload in the template runs a statement the function it inv
   });
 });
 
-describe('the ETL workflow\'s statements, run by the synthesized SQL executor', () => {
+describe.each([
+  { transport: 'SQL_API (the synthesized asset)', synthesized: true },
+  { transport: 'DRIVER (assets/sql-executor, the same environment)', synthesized: false },
+])('the ETL workflow\'s statements, run by the SQL executor on $transport', ({ synthesized }) => {
   let aws: AwsSide;
   let snowflake: LocalSnowflake;
   let instance: LambdaInstance;
@@ -104,7 +112,10 @@ describe('the ETL workflow\'s statements, run by the synthesized SQL executor', 
     expect(states['Check data quality'].Resource).toBe(`TOKEN:${fnId}`);
     const fn = template.Resources[fnId];
     expect(fn.Type).toBe('AWS::Lambda::Function');
-    const asset = assembly.assetDir(fn.Properties.Code.S3Key);
+    const synthesizedAsset = assembly.assetDir(fn.Properties.Code.S3Key);
+    // The example's function runs the SQL API bundle: its declared statements bind no NULL and no rows.
+    expect(fs.readFileSync(path.join(synthesizedAsset, 'index.js'))).toEqual(fs.readFileSync(path.join(assetDir('sql-api-executor'), 'index.js')));
+    const asset = synthesized ? synthesizedAsset : assetDir('sql-executor');
 
     [aws, snowflake] = await Promise.all([AwsSide.start(), startLocalSnowflake({ account: ACCOUNT })]);
     const key = rsaKey();
@@ -124,6 +135,10 @@ describe('the ETL workflow\'s statements, run by the synthesized SQL executor', 
   afterAll(async () => {
     await instance?.stop();
     await Promise.all([aws?.stop(), snowflake?.stop()]);
+  });
+
+  afterEach(() => {
+    expect(leaks(instance.output(), aws.secrets)).toEqual([]);
   });
 
   test('(failing case) SQL text sent to the synthesized function is refused before it reads its secret or calls Snowflake (its first invocation)', async () => {

@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
   BindType, ConnectorHandler, PrivateLinkConfig, PrivateLinkEndpoint, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps,
-  SnowflakeKeyPairSecret, SqlStatement,
+  SnowflakeKeyPairSecret, SqlExecutorTransport, SqlStatement,
 } from '../../src';
 import { ACKNOWLEDGED_RULES } from '../../src/private/acknowledgements';
 import { logicalIdOf, requestsOf, synth } from '../support/iam-simulate';
@@ -139,16 +139,20 @@ describe('in a VPC', () => {
     return { stack, secret, vpc };
   }
 
-  test('the default security group allows egress to 443 and 80 only, and connections are exposed', () => {
+  // OCSP (port 80) is the driver's: the SQL executor on the SQL API sends with Node's fetch, which asks no OCSP responder (docs/security.md).
+  test.each<[string, Partial<SnowflakeConnectorFunctionProps>, number[]]>([
+    ['the SQL executor on the SQL API (the default): 443 only', {}, [443]],
+    ['the SQL executor on the driver: 443 and 80 (OCSP)', { handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER }) }, [443, 80]],
+    ['your own handler (the driver in its layer): 443 and 80', { handler: ConnectorHandler.fromAsset(path.join(REPO, 'test', 'fixtures', 'handlers')) }, [443, 80]],
+    ['the SQL API with allowOcspEgress: true: 443 and 80', { allowOcspEgress: true }, [443, 80]],
+    ['the driver with allowOcspEgress: false: 443 only', { handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER }), allowOcspEgress: false }, [443]],
+  ])('the default security group: %s; connections are exposed', (_what, props, ports) => {
     const { stack, secret, vpc } = vpcSetup();
-    const fn = new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+    const fn = new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, ...props });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('SnowflakeConnectorFunction'),
-      SecurityGroupEgress: [
-        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
-        Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80, IpProtocol: 'tcp' }),
-      ],
+      SecurityGroupEgress: ports.map((port) => Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: port, ToPort: port, IpProtocol: 'tcp' })),
     });
     expect(functionOf(template).VpcConfig.SubnetIds).toHaveLength(2);
     expect(fn.connections.securityGroups).toHaveLength(1);
@@ -215,12 +219,21 @@ describe('in a VPC', () => {
     });
   });
 
-  test('addAwsServiceEndpoints: a Secrets Manager interface endpoint open to the function, and an S3 gateway endpoint', () => {
+  test.each<[string, SqlExecutorTransport, boolean]>([
+    ['the driver: a Secrets Manager interface endpoint open to the function, and an S3 gateway endpoint (large results)', SqlExecutorTransport.DRIVER, true],
+    ['the SQL API: the Secrets Manager interface endpoint only (every partition comes from Snowflake\'s host)', SqlExecutorTransport.SQL_API, false],
+  ])('addAwsServiceEndpoints, the SQL executor on %s', (_what, transport, s3) => {
     const { stack, secret, vpc } = vpcSetup();
-    new SnowflakeConnectorFunction(stack, 'Loader', { secret, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, addAwsServiceEndpoints: true });
+    new SnowflakeConnectorFunction(stack, 'Loader', {
+      secret,
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      addAwsServiceEndpoints: true,
+      handler: ConnectorHandler.sqlExecutor({ transport }),
+    });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.secretsmanager', VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] } });
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] } }, s3 ? 1 : 0);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       FromPort: 443,
       ToPort: 443,

@@ -10,7 +10,7 @@ import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SnowflakeConnectorFunction, SnowflakeKeyPairSecret } from '../../src';
+import { ConnectorHandler, SnowflakeConnectorFunction, SnowflakeKeyPairSecret, SqlExecutorTransport } from '../../src';
 import { ensureAwsServiceEndpoints, s3PrefixListId, SECRETS_MANAGER_ACTIONS } from '../../src/network/aws-service-endpoints';
 import { ACCOUNT, CfnTemplate, logicalIdOf, secretArn, simulate, synth, vpcEndpointPolicyOf } from '../support/iam-simulate';
 import { testStack } from '../support/stacks';
@@ -38,8 +38,10 @@ describe('once per VPC', () => {
   const env = { account: '123456789012', region: 'us-east-1' };
   const attrs = { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-0123456789abcdef0'], isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef0'] };
   const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  // On the driver: Secrets Manager and S3 (the SQL API transport needs no S3: test/function/snowflake-connector-function.test.ts).
   const loaderIn = (stack: Stack, vpc: ec2.IVpc) => new SnowflakeConnectorFunction(stack, 'Loader', {
     secret: SnowflakeKeyPairSecret.fromSecretName(stack, 'Secret', 'snowflake/loader'), vpc, vpcSubnets: isolated, addAwsServiceEndpoints: true,
+    handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER }),
   });
 
   test('a VPC of the app: beside the VPC (as vpc.addInterfaceEndpoint puts them), shared by every function', () => {
@@ -193,8 +195,8 @@ describe('the endpoint policies follow the code that runs in the VPC', () => {
     const full = path.join(dir, e.name);
     return e.isDirectory() ? sources(full) : e.name.endsWith('.ts') ? [full] : [];
   });
-  // The functions that run in a VPC: the connector (and the SQL executor on it), rotation and registration.
-  const inVpc = ['connector', 'sql-executor', 'rotation', 'shared'].flatMap((d) => sources(path.join(RUNTIME, d)));
+  // The functions that run in a VPC: the connector (and the SQL executor on it, or on the SQL API), rotation and registration.
+  const inVpc = ['connector', 'sql-executor', 'sql-api-executor', 'sql-api', 'rotation', 'shared'].flatMap((d) => sources(path.join(RUNTIME, d)));
 
   test('Secrets Manager: exactly the actions the runtime sends', () => {
     const sent = new Set(inVpc.flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(/new (\w+)Command\(/g)].map((m) => `secretsmanager:${m[1]}`)));

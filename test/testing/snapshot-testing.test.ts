@@ -29,7 +29,7 @@ test('the library\'s asset hashes become names; the user\'s stays', () => {
   const masked = SnapshotTesting.maskLibraryAssets(template);
   const ours = Object.keys(SnapshotTesting.libraryAssetHashes());
   const text = JSON.stringify(masked);
-  expect(text).toContain('[cdk-snowflake-keypair asset: sql-executor].zip');
+  expect(text).toContain('[cdk-snowflake-keypair asset: sql-api-executor].zip');
   expect(text).toContain('[cdk-snowflake-keypair asset: key-material].zip');
   expect((text.match(HEX64) ?? []).filter((h) => ours.includes(h))).toEqual([]);
   // The user's function keeps its hash: a change to the user's code still shows in the snapshot.
@@ -84,7 +84,7 @@ describe('across a release of the library', () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-release-'));
     try {
       const before = synthWith(release(path.join(base, 'v1')));
-      const after = synthWith(release(path.join(base, 'v2'), 'sql-executor'));
+      const after = synthWith(release(path.join(base, 'v2'), 'sql-api-executor'));
       expect(after.raw).not.toEqual(before.raw);
       expect(after.masked).toEqual(before.masked);
     } finally {
