@@ -264,6 +264,22 @@ describe.each(TRANSPORTS)('the SQL executor on $name', ({ transport, bundle, nul
     }
   });
 
+  test('after a key rotation, the next statement runs: the secret is read once more, not on every call', async () => {
+    const key = rsaKey();
+    aws.rememberKey(key);
+    snowflake.setPublicKey('SVC_SQL', 2, key.publicPem);
+    await aws.putSecret(secretId, { account: ACCOUNT, user: 'SVC_SQL', privateKey: key.pkcs8Pem, warehouse: 'LOAD_WH' });
+    snowflake.setPublicKey('SVC_SQL', 1, undefined);
+    const reads = aws.reads();
+    for (let i = 0; i < 3; i++) {
+      const invocation = await declared.invoke({ run: 'countEvents' });
+      expect(invocation.error).toBeUndefined();
+    }
+    // The SQL API signs each request: its cached JWT is refused once, and the secret re-read. The
+    // driver's session, signed in before the rotation, goes on; it would re-read at its next login.
+    expect(aws.reads() - reads).toBe(nullAndRows ? 0 : 1);
+  });
+
   test('no key material in any instance\'s output', () => {
     expect(instances.length).toBeGreaterThanOrEqual(4);
     for (const instance of instances) expect(leaks(instance.output(), aws.secrets)).toEqual([]);
