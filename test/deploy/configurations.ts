@@ -26,6 +26,7 @@ import {
   RegisteredKeyOnDelete,
   RetireOldKey,
   SnowflakeAuthentication,
+  SqlExecutorTransport,
   SecretReaderRole,
   SnowflakeConnectorFunction,
   SnowflakeConnectorFunctionProps,
@@ -154,9 +155,20 @@ export const CONFIGURATIONS: readonly Configuration[] = [
   },
   {
     name: 'vpc-isolated-add-vpc-endpoints',
-    shows: 'README: addAwsServiceEndpoints adds the Secrets Manager and S3 endpoints it needs in isolated subnets',
+    shows: 'README: addAwsServiceEndpoints adds the endpoint it needs in isolated subnets: Secrets Manager (the SQL executor on the SQL API reads no S3)',
     build: connector((stack) => ({ vpc: isolatedVpc(stack), vpcSubnets: ISOLATED, addAwsServiceEndpoints: true })),
-    verify: (t) => [...functionsInVpc(t, 'Connector', true), ...has('VPC endpoint', resourcesOf(t, 'AWS::EC2::VPCEndpoint').length === 2)],
+    verify: (t) => [...functionsInVpc(t, 'Connector', true), ...has('one VPC endpoint', resourcesOf(t, 'AWS::EC2::VPCEndpoint').length === 1)],
+  },
+  {
+    name: 'vpc-isolated-add-vpc-endpoints-driver',
+    shows: 'docs/connector-function.md: the SQL executor on the driver (transport: DRIVER) gets the Secrets Manager and S3 endpoints (large results come from S3)',
+    build: connector((stack) => ({
+      vpc: isolatedVpc(stack),
+      vpcSubnets: ISOLATED,
+      addAwsServiceEndpoints: true,
+      handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER }),
+    })),
+    verify: (t) => [...functionsInVpc(t, 'Connector', true), ...has('two VPC endpoints', resourcesOf(t, 'AWS::EC2::VPCEndpoint').length === 2)],
   },
   {
     name: 'privatelink',

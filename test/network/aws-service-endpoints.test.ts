@@ -40,7 +40,10 @@ describe('once per VPC', () => {
   const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   // On the driver: Secrets Manager and S3 (the SQL API transport needs no S3: test/function/snowflake-connector-function.test.ts).
   const loaderIn = (stack: Stack, vpc: ec2.IVpc) => new SnowflakeConnectorFunction(stack, 'Loader', {
-    secret: SnowflakeKeyPairSecret.fromSecretName(stack, 'Secret', 'snowflake/loader'), vpc, vpcSubnets: isolated, addAwsServiceEndpoints: true,
+    secret: SnowflakeKeyPairSecret.fromSecretName(stack, 'Secret', 'snowflake/loader'),
+    vpc,
+    vpcSubnets: isolated,
+    addAwsServiceEndpoints: true,
     handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER }),
   });
 

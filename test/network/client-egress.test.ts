@@ -10,11 +10,16 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
+  ConnectorHandler,
   PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps, SnowflakeConnectorFunction, SnowflakeConnectorFunctionProps,
   SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps,
+  SqlExecutorTransport,
 } from '../../src';
 import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
+
+/** The SQL executor on the driver: snowflake-sdk's network (OCSP on 80, large results from S3), unless a test asks for the SQL API's. */
+const DRIVER = ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER });
 
 const ISOLATED: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
@@ -79,12 +84,34 @@ function S3_PREFIX_LIST(template: Template): string {
 describe('SnowflakeConnectorFunction', () => {
   function connector(props: Partial<SnowflakeConnectorFunctionProps>, stack = testStack()) {
     const secret = new SnowflakeKeyPairSecret(stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC_LOADER' });
-    new SnowflakeConnectorFunction(stack, 'Loader', { secret, ...props });
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, handler: DRIVER, ...props });
     const template = Template.fromStack(stack);
     return { template, egress: egressOf(template, groupOfFunction(template, 'LoaderFunction')) };
   }
 
-  test('(default) without PrivateLink: 443 and 80 to the internet', () => {
+  test('(default: the SQL executor on the SQL API) without PrivateLink: 443 only (no OCSP: fetch asks no responder)', () => {
+    const stack = testStack();
+    const { egress } = connector({ vpc: vpcOf(stack), vpcSubnets: ISOLATED, handler: ConnectorHandler.sqlExecutor() }, stack);
+    expect(egress).toEqual(['443 0.0.0.0/0']);
+  });
+
+  test('the SQL API through PrivateLink with addAwsServiceEndpoints: no S3 prefix list (results come from Snowflake\'s host); '
+    + 'the driver, the control, gets it', () => {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack));
+    const sqlApi = ConnectorHandler.sqlExecutor();
+    const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true, handler: sqlApi }, stack);
+    template.resourceCountIs('Custom::SnowflakeS3PrefixList', 0);
+    expect(egress).toContain(`443 sg:${PL(template)}`);
+    expect(egress).toContain(`443 sg:${SECRETS_MANAGER(template)}`);
+    expect(egress.filter((e) => e.startsWith('443 pl:') || e === '443 0.0.0.0/0')).toEqual([]);
+    const driverStack = testStack();
+    const driverEndpoint = endpointIn(driverStack, vpcOf(driverStack));
+    const driver = connector({ privateLink: driverEndpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true }, driverStack);
+    driver.template.resourceCountIs('Custom::SnowflakeS3PrefixList', 1);
+  });
+
+  test('(driver) without PrivateLink: 443 and 80 to the internet', () => {
     const stack = testStack();
     const { egress } = connector({ vpc: vpcOf(stack), vpcSubnets: ISOLATED }, stack);
     expect(egress).toEqual(['443 0.0.0.0/0', '80 0.0.0.0/0']);
@@ -137,7 +164,7 @@ describe('the S3 prefix list lookup', () => {
     const secret = new SnowflakeKeyPairSecret(stack, 'Loader', {
       account: 'myorg-myaccount', user: 'SVC_LOADER', registration: { adminSecret: admin, privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true },
     });
-    new SnowflakeConnectorFunction(stack, 'LoaderFn', { secret, privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true });
+    new SnowflakeConnectorFunction(stack, 'LoaderFn', { secret, privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true, handler: DRIVER });
     const template = Template.fromStack(stack);
     const rule = S3_PREFIX_LIST(template);
     expect(egressOf(template, groupOfFunction(template, 'LoaderFnFunction'))).toContain(rule);
