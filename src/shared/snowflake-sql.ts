@@ -26,6 +26,23 @@ export interface RegistrationSqlInput {
 
 /** `CREATE USER IF NOT EXISTS ... TYPE = SERVICE ... RSA_PUBLIC_KEY = '...'`. */
 export function createUserSql(input: RegistrationSqlInput): string {
+  return createServiceUserSql(input, `RSA_PUBLIC_KEY = '${input.publicKey}'`);
+}
+
+/** The user's defaults, as CREATE USER takes them. */
+export interface ServiceUserDefaults {
+  readonly user: string;
+  readonly role?: string;
+  readonly warehouse?: string;
+  readonly database?: string;
+  readonly schema?: string;
+}
+
+/**
+ * `CREATE USER IF NOT EXISTS "<user>" TYPE = SERVICE`, the defaults, and how the user signs in
+ * (`signIn`: the key, or the workload identity): one builder for every service user the library makes.
+ */
+export function createServiceUserSql(input: ServiceUserDefaults, signIn: string): string {
   const parts = [`CREATE USER IF NOT EXISTS ${quoteIdentifier(input.user)} TYPE = SERVICE`];
   if (input.role) parts.push(`DEFAULT_ROLE = ${quoteIdentifier(input.role)}`);
   if (input.warehouse) parts.push(`DEFAULT_WAREHOUSE = ${quoteIdentifier(input.warehouse)}`);
@@ -39,7 +56,7 @@ export function createUserSql(input: RegistrationSqlInput): string {
   // without DEFAULT_SECONDARY_ROLES gets ('ALL'): every role granted to it would act at once
   // (docs: CREATE USER, DEFAULT_SECONDARY_ROLES; "Secondary roles ... bundle 2024_08").
   parts.push('DEFAULT_SECONDARY_ROLES = ()');
-  parts.push(`RSA_PUBLIC_KEY = '${input.publicKey}';`);
+  parts.push(`${signIn};`);
   return parts.join(' ');
 }
 

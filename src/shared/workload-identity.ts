@@ -17,6 +17,7 @@
  */
 import { CONNECTION_FIELDS, ConnectionField } from './secret-format';
 import { quoteIdentifier, quoteLiteral } from './snowflake-identifiers';
+import { createServiceUserSql } from './snowflake-sql';
 
 /** How the connector signs in: absent means with the key pair in the secret of SNOWFLAKE_SECRET_ID. */
 export const AUTHENTICATION_ENV = 'SNOWFLAKE_AUTHENTICATION';
@@ -102,19 +103,7 @@ export function workloadIdentityClause(roleArn: string, issuer?: string): string
 
 /** `CREATE USER IF NOT EXISTS ... TYPE = SERVICE ... WORKLOAD_IDENTITY = (TYPE = AWS ARN = '...')`. */
 export function createWorkloadIdentityUserSql(input: WorkloadIdentitySqlInput): string {
-  const parts = [`CREATE USER IF NOT EXISTS ${quoteIdentifier(input.user)} TYPE = SERVICE`];
-  if (input.role) parts.push(`DEFAULT_ROLE = ${quoteIdentifier(input.role)}`);
-  if (input.warehouse) parts.push(`DEFAULT_WAREHOUSE = ${quoteIdentifier(input.warehouse)}`);
-  if (input.database) {
-    const namespace = input.schema
-      ? `${quoteIdentifier(input.database)}.${quoteIdentifier(input.schema)}`
-      : quoteIdentifier(input.database);
-    parts.push(`DEFAULT_NAMESPACE = ${quoteLiteral(namespace)}`);
-  }
-  // As for key-pair users (snowflake-sql.ts): sessions act with the named role only.
-  parts.push('DEFAULT_SECONDARY_ROLES = ()');
-  parts.push(`WORKLOAD_IDENTITY = ${workloadIdentityClause(input.roleArn, input.issuer)};`);
-  return parts.join(' ');
+  return createServiceUserSql(input, `WORKLOAD_IDENTITY = ${workloadIdentityClause(input.roleArn, input.issuer)}`);
 }
 
 /** `ALTER USER ... SET WORKLOAD_IDENTITY = (...)`, for a user that exists (a key pair it has stays). */
