@@ -43,6 +43,33 @@ export interface QueryResult extends ExecuteResult {
   readonly rows: Row[];
   /** True when the result had more rows than `maxRows`. */
   readonly truncated: boolean;
+  /** The result's columns, in order, as the driver describes them (statement.getColumns()). */
+  readonly columns?: readonly ColumnMetadata[];
+}
+
+/** One column of a result, from the driver's metadata (snowflake-sdk 3.3.0 lib/connection/result/column.js). */
+export interface ColumnMetadata {
+  /** The column's name, the key of its value in each row. */
+  readonly name: string;
+  /** Snowflake's type as the driver names it, lower case: `fixed`, `real`, `text`, `date`, `time`, `timestamp_ntz` … */
+  readonly type: string;
+  /** Digits after the point (FIXED), or of the seconds' fraction (TIME, TIMESTAMP_*); null when it does not apply. */
+  readonly scale: number | null;
+  /** Total digits (FIXED); null when it does not apply. */
+  readonly precision: number | null;
+  readonly nullable: boolean;
+}
+
+/** Options of `query`. */
+export interface QueryOptions {
+  /** Return only the first rows; rows past them are never fetched. @default - all rows */
+  readonly maxRows?: number;
+  /**
+   * The driver's native types to return as strings (snowflake-sdk's `fetchAsString`: `Number`,
+   * `Date`, `Boolean`, `Buffer`, `JSON`, `Object`, `Array`, `String`).
+   * @default - none: the driver's own values
+   */
+  readonly fetchAsString?: readonly string[];
 }
 
 export interface FetchManyOptions {
@@ -162,9 +189,9 @@ export class SnowflakeConnector {
 
   /**
    * Runs a statement and returns its query id, its row count and its first `maxRows` rows (all
-   * rows without it), streaming: rows past `maxRows` are never fetched.
+   * rows without it), streaming: rows past `maxRows` are never fetched. Also the result's columns.
    */
-  async query(sql: string, binds?: readonly Bind[], options: { maxRows?: number } = {}): Promise<QueryResult> {
+  async query(sql: string, binds?: readonly Bind[], options: QueryOptions = {}): Promise<QueryResult> {
     checkSql(sql);
     const maxRows = options.maxRows;
     if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 1)) {
@@ -176,9 +203,11 @@ export class SnowflakeConnector {
       const rows: Row[] = [];
       if (total > 0) {
         const end = maxRows === undefined ? total - 1 : Math.min(total, maxRows) - 1;
-        for await (const row of statement.streamRows({ start: 0, end }) as AsyncIterable<Row>) rows.push(row);
+        const stream = statement.streamRows({ start: 0, end, ...(options.fetchAsString ? { fetchAsString: [...options.fetchAsString] } : {}) });
+        for await (const row of stream as AsyncIterable<Row>) rows.push(row);
       }
-      return { queryId: statement.getQueryId(), rowCount: rowCountOf(statement), rows, truncated: rows.length < total };
+      const columns = columnsOf(statement);
+      return { queryId: statement.getQueryId(), rowCount: rowCountOf(statement), rows, truncated: rows.length < total, columns };
     });
   }
 
@@ -319,8 +348,27 @@ interface StatementLike {
   getQueryId(): string;
   getNumRows(): number;
   getNumUpdatedRows(): number | undefined;
-  streamRows(options?: { start?: number; end?: number }): Readable;
+  streamRows(options?: { start?: number; end?: number; fetchAsString?: string[] }): Readable;
+  getColumns(): DriverColumn[] | undefined;
   cancel(callback?: () => void): void;
+}
+
+interface DriverColumn {
+  getName(): string;
+  getType(): string;
+  getScale(): number | undefined | null;
+  getPrecision(): number | undefined | null;
+  isNullable(): boolean;
+}
+
+function columnsOf(statement: StatementLike): ColumnMetadata[] {
+  return (statement.getColumns() ?? []).map((c) => ({
+    name: c.getName(),
+    type: c.getType(),
+    scale: typeof c.getScale() === 'number' ? c.getScale() as number : null,
+    precision: typeof c.getPrecision() === 'number' ? c.getPrecision() as number : null,
+    nullable: c.isNullable() !== false,
+  }));
 }
 
 function rowCountOf(statement: StatementLike, fallback?: number): number {

@@ -7,6 +7,7 @@
  * The statement methods (connector.ts) run their work through `withSession`; driver errors are
  * translated in driver-errors.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { Credentials, CredentialSource } from './credentials';
 import { connectionOptions, DriverConnection, loadDriver } from './driver';
 import {
@@ -53,6 +54,13 @@ export interface SessionOptions {
   readonly validateAfterIdleMs?: number;
   /** Reported to Snowflake as the client application. @default 'cdk-snowflake-keypair' */
   readonly application?: string;
+  /**
+   * Session parameters set with `ALTER SESSION SET <name> = '<value>'` after each login (a new
+   * session after an expiry or a rotation too), before any statement runs on it. Names are
+   * Snowflake parameter names (letters, digits, underscores).
+   * @default - none: the account's and user's settings
+   */
+  readonly sessionParameters?: Readonly<Record<string, string>>;
 }
 
 /** Counts of the session's logins, for metrics and tests. */
@@ -217,6 +225,12 @@ export class Session {
       throw error instanceof SnowflakeConnectorError ? error : loginError(error, credentials, 1, target);
     });
     this.counts_.logins++;
+    try {
+      await setSessionParameters(connection, this.options.sessionParameters ?? {});
+    } catch (error) {
+      void destroy(connection);
+      throw error instanceof SnowflakeConnectorError ? error : queryError(error);
+    }
     putMetric('ConnectMs', Date.now() - started);
     const auth = credentials.authentication;
     log('INFO', 'Connected to Snowflake', {
@@ -236,6 +250,22 @@ function sameAuthentication(a: Credentials, b: Credentials): boolean {
   if (x.kind === 'keyPair' && y.kind === 'keyPair') return x.fingerprint === y.fingerprint;
   if (x.kind === 'password' && y.kind === 'password') return x.password === y.password;
   return false;
+}
+
+/** `ALTER SESSION SET` for the given parameters, in one statement (none when there are none). */
+async function setSessionParameters(connection: DriverConnection, parameters: Readonly<Record<string, string>>): Promise<void> {
+  const entries = Object.entries(parameters);
+  if (entries.length === 0) return;
+  const bad = entries.find(([name]) => !/^[A-Z][A-Z0-9_]*$/i.test(name));
+  if (bad) {
+    throw new SnowflakeConnectorError('INVALID_ARGUMENT', `sessionParameters: ${JSON.stringify(bad[0])} is not a Snowflake parameter name `
+      + '(letters, digits and underscores)');
+  }
+  // Snowflake string literals: a quote is doubled (https://docs.snowflake.com/en/sql-reference/data-types-text#string-constants).
+  const sql = `ALTER SESSION SET ${entries.map(([name, value]) => `${name.toUpperCase()} = '${String(value).replace(/'/g, "''")}'`).join(' ')}`;
+  await new Promise<void>((resolve, reject) => {
+    connection.execute({ sqlText: sql, requestId: randomUUID(), complete: (error) => (error ? reject(error) : resolve()) });
+  });
 }
 
 async function destroy(connection: DriverConnection): Promise<void> {
