@@ -8,13 +8,19 @@
  * Chosen by `ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER })`, and for
  * a function that signs in with its workload identity (the SQL API takes a key-pair JWT only).
  */
+import { DRIVER_FETCH_AS_STRING, DRIVER_SESSION_PARAMETERS, driverRowsOf } from './driver-values';
 import { FetchMode, Statement } from './event';
 import { sqlExecutorHandler, StatementResult, StatementRunner } from './executor';
 import { Bind, getConnector, SnowflakeConnector } from '../connector';
 
 export type { SqlResponse, StatementResult } from './executor';
 
-/** The driver connector as the executor's runner: executeMany for rows of binds, query for rows. */
+/**
+ * The driver connector as the executor's runner: executeMany for rows of binds, query for rows.
+ * Rows come back in the design note's shape (driver-values.ts), as on the SQL API: numbers and
+ * JSON fetched as their text, dates and times from the driver's exact parts. The connector's own
+ * API (for custom handlers) keeps the driver's values.
+ */
 export function driverRunner(snowflake: SnowflakeConnector): StatementRunner {
   return {
     async run(statement: Statement, fetch: FetchMode): Promise<StatementResult> {
@@ -24,10 +30,15 @@ export function driverRunner(snowflake: SnowflakeConnector): StatementRunner {
       }
       const row = binds as Bind[] | undefined;
       if (fetch.kind === 'none') return snowflake.execute(statement.sql, row);
-      const result = await snowflake.query(statement.sql, row, fetch.kind === 'max' ? { maxRows: fetch.maxRows } : {});
-      return fetch.kind === 'max' ? result : { queryId: result.queryId, rowCount: result.rowCount, rows: result.rows };
+      const result = await snowflake.query(statement.sql, row, {
+        ...(fetch.kind === 'max' ? { maxRows: fetch.maxRows } : {}),
+        fetchAsString: DRIVER_FETCH_AS_STRING,
+      });
+      const rows = driverRowsOf(result.rows, result.columns ?? []);
+      return { queryId: result.queryId, rowCount: result.rowCount, rows, ...(fetch.kind === 'max' ? { truncated: result.truncated } : {}) };
     },
   };
 }
 
-export const handler = sqlExecutorHandler(() => driverRunner(getConnector()));
+// The executor's session formats TIME with all its digits (driver-values.ts).
+export const handler = sqlExecutorHandler(() => driverRunner(getConnector({ sessionParameters: DRIVER_SESSION_PARAMETERS })));

@@ -8,8 +8,10 @@
  *
  * Where the transports differ, the expectations say so: the SQL API binds no SQL NULL and no rows
  * of binds (refused at synth for declared statements, before the secret is read for events), and
- * it signs no session in (no login); values follow docs/design/sql-api-executor.md ("One row
- * shape") on the SQL API, and the driver keeps its shape until the driver path is changed too.
+ * it signs no session in (no login). Values are the same on both: docs/design/sql-api-executor.md
+ * ("One row shape for both transports"), for every type the local endpoint's driver protocol and
+ * SQL API produce (TIMESTAMP_TZ, OBJECT, ARRAY and GEOGRAPHY it does not: driver-values.test.ts and
+ * ../sql-api/values.test.ts cover those).
  */
 import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -57,8 +59,10 @@ describe.each(TRANSPORTS)('the SQL executor on $name', ({ transport, bundle, nul
     eventIds: SqlStatement.of('SELECT ID FROM EVENTS ORDER BY ID'),
     countEvents: SqlStatement.of('SELECT COUNT(*) AS N FROM EVENTS'),
     context: SqlStatement.of('SELECT CURRENT_WAREHOUSE() AS WH, CURRENT_ROLE() AS ROLE'),
-    values: SqlStatement.of('SELECT CAST(9007199254740993 AS NUMBER(38,0)) AS BIG, CAST(12.30 AS NUMBER(10,2)) AS DEC, '
-      + "CAST('2020-01-02' AS DATE) AS DT, TRUE AS FLAG, 'text' AS T"),
+    values: SqlStatement.of('SELECT CAST(9007199254740993 AS NUMBER(38,0)) AS BIG, CAST(12.30 AS NUMBER(10,2)) AS DEC, CAST(NULL AS NUMBER) AS NONE, '
+      + "CAST(1.5 AS FLOAT) AS R, CAST('2020-01-02' AS DATE) AS DT, CAST('1969-12-31' AS DATE) AS OLD, CAST('12:34:56.123456' AS TIME) AS TM, "
+      + "CAST('1969-12-31 23:59:59.5' AS TIMESTAMP_NTZ) AS NTZ, CAST('2020-01-02 03:04:05.123456+05:30' AS TIMESTAMP_LTZ) AS LTZ, "
+      + "CAST('Hello' AS BINARY) AS B, PARSE_JSON('{\"a\":[1,2]}') AS V, TRUE AS FLAG, 'text' AS T"),
     broken: SqlStatement.of('SELEC 1'),
   };
   const DECLARED = Object.keys(STATEMENTS).sort().join(', ');
@@ -211,16 +215,30 @@ describe.each(TRANSPORTS)('the SQL executor on $name', ({ transport, bundle, nul
     expect(invocation.result.results[0]).toEqual({ queryId: expect.any(String), rowCount: 3, rows: [{ ID: 1 }, { ID: 2 }], truncated: true });
   });
 
-  test('values: the SQL API returns the design note\'s row shape; the driver keeps its own for now', async () => {
+  test('values: one row shape on both transports (docs/design/sql-api-executor.md), from exact sources', async () => {
     const invocation = await declared.invoke({ run: 'values' });
     expect(invocation.error).toBeUndefined();
     const [row] = invocation.result.results[0].rows;
-    // docs/design/sql-api-executor.md, "One row shape": an integer beyond 2^53 as its decimal
-    // string, a decimal that converts exactly as a number, DATE as YYYY-MM-DD.
-    if (!nullAndRows) expect(row).toEqual({ BIG: '9007199254740993', DEC: 12.3, DT: '2020-01-02', FLAG: true, T: 'text' });
-    // The driver today: the integer beyond 2^53 rounded to a double (the design note's table is the
-    // fix, in the step that changes the driver path); the DATE formatted by the session's output format.
-    else expect(row).toEqual({ BIG: 9007199254740992, DEC: 12.3, DT: '2020-01-02', FLAG: true, T: 'text' });
+    // An integer beyond 2^53 as its decimal string (the driver's double would be 9007199254740992); a
+    // decimal that converts exactly as a number; DATE as YYYY-MM-DD (also before 1970); TIME and
+    // TIMESTAMP_NTZ with the column's 9 digits; TIMESTAMP_LTZ as the instant in UTC with Z (not in
+    // the session's TIMEZONE or output format); BINARY as upper-case hex (not {"type":"Buffer",…});
+    // VARIANT parsed.
+    expect(row).toEqual({
+      BIG: '9007199254740993',
+      DEC: 12.3,
+      NONE: null,
+      R: 1.5,
+      DT: '2020-01-02',
+      OLD: '1969-12-31',
+      TM: '12:34:56.123456000',
+      NTZ: '1969-12-31T23:59:59.500000000',
+      LTZ: '2020-01-01T21:34:05.123456000Z',
+      B: '48656C6C6F',
+      V: { a: [1, 2] },
+      FLAG: true,
+      T: 'text',
+    });
   });
 
   test('a failing statement stops the run and is reported as a QueryError; the ones before it ran', async () => {
