@@ -332,9 +332,10 @@ project.package.addField('files', [
   'rosetta/default.ts-fixture',
 ]);
 
-// Benchmarks: ratios against named baselines, measured side by side (docs/benchmarks.md).
+// Benchmarks: the SQL executor against the handlers a team would write, and synth time, measured
+// side by side; the bench writes its tables into docs/benchmarks.md and README.md (bench/doc-table.ts).
 const benchTask = project.addTask('bench', {
-  description: 'Run the benchmarks in bench/ against the local endpoints and print ratios against their baselines',
+  description: 'Run bench/run.ts and bench/synth.ts against the local endpoints and rewrite their tables in docs/benchmarks.md and README.md',
 });
 benchTask.spawn(bundleTask);
 benchTask.exec('ts-node --project test/tsconfig.json bench/run.ts');

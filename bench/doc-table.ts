@@ -1,7 +1,8 @@
 /**
  * Numbers in docs are written by the bench, never by hand: a bench writes its table between two
  * markers in a doc, with the date, the commit it measured and the machine. test/docs/bench-tables.test.ts
- * fails when a table names a commit older than the last change under src/runtime/ (the code it measures).
+ * fails when a table names a commit older than the last change to the code it measures
+ * (`MEASURED_PATHS`: src/runtime/, the bench and the local endpoint; all of src/ for synth time).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,9 +16,23 @@ export function markers(name: string): { start: string; end: string } {
   return { start: `<!-- bench:${name} -->`, end: `<!-- /bench:${name} -->` };
 }
 
-/** The commit measured: HEAD, refused when the measured code (src/runtime, the bench) has uncommitted changes. */
-export function measuredCommit(): string {
-  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/runtime', 'bench', 'packages/local-snowflake/src'], { cwd: REPO, encoding: 'utf8' }).trim();
+/**
+ * What a bench measures: the runtime bundles, the bench and the endpoint it runs against. The synth
+ * bench measures the constructs too (all of src/). test/docs/bench-tables.test.ts uses the same lists.
+ */
+export const MEASURED_PATHS: { readonly [block: string]: readonly string[] } = {
+  default: ['src/runtime', 'bench', 'packages/local-snowflake/src'],
+  synth: ['src', 'bench'],
+};
+
+/** The paths the bench block `name` measures. */
+export function measuredPaths(name: string): readonly string[] {
+  return MEASURED_PATHS[name] ?? MEASURED_PATHS.default;
+}
+
+/** The commit measured: HEAD, refused when the code block `name` measures has uncommitted changes. */
+export function measuredCommit(name = 'default'): string {
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', ...measuredPaths(name)], { cwd: REPO, encoding: 'utf8' }).trim();
   if (dirty !== '') {
     throw new Error(`The code the bench measures has uncommitted changes; commit them first, so that the table names the code it measured:\n${dirty}`);
   }

@@ -7,8 +7,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { measuredPaths } from '../../bench/doc-table';
+
 const REPO = path.join(__dirname, '..', '..');
-const MEASURED = ['src/runtime', 'bench'];
 
 interface BenchBlock {
   readonly doc: string;
@@ -37,9 +38,10 @@ function staleness(block: BenchBlock): string | undefined {
   } catch {
     return `${block.doc} (${block.name}) names commit ${block.commit}, which is not in this branch's history: run the bench again`;
   }
-  const later = git('log', '--format=%h %s', `${block.commit}..HEAD`, '--', ...MEASURED);
+  const measured = measuredPaths(block.name);
+  const later = git('log', '--format=%h %s', `${block.commit}..HEAD`, '--', ...measured);
   return later === '' ? undefined
-    : `${block.doc} (${block.name}) measured ${block.commit}; later commits changed ${MEASURED.join(' or ')}:\n${later}\nRun the bench again (it rewrites the table).`;
+    : `${block.doc} (${block.name}) measured ${block.commit}; later commits changed ${measured.join(' or ')}:\n${later}\nRun the bench again (it rewrites the table).`;
 }
 
 function docs(): string[] {
@@ -49,7 +51,9 @@ function docs(): string[] {
 const blocks = docs().flatMap((doc) => benchBlocks(doc, fs.readFileSync(path.join(REPO, doc), 'utf8')));
 
 test('the docs hold bench tables (an empty scan cannot pass)', () => {
-  expect(blocks.map((b) => b.name)).toContain('workload-identity');
+  expect(blocks.map((b) => `${b.doc}#${b.name}`).sort()).toEqual(expect.arrayContaining([
+    'README.md#summary', 'docs/benchmarks.md#executor', 'docs/benchmarks.md#synth', 'docs/workload-identity.md#workload-identity',
+  ]));
 });
 
 test('every bench table measured the code as it is: no later commit changed src/runtime/ or bench/', () => {
@@ -67,6 +71,20 @@ describe('the check, on blocks that break it', () => {
     const changed = git('log', '-1', '--format=%h', '--', 'src/runtime');
     const [block] = benchBlocks('x.md', `<!-- bench:x -->\nMeasured on commit \`${git('rev-parse', '--short=12', `${changed}^`)}\`.\n<!-- /bench:x -->`);
     expect(staleness(block)).toMatch(/later commits changed/);
+  });
+
+  test('synth time measures the constructs too: a change under src/ outside src/runtime/ makes the synth block stale, not the others', () => {
+    // The last commit that changed src/ but not src/runtime/ or bench/, and its parent.
+    const constructsOnly = git('log', '--format=%h', '--', 'src').split('\n').find((c) => {
+      const files = git('show', '--name-only', '--format=', c).split('\n');
+      return files.some((f) => f.startsWith('src/')) && !files.some((f) => f.startsWith('src/runtime/') || f.startsWith('bench/') || f.startsWith('packages/'));
+    })!;
+    const before = git('rev-parse', '--short=12', `${constructsOnly}^`);
+    const [synth] = benchBlocks('x.md', `<!-- bench:synth -->\ncommit \`${before}\`\n<!-- /bench:synth -->`);
+    expect(staleness(synth)).toMatch(/later commits changed src or bench/);
+    // The runtime benches measure the bundles, the bench and the endpoint, not the constructs.
+    expect(measuredPaths('executor')).toEqual(['src/runtime', 'bench', 'packages/local-snowflake/src']);
+    expect(measuredPaths('synth')).toEqual(['src', 'bench']);
   });
 
   test('a block naming HEAD is current (the control)', () => {

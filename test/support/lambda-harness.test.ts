@@ -81,6 +81,23 @@ describe('a handler in a mode-700 directory runs', () => {
     expect((await instance.invoke({ n: 2 })).result.event).toEqual({ n: 2 });
   });
 
+  test('peak RSS (for the bench) is the process\'s own high-water mark: it grows when the handler holds memory, and is gone with the process', async () => {
+    if (!fs.existsSync('/proc/self/status')) return; // Linux only; peakRssBytes() is undefined elsewhere (the bench then refuses to run).
+    const dir = taskRootWith('rss', 'let kept; exports.handler = async (mib) => { kept = Buffer.alloc(mib * 1024 * 1024, 1); return kept.length; };\n');
+    const instance = await startLambdaInstance('index.js', dir, {});
+    try {
+      expect((await instance.invoke(0)).result).toBe(0);
+      const before = instance.peakRssBytes()!;
+      expect(before).toBeGreaterThan(10 * 1024 * 1024);
+      expect(instance.spawnedAt).toBeLessThanOrEqual(process.hrtime.bigint());
+      expect((await instance.invoke(64)).result).toBe(64 * 1024 * 1024);
+      expect(instance.peakRssBytes()! - before).toBeGreaterThanOrEqual(60 * 1024 * 1024);
+    } finally {
+      await instance.stop();
+    }
+    expect(instance.peakRssBytes()).toBeUndefined();
+  });
+
   test('with an absolute handler file outside the task root', async () => {
     const outside = path.join(root, 'handlers');
     fs.mkdirSync(outside);

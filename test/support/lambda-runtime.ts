@@ -30,9 +30,16 @@ export interface Invocation {
 export interface LambdaInstance {
   /** The process's working directory (and LAMBDA_TASK_ROOT), a copy of the task root. */
   readonly cwd: string;
+  /** When the process was spawned (process.hrtime.bigint()), after the staging and the preflight: where a cold start begins. */
+  readonly spawnedAt: bigint;
   invoke(event: unknown, timeoutMs?: number): Promise<Invocation>;
   /** Everything the process wrote so far (its logs, the driver's included). */
   output(): string;
+  /**
+   * The process's peak resident set so far, in bytes (VmHWM in /proc/<pid>/status, Linux's
+   * high-water mark); undefined where /proc is not there or the process is gone.
+   */
+  peakRssBytes(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -163,6 +170,8 @@ export async function startLambdaInstance(
     fs.rmSync(cwd, { recursive: true, force: true });
     throw error;
   }
+  // After the preflight (inside spawnLambdaProcess): the new process boots Node from here on.
+  const spawnedAt = process.hrtime.bigint();
   let output = '';
   let stderr = '';
   child.stdout!.on('data', (c) => { output += String(c); });
@@ -190,6 +199,15 @@ export async function startLambdaInstance(
   return {
     cwd,
     output: () => output,
+    spawnedAt,
+    peakRssBytes: () => {
+      try {
+        const kb = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+        return kb === undefined ? undefined : Number(kb) * 1024;
+      } catch {
+        return undefined;
+      }
+    },
     invoke: (event, timeoutMs = 60_000) => new Promise<Invocation>((resolve) => {
       if (initError) return resolve({ error: initError });
       if (ended) return resolve({ error: ended });
