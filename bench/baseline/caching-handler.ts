@@ -10,6 +10,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as snowflake from 'snowflake-sdk';
+import { HandlerEvent, runStatements } from './run-statements';
 
 snowflake.configure({ logLevel: 'ERROR', keepAlive: true });
 const sm = new SecretsManagerClient({});
@@ -41,16 +42,7 @@ async function connection(): Promise<snowflake.Connection> {
   return connecting;
 }
 
-export const handler = async (event: { statements: { sql: string; binds?: snowflake.Binds }[] }) => {
+export const handler = async (event: HandlerEvent) => {
   const c = await connection();
-  const results = [];
-  for (const statement of event.statements) {
-    const rows = await new Promise((resolve, reject) => c.execute({
-      sqlText: statement.sql,
-      binds: statement.binds,
-      complete: (error, _stmt, r) => (error ? reject(error) : resolve(r)),
-    }));
-    results.push({ rows });
-  }
-  return { results };
+  return runStatements(c, event);
 };

@@ -7,8 +7,9 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as snowflake from 'snowflake-sdk';
+import { HandlerEvent, runStatements } from './run-statements';
 
-export const handler = async (event: { statements: { sql: string; binds?: snowflake.Binds }[] }) => {
+export const handler = async (event: HandlerEvent) => {
   const sm = new SecretsManagerClient({});
   const out = await sm.send(new GetSecretValueCommand({ SecretId: process.env.SNOWFLAKE_SECRET_ID }));
   const secret = JSON.parse(out.SecretString!);
@@ -20,15 +21,7 @@ export const handler = async (event: { statements: { sql: string; binds?: snowfl
     accessUrl: process.env.SNOWFLAKE_ENDPOINT_URL,
   });
   await new Promise((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve(undefined))));
-  const results = [];
-  for (const statement of event.statements) {
-    const rows = await new Promise((resolve, reject) => connection.execute({
-      sqlText: statement.sql,
-      binds: statement.binds,
-      complete: (error, _stmt, r) => (error ? reject(error) : resolve(r)),
-    }));
-    results.push({ rows });
-  }
+  const answer = await runStatements(connection, event);
   await new Promise((resolve) => connection.destroy(() => resolve(undefined)));
-  return { results };
+  return answer;
 };

@@ -1,5 +1,5 @@
 /**
- * A client of Snowflake's SQL API v2 with Node's own `fetch` and `node:crypto`: no driver, no
+ * A client of Snowflake's SQL API v2 with Node's own `node:https` (../shared/https.ts, not `fetch`) and `node:crypto`: no driver, no
  * login, no session. A statement (or several, with MULTI_STATEMENT_COUNT) is one
  * `POST /api/v2/statements`, signed with the key-pair JWT of jwt.ts.
  *
@@ -35,6 +35,7 @@ import { loginError, queryError, ROLE_NOT_GRANTED_CODES, RejectedLogin, summary 
 import { putMetric } from '../connector/metrics';
 import { backoffDelay, DEFAULT_RETRY_POLICY, REAL_TIME, RetryEnvironment, RetryPolicy } from '../connector/retry';
 import { AuthenticationError, ConfigurationError, QueryError, SnowflakeConnectorError, TransientError } from '../shared/errors';
+import { httpsRequest } from '../shared/https';
 import { log } from '../shared/log';
 
 /** A value bound to a `?` placeholder (the connector's Bind). */
@@ -355,7 +356,7 @@ export class SqlApiClient {
   private async fetch(context: Context, method: string, path: string, body?: string, timeoutMs?: number): Promise<Answer> {
     const { signer, base } = await this.ready();
     this.stats_.requests++;
-    const response = await fetch(new URL(path, base), {
+    const response = await httpsRequest(new URL(path, base), {
       method,
       headers: {
         'Authorization': `Bearer ${signer.token()}`,
@@ -368,14 +369,14 @@ export class SqlApiClient {
       ...(body !== undefined ? { body } : {}),
       signal: AbortSignal.timeout(timeoutMs ?? Math.max(1, Math.min(this.options.requestTimeoutMs ?? 60_000, context.deadline - this.env.now()))),
     });
-    // `fetch` undoes Content-Encoding: gzip (partitions 1..n-1, RESP) by itself.
-    const text = await response.text();
+    // httpsRequest undoes Content-Encoding: gzip (partitions 1..n-1, RESP).
+    const text = response.text;
     let parsed: Record<string, any> = {};
     if (text.trim() !== '') {
       try {
         parsed = JSON.parse(text);
       } catch {
-        parsed = { message: `(not JSON: ${response.headers.get('content-type') ?? 'no content type'})` };
+        parsed = { message: `(not JSON: ${response.headers['content-type'] ?? 'no content type'})` };
       }
     }
     return { status: response.status, body: parsed ?? {} };
