@@ -90,7 +90,7 @@ export class SnowflakeExampleStack extends Stack {
     });
 
     // 5. The same in isolated subnets, reaching Snowflake over PrivateLink: no NAT, Secrets
-    //    Manager and S3 through VPC endpoints, egress to 443 and 80 (OCSP) only; traced with X-Ray.
+    //    Manager and S3 through VPC endpoints, egress to 443 only (the SQL API asks no OCSP responder); traced with X-Ray.
     const vpc = new ec2.Vpc(this, 'Vpc', {
       // Named, so the template is the same without a context lookup (and no placeholder zones).
       availabilityZones: [`${this.region}a`, `${this.region}b`],

@@ -207,7 +207,9 @@ export interface SnowflakeConnectorFunctionProps {
   /**
    * Reach Snowflake through this PrivateLink endpoint: the function runs in its VPC, connects by
    * the PrivateLink account host (the login still names the account from the secret, or the
-   * workload identity's `account`), and is let in on 443 and 80 (OCSP).
+   * workload identity's `account`), and is let in on 443, and on 80 (OCSP) for the driver: not the
+   * SQL executor on `SqlExecutorTransport.SQL_API`, which asks no OCSP responder (unless
+   * `allowOcspEgress` is true).
    * @default - Snowflake's public endpoint (or the secret's, or the workload identity's, `host`)
    */
   readonly privateLink?: IPrivateLinkEndpoint;
@@ -227,7 +229,8 @@ export interface SnowflakeConnectorFunctionProps {
   /**
    * With the default security group, also allow egress to port 80 for OCSP certificate checks
    * (snowflake-sdk checks Snowflake's certificates through OCSP responders on port 80). The SQL
-   * executor on `SqlExecutorTransport.SQL_API` loads no driver and makes no OCSP requests.
+   * executor on `SqlExecutorTransport.SQL_API` loads no driver and makes no OCSP requests. Through
+   * `privateLink`, true also lets that executor in on the endpoint's port 80 (the driver always is).
    * @default - true, except for the SQL executor on `SqlExecutorTransport.SQL_API`: false
    */
   readonly allowOcspEgress?: boolean;
@@ -399,8 +402,11 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
         endpoint.connections.allowDefaultPortFrom(this.function, secret ? 'The Snowflake connector reads its secret' : 'The Snowflake connector gets its identity token');
       }
     }
-    // Through PrivateLink: connect by its host, and let the function in on 443 and 80 (OCSP).
-    props.privateLink?.allowFrom(this.function);
+    // Through PrivateLink: connect by its host, and let the function in on 443, and on 80 for the
+    // driver's OCSP (a custom handler has the driver in its layer; workload identity is the driver's).
+    // The SQL executor on the SQL API asks no OCSP responder (see `ocsp` above): 443 only, unless
+    // allowOcspEgress is true.
+    props.privateLink?.allowFrom(this.function, { ocsp: !sqlApi || props.allowOcspEgress === true });
 
     if (workloadIdentity?.registration) this.registerWorkloadIdentity(workloadIdentity, props);
     if (workloadIdentity?.createOutputs) {

@@ -13,7 +13,8 @@ export interface ClientSecurityGroupProps {
   /**
    * The PrivateLink endpoint the function reaches Snowflake through. Its `allowFrom(fn)` adds the
    * egress rules to the endpoint's security group (443, and 80 for OCSP, whose host names the
-   * private zone points at the endpoint), so the group gets no rule to the internet for Snowflake.
+   * private zone points at the endpoint, for a client that asks OCSP responders), so the group gets
+   * no rule to the internet for Snowflake.
    */
   readonly privateLink?: IPrivateLinkEndpoint;
   /** The AWS services the function calls from the VPC. */
@@ -29,8 +30,8 @@ export interface ClientSecurityGroupProps {
  * The security group of a function that talks to Snowflake (and AWS APIs) from a VPC. Egress:
  *
  * - without PrivateLink: 443 to the internet, and 80 for OCSP;
- * - with PrivateLink: nothing to the internet for Snowflake (the endpoint's `allowFrom` adds 443
- *   and 80 to its security group, as `ec2.Connections` does for a group without
+ * - with PrivateLink: nothing to the internet for Snowflake (the endpoint's `allowFrom` adds 443,
+ *   and 80 unless `ocsp: false`, to its security group, as `ec2.Connections` does for a group without
  *   `allowAllOutbound`), and 443 to the interface endpoints the library opens to the function
  *   (`allowDefaultPortFrom` adds those), and 443 to the S3 prefix list where S3 goes through the
  *   library's gateway endpoint (`s3PrefixListId` looks its id up at deploy time). 443 to the

@@ -144,8 +144,30 @@ export interface IPrivateLinkEndpoint extends IConstruct, ec2.IConnectable {
   readonly accountHost: string;
   /** The interface endpoint's id, `vpce-...`. */
   readonly vpcEndpointId: string;
-  /** Lets `peer` reach the endpoint on 443 (HTTPS) and 80 (OCSP). */
-  allowFrom(peer: ec2.IConnectable): void;
+  /**
+   * Lets `peer` reach the endpoint on 443 (HTTPS), and on 80 (OCSP) unless `options.ocsp` is false.
+   * @param peer the client, such as a function
+   * @param options which ports besides 443
+   */
+  allowFrom(peer: ec2.IConnectable, options?: PrivateLinkAllowFromOptions): void;
+}
+
+/** Which ports `IPrivateLinkEndpoint.allowFrom` opens to a client besides 443 (HTTPS). */
+export interface PrivateLinkAllowFromOptions {
+  /**
+   * Also let the client in on port 80, for OCSP. The drivers (snowflake-sdk, JDBC, the Python
+   * connector) check Snowflake's certificates through OCSP over plain HTTP
+   * (https://docs.snowflake.com/en/user-guide/ocsp), and through PrivateLink they ask the
+   * `privatelink-ocsp-url` hosts, which the private zone points at this endpoint. Snowflake lists
+   * those hosts, with their ports, for firewalls (`SYSTEM$ALLOWLIST_PRIVATELINK`, types `OCSP_CACHE`
+   * and `OCSP_CLIENT_FAILOVER`: https://docs.snowflake.com/en/sql-reference/functions/system_allowlist_privatelink,
+   * https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_04/bcr-1111), and
+   * `SYSTEM$GET_PRIVATELINK_CONFIG` gives the Client Redirect OCSP URLs as `<host>:80`. A client that asks no
+   * OCSP responder, such as `SnowflakeConnectorFunction`'s SQL executor on
+   * `SqlExecutorTransport.SQL_API` (Node's `fetch`), needs 443 only: set `ocsp: false`.
+   * @default true
+   */
+  readonly ocsp?: boolean;
 }
 
 /** An existing Snowflake PrivateLink endpoint (created in another stack, or by hand). */
@@ -172,17 +194,19 @@ const recorded = new WeakMap<route53.IHostedZone, Map<string, string>>();
 
 /**
  * Snowflake over AWS PrivateLink: an interface endpoint to the account's endpoint service (private
- * DNS off), a security group that lets in only the clients you allow (443, and 80 for OCSP), and a
- * CNAME in the private zone `privatelink.snowflakecomputing.com` for every host name the drivers
- * resolve (account, OCSP, regionless, Snowsight, Client Redirect connection and OCSP URLs).
+ * DNS off), a security group that lets in only the clients you allow (443, and 80 for OCSP to the
+ * clients that check certificates that way), and a CNAME in the private zone
+ * `privatelink.snowflakecomputing.com` for every host name the drivers resolve (account, OCSP,
+ * regionless, Snowsight, Client Redirect connection and OCSP URLs).
  *
  * Give it to `SnowflakeConnectorFunction` (`privateLink`), which connects by the PrivateLink
- * host and opens both ports for itself.
+ * host and opens the ports it uses for itself: 443, and 80 unless it is the SQL executor on
+ * `SqlExecutorTransport.SQL_API`, which asks no OCSP responder.
  */
 export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoint {
   /**
    * An endpoint that exists already, with its zone and records: functions given it connect by
-   * its host and are let in on 443 and 80.
+   * its host and are let in on 443, and on 80 (OCSP) unless they ask no OCSP responder (`allowFrom`).
    */
   public static fromPrivateLinkEndpointAttributes(scope: Construct, id: string, attrs: PrivateLinkEndpointAttributes): IPrivateLinkEndpoint {
     const host = attrs.accountHost.trim().toLowerCase();
@@ -195,8 +219,8 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
       public readonly accountHost = host;
       public readonly vpcEndpointId = attrs.vpcEndpointId;
       public readonly connections = new ec2.Connections({ securityGroups: [attrs.securityGroup], defaultPort: ec2.Port.tcp(443) });
-      public allowFrom(peer: ec2.IConnectable): void {
-        allowSnowflakePorts(this.connections, peer);
+      public allowFrom(peer: ec2.IConnectable, options: PrivateLinkAllowFromOptions = {}): void {
+        allowSnowflakePorts(this.connections, peer, options);
       }
     }
     return new Imported(scope, id);
@@ -356,19 +380,25 @@ export class PrivateLinkEndpoint extends Construct implements IPrivateLinkEndpoi
   }
 
   /**
-   * Lets `peer` reach Snowflake through the endpoint: 443 (HTTPS) and 80 (OCSP). With
-   * `addAwsServiceEndpoints`, also the Secrets Manager and STS endpoints on 443.
+   * Lets `peer` reach Snowflake through the endpoint: 443 (HTTPS), and 80 (OCSP) unless
+   * `options.ocsp` is false. With `addAwsServiceEndpoints`, also the Secrets Manager and STS
+   * endpoints on 443.
+   * @param peer the client, such as a function
+   * @param options which ports besides 443
    */
-  public allowFrom(peer: ec2.IConnectable): void {
-    allowSnowflakePorts(this.connections, peer);
+  public allowFrom(peer: ec2.IConnectable, options: PrivateLinkAllowFromOptions = {}): void {
+    allowSnowflakePorts(this.connections, peer, options);
     for (const endpoint of this.awsEndpoints) endpoint.connections.allowDefaultPortFrom(peer, 'Reads the Snowflake secret (AWS API)');
   }
 }
 
-/** 443 (HTTPS) and 80 (OCSP) from `peer`: the two ports the drivers use through the endpoint. */
-function allowSnowflakePorts(connections: ec2.Connections, peer: ec2.IConnectable): void {
+/**
+ * 443 (HTTPS) from `peer`, and 80 (OCSP) unless `options.ocsp` is false: the two ports the drivers
+ * use through the endpoint (see `PrivateLinkAllowFromOptions.ocsp` for Snowflake's list of them).
+ */
+function allowSnowflakePorts(connections: ec2.Connections, peer: ec2.IConnectable, options: PrivateLinkAllowFromOptions): void {
   connections.allowFrom(peer, ec2.Port.tcp(443), 'HTTPS to Snowflake over PrivateLink');
-  connections.allowFrom(peer, ec2.Port.tcp(80), 'OCSP over PrivateLink');
+  if (options.ocsp ?? true) connections.allowFrom(peer, ec2.Port.tcp(80), 'OCSP over PrivateLink');
 }
 
 /**

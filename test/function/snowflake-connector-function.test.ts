@@ -305,9 +305,14 @@ describe('through PrivateLink', () => {
     return { ...s, vpc, privateLink };
   };
 
-  test('runs in the endpoint\'s VPC, connects by the PrivateLink host, and is let in on exactly 443 and 80', () => {
+  // The endpoint lets in on 80 (OCSP) only a function that asks OCSP responders: the driver, in the SQL executor or a custom handler's layer.
+  test.each<[string, Partial<SnowflakeConnectorFunctionProps>, number[]]>([
+    ['the SQL executor on the SQL API (the default): exactly 443', {}, [443]],
+    ['(failing case) the SQL executor on the driver: exactly 443 and 80', { handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER }) }, [443, 80]],
+    ['(failing case) your own handler (the driver in its layer): exactly 443 and 80', { handler: ConnectorHandler.fromAsset(USER_HANDLER) }, [443, 80]],
+  ])('runs in the endpoint\'s VPC, connects by the PrivateLink host, and is let in on the ports it uses: %s', (_what, props, ports) => {
     const { stack, secret, privateLink } = plSetup();
-    new SnowflakeConnectorFunction(stack, 'Loader', { secret, privateLink, addAwsServiceEndpoints: true });
+    new SnowflakeConnectorFunction(stack, 'Loader', { secret, privateLink, addAwsServiceEndpoints: true, ...props });
     const template = Template.fromStack(stack);
     const fn = functionOf(template);
     expect(fn.Environment.Variables).toEqual({ SNOWFLAKE_SECRET_ID: expect.anything(), SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' });
@@ -317,7 +322,7 @@ describe('through PrivateLink', () => {
     const ingress = Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
       .filter((r) => r.GroupId['Fn::GetAtt'][0] === endpointGroup);
     expect(ingress.map((r) => [r.FromPort, r.ToPort, r.IpProtocol, r.SourceSecurityGroupId['Fn::GetAtt'][0]]).sort())
-      .toEqual([[443, 443, 'tcp', fnGroup], [80, 80, 'tcp', fnGroup]]);
+      .toEqual(ports.map((port) => [port, port, 'tcp', fnGroup]).sort());
     // Nothing anywhere lets 0.0.0.0/0 in.
     for (const group of Object.values<any>(template.findResources('AWS::EC2::SecurityGroup'))) {
       expect(group.Properties.SecurityGroupIngress ?? []).toEqual([]);

@@ -1,11 +1,13 @@
 /**
  * The egress of the security groups the library gives its functions in a VPC: 443 and 80 to the
  * internet without PrivateLink (the default, narrowed with `securityGroups`/`allowOcspEgress`);
- * through PrivateLink, the endpoint's security group (443, 80) and the interface endpoints' (443),
+ * through PrivateLink, the endpoint's security group (443, and 80 for the driver's OCSP: not the SQL
+ * executor on the SQL API) and the interface endpoints' (443),
  * 443 to the S3 prefix list (looked up at deploy time) where S3 goes through the library's gateway
  * endpoint, and 443 to the internet only where an AWS service is reached another way (NAT, or the
  * VPC's own endpoints).
  */
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,6 +17,7 @@ import {
   SnowflakeKeyPairSecret, SnowflakeKeyPairSecretProps,
   SqlExecutorTransport,
 } from '../../src';
+import { REPO } from '../support/lambda-process';
 import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
 
@@ -102,13 +105,37 @@ describe('SnowflakeConnectorFunction', () => {
     const sqlApi = ConnectorHandler.sqlExecutor();
     const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true, handler: sqlApi }, stack);
     template.resourceCountIs('Custom::SnowflakeS3PrefixList', 0);
-    expect(egress).toContain(`443 sg:${PL(template)}`);
-    expect(egress).toContain(`443 sg:${SECRETS_MANAGER(template)}`);
-    expect(egress.filter((e) => e.startsWith('443 pl:') || e === '443 0.0.0.0/0')).toEqual([]);
+    // 443 to the endpoint and to Secrets Manager's, and nothing else: no 80 to the endpoint (no OCSP), no S3, no internet.
+    expect(egress).toEqual([`443 sg:${PL(template)}`, `443 sg:${SECRETS_MANAGER(template)}`].sort());
     const driverStack = testStack();
     const driverEndpoint = endpointIn(driverStack, vpcOf(driverStack));
     const driver = connector({ privateLink: driverEndpoint, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true }, driverStack);
     driver.template.resourceCountIs('Custom::SnowflakeS3PrefixList', 1);
+  });
+
+  /** The endpoint's ingress rules, as `<port> sg:<logical id of the source group>`. */
+  function endpointIngress(template: Template): string[] {
+    return Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((r) => r.GroupId?.['Fn::GetAtt']?.[0] === PL(template))
+      .map((r) => `${r.FromPort} sg:${r.SourceSecurityGroupId['Fn::GetAtt'][0]}`).sort();
+  }
+
+  // Through PrivateLink, OCSP (80) goes to the endpoint, and only from a client that asks OCSP responders: the driver's.
+  test.each<[string, Partial<SnowflakeConnectorFunctionProps>, number[]]>([
+    ['the SQL executor on the SQL API (the default): 443 only, both ways', { handler: ConnectorHandler.sqlExecutor() }, [443]],
+    ['(failing case) the SQL executor on the driver: 443 and 80', { handler: DRIVER }, [443, 80]],
+    ['(failing case) a custom handler (snowflake-sdk in the connector layer): 443 and 80',
+      { handler: ConnectorHandler.fromAsset(path.join(REPO, 'test', 'fixtures', 'handlers')) }, [443, 80]],
+    ['(failing case) the SQL API with allowOcspEgress: true, as asked: 443 and 80', { handler: ConnectorHandler.sqlExecutor(), allowOcspEgress: true }, [443, 80]],
+  ])('through PrivateLink, %s: the endpoint lets the function in, and the function sends, on those ports only', (_what, props, ports) => {
+    const stack = testStack();
+    const privateLink = endpointIn(stack, vpcOf(stack));
+    const { template, egress } = connector({ privateLink, vpcSubnets: ISOLATED, addAwsServiceEndpoints: true, ...props }, stack);
+    const fnGroup = groupOfFunction(template, 'LoaderFunction');
+    expect(endpointIngress(template)).toEqual(ports.map((p) => `${p} sg:${fnGroup}`).sort());
+    expect(egress.filter((e) => e.endsWith(`sg:${PL(template)}`))).toEqual(ports.map((p) => `${p} sg:${PL(template)}`).sort());
+    // Port 80 never goes to the internet through PrivateLink.
+    expect(egress.filter((e) => e.startsWith('80 ') && !e.endsWith(`sg:${PL(template)}`))).toEqual([]);
   });
 
   test('(driver) without PrivateLink: 443 and 80 to the internet', () => {

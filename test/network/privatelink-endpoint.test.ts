@@ -3,7 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
-  PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps, SnowflakeAuthenticationMethod, SnowflakeConnectorFunction, SnowflakeKeyPairSecret,
+  ConnectorHandler, PrivateLinkConfig, PrivateLinkEndpoint, PrivateLinkEndpointProps, SnowflakeAuthenticationMethod, SnowflakeConnectorFunction,
+  SnowflakeKeyPairSecret, SqlExecutorTransport,
 } from '../../src';
 import { CONFIG_JSON } from '../support/privatelink';
 import { testStack } from '../support/stacks';
@@ -231,6 +232,32 @@ describe('the security group', () => {
     }
   });
 
+  /** The endpoint's ingress rules from the security group whose logical id starts with `client`, as `[port, protocol]`. */
+  function portsFrom(template: Template, client: string): Array<[number, string]> {
+    return Object.values<any>(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties)
+      .filter((r) => r.SourceSecurityGroupId?.['Fn::GetAtt']?.[0]?.startsWith(client))
+      .map((r): [number, string] => [r.FromPort, r.IpProtocol]).sort();
+  }
+
+  test('allowFrom(client, { ocsp: false }) lets the client in on 443 only (a client that asks no OCSP responder); '
+    + '{ ocsp: true } and no options (the default, as before) on 443 and 80', () => {
+    const { stack, vpc, pl, template } = endpoint();
+    const [sqlApi, driver, unset] = ['SqlApi', 'Driver', 'Unset'].map((id) => new ec2.SecurityGroup(stack, id, { vpc, allowAllOutbound: false }));
+    pl.allowFrom(sqlApi, { ocsp: false });
+    pl.allowFrom(driver, { ocsp: true });
+    pl.allowFrom(unset);
+    const t = template();
+    expect(portsFrom(t, 'SqlApi')).toEqual([[443, 'tcp']]);
+    // (failing cases) a client that checks certificates through OCSP keeps 80.
+    expect(portsFrom(t, 'Driver')).toEqual([[443, 'tcp'], [80, 'tcp']]);
+    expect(portsFrom(t, 'Unset')).toEqual([[443, 'tcp'], [80, 'tcp']]);
+    // The client's own group (no allowAllOutbound) gets the matching egress, to the endpoint's group only.
+    const egressPorts = (client: string) => Object.values<any>(t.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties)
+      .filter((r) => r.GroupId['Fn::GetAtt'][0].startsWith(client)).map((r) => r.FromPort).sort();
+    expect(egressPorts('SqlApi')).toEqual([443]);
+    expect(egressPorts('Driver')).toEqual([443, 80]);
+  });
+
   test('CIDR rules are opt-in, for both ports, with a warning you can acknowledge', () => {
     const { stack, template } = endpoint({ allowedCidrs: ['10.20.0.0/16'] });
     template().hasResourceProperties('AWS::EC2::SecurityGroup', {
@@ -404,20 +431,41 @@ describe('validation', () => {
 });
 
 describe('an existing endpoint, imported', () => {
-  test('a function given it connects by its host and opens 443 and 80 on its security group', () => {
+  function imported() {
     const s = setup();
     const group = ec2.SecurityGroup.fromSecurityGroupId(s.stack, 'EndpointGroup', 'sg-0123456789abcdef0', { allowAllOutbound: false });
-    const imported = PrivateLinkEndpoint.fromPrivateLinkEndpointAttributes(s.stack, 'Existing', {
+    const existing = PrivateLinkEndpoint.fromPrivateLinkEndpointAttributes(s.stack, 'Existing', {
       vpc: s.vpc, vpcEndpointId: 'vpce-0123456789abcdef0', securityGroup: group, accountHost: 'XY12345.us-east-1.privatelink.snowflakecomputing.com',
     });
     const secret = new SnowflakeKeyPairSecret(s.stack, 'Secret', { account: 'myorg-myaccount', user: 'SVC' });
-    new SnowflakeConnectorFunction(s.stack, 'Fn', { secret, privateLink: imported });
-    const t = Template.fromStack(s.stack);
+    const ingress = (t: Template) => Object.values<any>(t.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    return { ...s, existing, secret, ingress };
+  }
+
+  test('a function given it connects by its host and opens its ports on its security group: 443 for the SQL executor on the SQL API (the default)', () => {
+    const { stack, existing, secret, ingress } = imported();
+    new SnowflakeConnectorFunction(stack, 'Fn', { secret, privateLink: existing });
+    const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SNOWFLAKE_HOST: 'xy12345.us-east-1.privatelink.snowflakecomputing.com' }) } });
-    const ingress = Object.values<any>(t.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
-    expect(ingress.map((r) => [r.GroupId, r.FromPort]).sort()).toEqual([['sg-0123456789abcdef0', 443], ['sg-0123456789abcdef0', 80]]);
+    expect(ingress(t).map((r) => [r.GroupId, r.FromPort])).toEqual([['sg-0123456789abcdef0', 443]]);
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     t.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  test('(failing case) the driver opens 443 and 80 (OCSP) on it', () => {
+    const { stack, existing, secret, ingress } = imported();
+    new SnowflakeConnectorFunction(stack, 'Fn', { secret, privateLink: existing, handler: ConnectorHandler.sqlExecutor({ transport: SqlExecutorTransport.DRIVER }) });
+    expect(ingress(Template.fromStack(stack)).map((r) => [r.GroupId, r.FromPort]).sort()).toEqual([['sg-0123456789abcdef0', 443], ['sg-0123456789abcdef0', 80]]);
+  });
+
+  test('its allowFrom takes the same options: 443 and 80 by default, 443 only with { ocsp: false }', () => {
+    const { stack, vpc, existing, ingress } = imported();
+    existing.allowFrom(new ec2.SecurityGroup(stack, 'Driver', { vpc }));
+    existing.allowFrom(new ec2.SecurityGroup(stack, 'SqlApi', { vpc }), { ocsp: false });
+    const rules = ingress(Template.fromStack(stack));
+    const from = (client: string) => rules.filter((r) => r.SourceSecurityGroupId['Fn::GetAtt'][0].startsWith(client)).map((r) => r.FromPort).sort();
+    expect(from('Driver')).toEqual([443, 80]);
+    expect(from('SqlApi')).toEqual([443]);
   });
 
   test('(failing case) a host outside the PrivateLink zone', () => {
