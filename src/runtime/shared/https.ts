@@ -92,7 +92,8 @@ export function httpsRequest(url: URL, request: HttpsRequest): Promise<HttpsAnsw
 
 function decode(body: Buffer, encoding: string | undefined): Promise<Buffer> {
   const how = (encoding ?? '').trim().toLowerCase();
-  const done = (resolve: (b: Buffer) => void, reject: (e: unknown) => void) => (error: Error | null, out: Buffer) => (error ? reject(error) : resolve(out));
+  const done = (resolve: (b: Buffer) => void, reject: (e: unknown) => void) =>
+    (error: Error | null, out: Buffer) => (error ? reject(error) : resolve(out));
   if (how === '' || how === 'identity') return Promise.resolve(body);
   return new Promise<Buffer>((resolve, reject) => {
     if (how === 'gzip' || how === 'x-gzip') zlib.gunzip(body, done(resolve, reject));
