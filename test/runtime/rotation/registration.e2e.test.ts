@@ -6,42 +6,23 @@
  * the real driver.
  */
 import '@cdk-snowflake-keypair/local-snowflake/driver-env';
-import { randomUUID } from 'node:crypto';
-import { fingerprintOf, LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
-import { LOOPBACK_RESPONSE_URL_ENV } from '../../../src/runtime/shared/cfn-response';
-import { STACK_ID_ENV } from '../../../src/shared/pinned-environment';
-import { ResponseServer, startResponseServer } from '../../support/cfn-response-server';
-import { AwsSide, leaks } from '../../support/connector-fixture';
+import { fingerprintOf, LocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
+import { AwsSide } from '../../support/connector-fixture';
 import { rsaKey, TestKey } from '../../support/keys';
-import { assetDir } from '../../support/lambda-process';
-import { LambdaInstance, startLambdaInstance } from '../../support/lambda-runtime';
+import { LambdaInstance } from '../../support/lambda-runtime';
+import {
+  CustomResourceAnswer as Answer, REGISTRATION_STACK_ID as STACK_ID, registrationAdmin, sendRegistrationEvent, useRegistrationWorld,
+} from '../../support/registration-fixture';
 import { ACCOUNT, login, slotsOf } from '../../support/rotation-fixture';
-import { scanText } from '../../support/secret-scan';
 
+const world = useRegistrationWorld();
 let aws: AwsSide;
 let snowflake: LocalSnowflake;
-let responses: ResponseServer;
 let fn: LambdaInstance;
 let counter = 0;
-const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/test/1';
 
-beforeAll(async () => {
-  [aws, snowflake, responses] = await Promise.all([AwsSide.start(), startLocalSnowflake(), startResponseServer()]);
-  // The stack the function was deployed in; loopback answers allowed (test only: no construct sets it).
-  fn = await startLambdaInstance('index.js', assetDir('rotation'), {
-    ...aws.env(), SNOWFLAKE_ENDPOINT_URL: snowflake.url, [STACK_ID_ENV]: STACK_ID, [LOOPBACK_RESPONSE_URL_ENV]: 'true',
-  }, 'registrationHandler');
-});
-
-afterAll(async () => {
-  try {
-    expect(aws.secrets.length).toBeGreaterThan(0);
-    expect(leaks(fn.output(), aws.secrets)).toEqual([]);
-    expect(scanText(responses.raw.join('\n'), 'custom-resource responses', aws.secrets, false)).toEqual([]);
-  } finally {
-    await fn?.stop();
-    await Promise.all([aws?.stop(), snowflake?.stop(), responses?.close()]);
-  }
+beforeAll(() => {
+  ({ aws, snowflake, fn } = world);
 });
 
 interface Admin {
@@ -52,14 +33,7 @@ interface Admin {
 /** An administrator whose role may create users (and so owns the users it creates). */
 async function admin(privileges: 'create-user' | 'none' = 'create-user'): Promise<Admin> {
   const n = ++counter;
-  const key = rsaKey();
-  aws.rememberKey(key);
-  const role = `REGISTRAR_${n}`;
-  snowflake.addUser({ name: `ADMIN_${n}`, publicKeys: [key.publicPem], defaultRole: role });
-  await snowflake.sql(`CREATE ROLE IF NOT EXISTS "${role}"`);
-  if (privileges === 'create-user') await snowflake.sql(`GRANT CREATE USER ON ACCOUNT TO ROLE "${role}"`);
-  await snowflake.sql(`GRANT ROLE "${role}" TO USER "ADMIN_${n}"`);
-  return { role, secretId: await aws.createSecret({ account: ACCOUNT, user: `ADMIN_${n}`, privateKey: key.pkcs8Pem, role }) };
+  return registrationAdmin(world, { user: `ADMIN_${n}`, role: `REGISTRAR_${n}` }, privileges === 'create-user');
 }
 
 /** A service user's secret, as the key-material custom resource leaves it. */
@@ -69,48 +43,32 @@ async function serviceSecret(key: TestKey, user = `SVC_REG_${++counter}`): Promi
   return { user, secretId };
 }
 
-interface Answer {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly PhysicalResourceId: string;
-  readonly Reason?: string;
-  readonly Data?: Record<string, string>;
-}
-
 async function send(
   requestType: 'Create' | 'Update' | 'Delete',
   props: { secretId: string; adminSecretId: string; createUser?: boolean; onDelete?: string },
   physicalResourceId?: string,
   stackId = STACK_ID,
 ): Promise<Answer> {
-  const key = `req-${randomUUID()}`;
-  const event = {
-    RequestType: requestType,
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
-    ResponseURL: responses.url(key),
-    StackId: stackId,
-    RequestId: key,
-    LogicalResourceId: 'LoaderRegistration',
-    ResourceType: 'Custom::SnowflakeUserRegistration',
-    ...(physicalResourceId ? { PhysicalResourceId: physicalResourceId } : {}),
-    ResourceProperties: {
-      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
+  const { invocation, answer, answered } = await sendRegistrationEvent(world, requestType, {
+    logicalResourceId: 'LoaderRegistration',
+    physicalResourceId,
+    stackId,
+    properties: {
       SecretId: props.secretId,
       AdminSecretId: props.adminSecretId,
       CreateUser: String(props.createUser ?? true),
       OnDelete: props.onDelete ?? 'REMOVE_KEY',
     },
-  };
-  const invocation = await fn.invoke(event);
+  });
   if (stackId !== STACK_ID) {
     // Refused: the function fails the invocation and never calls the URL.
     expect(invocation.error?.errorMessage).toMatch(/Refused this custom-resource event, and did not call its ResponseURL: the event's StackId/);
-    expect(responses.bodies.has(key)).toBe(false);
+    expect(answered).toBe(false);
     return { Status: 'FAILED', PhysicalResourceId: '', Reason: invocation.error!.errorMessage };
   }
   expect(invocation.error).toBeUndefined();
-  const answer = responses.bodies.get(key) as unknown as Answer;
   expect(answer).toBeDefined();
-  return answer;
+  return answer!;
 }
 
 test('create: a new service user with the generated key, which then signs in; delete: the key goes, the user stays', async () => {

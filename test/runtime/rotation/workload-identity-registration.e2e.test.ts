@@ -7,67 +7,31 @@
  * credentials (moto's AssumeRole) signs in as the user with no secret: the registration works.
  */
 import '@cdk-snowflake-keypair/local-snowflake/driver-env';
-import { randomUUID } from 'node:crypto';
 import { LocalSnowflake, startLocalSnowflake } from '@cdk-snowflake-keypair/local-snowflake';
-import { LOOPBACK_RESPONSE_URL_ENV } from '../../../src/runtime/shared/cfn-response';
-import { STACK_ID_ENV } from '../../../src/shared/pinned-environment';
-import { ResponseServer, startResponseServer } from '../../support/cfn-response-server';
-import { AwsSide, leaks, startConnectorInstance } from '../../support/connector-fixture';
-import { rsaKey } from '../../support/keys';
-import { assetDir } from '../../support/lambda-process';
-import { LambdaInstance, startLambdaInstance } from '../../support/lambda-runtime';
+import { AwsSide, startConnectorInstance } from '../../support/connector-fixture';
+import { LambdaInstance } from '../../support/lambda-runtime';
+import { CustomResourceAnswer as Answer, registrationAdmin, sendRegistrationEvent, useRegistrationWorld } from '../../support/registration-fixture';
 import { ACCOUNT } from '../../support/rotation-fixture';
-import { scanText } from '../../support/secret-scan';
 import { assumeExecutionRole, lambdaCredentialsEnv } from '../../support/workload-identity';
 
-const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/test/1';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/app/connector-role';
 const NEW_ROLE_ARN = 'arn:aws:iam::123456789012:role/connector-role-v2';
 const OTHER_ARN = 'arn:aws:iam::123456789012:role/another-function-role';
 
+// The endpoint asks moto's STS who signed the attestation, as Snowflake asks AWS.
+const world = useRegistrationWorld((aws) => startLocalSnowflake({ account: ACCOUNT, sts: { endpointUrl: aws.moto.endpoint } }));
 let aws: AwsSide;
 let snowflake: LocalSnowflake;
-let responses: ResponseServer;
-let fn: LambdaInstance;
-const instances: LambdaInstance[] = [];
+let instances: LambdaInstance[];
 let counter = 0;
 
-beforeAll(async () => {
-  [aws, responses] = await Promise.all([AwsSide.start(), startResponseServer()]);
-  snowflake = await startLocalSnowflake({ account: ACCOUNT, sts: { endpointUrl: aws.moto.endpoint } });
-  fn = await startLambdaInstance('index.js', assetDir('rotation'), {
-    ...aws.env(), SNOWFLAKE_ENDPOINT_URL: snowflake.url, [STACK_ID_ENV]: STACK_ID, [LOOPBACK_RESPONSE_URL_ENV]: 'true',
-  }, 'registrationHandler');
-});
-
-afterAll(async () => {
-  try {
-    expect(aws.secrets.length).toBeGreaterThan(0);
-    for (const output of [fn.output(), ...instances.map((i) => i.output())]) expect(leaks(output, aws.secrets)).toEqual([]);
-    expect(scanText(responses.raw.join('\n'), 'custom-resource responses', aws.secrets, false)).toEqual([]);
-  } finally {
-    await Promise.all([fn?.stop(), ...instances.map((i) => i.stop())]);
-    await Promise.all([aws?.stop(), snowflake?.stop(), responses?.close()]);
-  }
+beforeAll(() => {
+  ({ aws, snowflake, instances } = world);
 });
 
 /** An administrator whose role may create users (and so owns the users it creates). */
 async function admin(role = `REGISTRAR_${++counter}`): Promise<{ secretId: string; role: string; user: string }> {
-  const key = rsaKey();
-  aws.rememberKey(key);
-  const user = `ADMIN_${++counter}`;
-  snowflake.addUser({ name: user, publicKeys: [key.publicPem], defaultRole: role });
-  await snowflake.sql(`CREATE ROLE IF NOT EXISTS "${role}"`);
-  if (!['ACCOUNTADMIN', 'SECURITYADMIN', 'USERADMIN', 'ORGADMIN'].includes(role)) await snowflake.sql(`GRANT CREATE USER ON ACCOUNT TO ROLE "${role}"`);
-  await snowflake.sql(`GRANT ROLE "${role}" TO USER "${user}"`);
-  return { role, user, secretId: await aws.createSecret({ account: ACCOUNT, user, privateKey: key.pkcs8Pem, role }) };
-}
-
-interface Answer {
-  readonly Status: 'SUCCESS' | 'FAILED';
-  readonly PhysicalResourceId: string;
-  readonly Reason?: string;
-  readonly Data?: Record<string, string>;
+  return registrationAdmin(world, { user: `ADMIN_${++counter}`, role });
 }
 
 async function send(
@@ -75,18 +39,10 @@ async function send(
   props: { user: string; adminSecretId: string; roleArn: string; createUser?: boolean; onDelete?: string },
   physicalResourceId?: string,
 ): Promise<Answer> {
-  const key = `req-${randomUUID()}`;
-  const invocation = await fn.invoke({
-    RequestType: requestType,
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
-    ResponseURL: responses.url(key),
-    StackId: STACK_ID,
-    RequestId: key,
-    LogicalResourceId: 'ConnectorIdentity',
-    ResourceType: 'Custom::SnowflakeUserRegistration',
-    ...(physicalResourceId ? { PhysicalResourceId: physicalResourceId } : {}),
-    ResourceProperties: {
-      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
+  const { invocation, answer } = await sendRegistrationEvent(world, requestType, {
+    logicalResourceId: 'ConnectorIdentity',
+    physicalResourceId,
+    properties: {
       Authentication: 'WORKLOAD_IDENTITY',
       AdminSecretId: props.adminSecretId,
       Connection: { account: ACCOUNT, user: props.user, role: 'LOADER', warehouse: 'LOAD_WH' },
@@ -96,7 +52,7 @@ async function send(
     },
   });
   expect(invocation.error).toBeUndefined();
-  return responses.bodies.get(key) as unknown as Answer;
+  return answer!;
 }
 
 /** What SHOW USER WORKLOAD IDENTITY AUTHENTICATION METHODS shows for `user`: its role name, or undefined. */
