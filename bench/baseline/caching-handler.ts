@@ -8,36 +8,20 @@
  * SNOWFLAKE_DISABLE_MINICORE), as the library's own bundles do.
  * Used by the benchmarks only; never shipped.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as snowflake from 'snowflake-sdk';
-import { HandlerEvent, runStatements } from './run-statements';
+import { connectWithSecret, HandlerEvent, runStatements } from './driver';
 
 snowflake.configure({ logLevel: 'ERROR', keepAlive: true });
 const sm = new SecretsManagerClient({});
 let connecting: Promise<snowflake.Connection> | undefined;
-
-async function connect(): Promise<snowflake.Connection> {
-  const out = await sm.send(new GetSecretValueCommand({ SecretId: process.env.SNOWFLAKE_SECRET_ID }));
-  const secret = JSON.parse(out.SecretString!);
-  const created = snowflake.createConnection({
-    account: secret.account,
-    username: secret.user,
-    authenticator: 'SNOWFLAKE_JWT',
-    privateKey: secret.privateKey,
-    ...(secret.role ? { role: secret.role } : {}),
-    ...(secret.warehouse ? { warehouse: secret.warehouse } : {}),
-    accessUrl: process.env.SNOWFLAKE_ENDPOINT_URL,
-  });
-  await new Promise((resolve, reject) => created.connect((error) => (error ? reject(error) : resolve(undefined))));
-  return created;
-}
 
 async function connection(): Promise<snowflake.Connection> {
   if (connecting) {
     const current = await connecting.catch(() => undefined);
     if (current?.isUp()) return current;
   }
-  connecting = connect();
+  connecting = connectWithSecret(sm);
   connecting.catch(() => { connecting = undefined; });
   return connecting;
 }

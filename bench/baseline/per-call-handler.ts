@@ -5,22 +5,12 @@
  * caching is worth; the baseline the library is judged against is caching-handler.ts.
  * Used by the benchmarks only; never shipped.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as snowflake from 'snowflake-sdk';
-import { HandlerEvent, runStatements } from './run-statements';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { connectWithSecret, HandlerEvent, runStatements } from './driver';
 
 export const handler = async (event: HandlerEvent) => {
   const sm = new SecretsManagerClient({});
-  const out = await sm.send(new GetSecretValueCommand({ SecretId: process.env.SNOWFLAKE_SECRET_ID }));
-  const secret = JSON.parse(out.SecretString!);
-  const connection = snowflake.createConnection({
-    account: secret.account,
-    username: secret.user,
-    authenticator: 'SNOWFLAKE_JWT',
-    privateKey: secret.privateKey,
-    accessUrl: process.env.SNOWFLAKE_ENDPOINT_URL,
-  });
-  await new Promise((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve(undefined))));
+  const connection = await connectWithSecret(sm);
   const answer = await runStatements(connection, event);
   await new Promise((resolve) => connection.destroy(() => resolve(undefined)));
   return answer;
