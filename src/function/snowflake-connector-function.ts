@@ -337,7 +337,7 @@ export class SnowflakeConnectorFunction extends Construct implements iam.IGranta
         description: 'cdk-snowflake-keypair SnowflakeConnectorFunction: HTTPS (and OCSP) egress only',
         httpsDescription: props.privateLink ? `HTTPS to ${named.join(' and ')}` : `HTTPS to Snowflake, ${named.join(' and ')}`,
         // OCSP on port 80 is the driver's (snowflake-sdk asks OCSP responders). The SQL API
-        // transport sends with Node's fetch, whose TLS checks no revocation over OCSP: Node asks
+        // transport sends with Node's https, whose TLS checks no revocation over OCSP: Node asks
         // for a stapled response only with tls.connect's requestOCSP (off by default, and on 443
         // anyway; https://nodejs.org/api/tls.html#tlsconnectoptions-callback).
         ocsp: props.allowOcspEgress ?? !sqlApi,

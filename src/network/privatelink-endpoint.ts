@@ -164,7 +164,7 @@ export interface PrivateLinkAllowFromOptions {
    * https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_04/bcr-1111), and
    * `SYSTEM$GET_PRIVATELINK_CONFIG` gives the Client Redirect OCSP URLs as `<host>:80`. A client that asks no
    * OCSP responder, such as `SnowflakeConnectorFunction`'s SQL executor on
-   * `SqlExecutorTransport.SQL_API` (Node's `fetch`), needs 443 only: set `ocsp: false`.
+   * `SqlExecutorTransport.SQL_API` (Node's `https`), needs 443 only: set `ocsp: false`.
    * @default true
    */
   readonly ocsp?: boolean;
