@@ -5,8 +5,11 @@
  * JWT (../sql-api/client.ts) instead of a driver session. snowflake-sdk is not in this bundle
  * (test/runtime/sql-api-executor/bundle.test.ts).
  *
- * The secret is read as on the driver path: SecretReader, once per cold start; after a JWT the
- * SQL API refuses, once more (a rotation may have changed the key).
+ * The secret is read as on the driver path (SecretSource: the same retries, checks and error
+ * messages), once per cold start; after a JWT the SQL API refuses, once more (a rotation may have
+ * changed the key). Its one GetSecretValue call is signed here, with fetch and SigV4
+ * (../shared/secrets-manager.ts), not made by the AWS SDK, which this bundle does not hold
+ * (docs/design/sql-api-executor.md, "The one AWS call").
  *
  * What the SQL API cannot send is refused before the secret is read: rows of binds (it has no
  * array binding) and null binds (no documented form). Declared statements that would need them
@@ -14,7 +17,8 @@
  * from events (allowAnySql).
  */
 import { sqlApiSettingsFromEnvironment } from './environment';
-import { SecretReader } from '../connector/credentials';
+import { regionOfSecretArn, SecretSource } from '../connector/secret-source';
+import { fetchSecretValueClient } from '../shared/secrets-manager';
 import { Bind, SqlApiClient } from '../sql-api/client';
 import { InvalidEventError, Statement } from '../sql-executor/event';
 import { sqlExecutorHandler, StatementRunner } from '../sql-executor/executor';
@@ -51,5 +55,7 @@ export function sqlApiRunner(client: SqlApiClient): StatementRunner {
 
 export const handler = sqlExecutorHandler(() => {
   const { secretId, ...options } = sqlApiSettingsFromEnvironment(process.env);
-  return sqlApiRunner(new SqlApiClient({ credentials: new SecretReader(secretId), ...options }));
+  const region = regionOfSecretArn(secretId);
+  const secrets = fetchSecretValueClient({ ...(region ? { region } : {}), requestTimeoutMs: 5_000 });
+  return sqlApiRunner(new SqlApiClient({ credentials: new SecretSource(secretId, secrets), ...options }));
 });
