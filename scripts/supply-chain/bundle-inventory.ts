@@ -256,9 +256,14 @@ export function notices(bundle: string, packages: readonly BundledPackage[]): st
   const out: string[] = [
     `Third-party software in the "${bundle}" bundle of ${LIBRARY} (assets/${bundle}/index.js)`,
     '',
-    `The bundle contains code from the ${packages.length} npm packages listed below, each under its own`,
-    'license, as esbuild reported them when it built the bundle. sbom.cdx.json beside this file lists',
-    'the same packages as a CycloneDX SBOM.',
+    ...(packages.length === 0 ? [
+      'The bundle contains no code from npm packages: esbuild read none when it built the bundle, and',
+      'sbom.cdx.json beside this file, a CycloneDX SBOM, lists no component.',
+    ] : [
+      `The bundle contains code from the ${packages.length} npm package${packages.length === 1 ? '' : 's'} listed below, each under its own`,
+      'license, as esbuild reported them when it built the bundle. sbom.cdx.json beside this file lists',
+      'the same packages as a CycloneDX SBOM.',
+    ]),
   ];
   for (const p of packages) {
     out.push('', rule, `${p.name} ${p.version}`, `License: ${p.license}`);

@@ -134,6 +134,13 @@ describe.each([...COMMANDS.keys()])('the %s bundle', (bundle) => {
     expect(sbom.components.filter((c: any) => !c.hashes)).toEqual([]);
   });
 
+  test('its notices say how many packages it holds, and a bundle with none says so (not "the 0 npm packages")', () => {
+    const text = readNotices(dir);
+    if (NO_PACKAGES.has(bundle)) expect(text).toContain('The bundle contains no code from npm packages');
+    else expect(text).toMatch(new RegExp(`contains code from the ${metafilePackages(metafiles.get(bundle)!).length} npm packages listed below`));
+    expect(text).not.toContain('the 0 npm packages');
+  });
+
   test('its notices carry a license text, or say there is none, for every package', () => {
     const text = readNotices(dir);
     const sections = text.split(`\n${'-'.repeat(80)}\n`).slice(1);

@@ -8,7 +8,7 @@
  * Only AWSCURRENT is ever read: AWSPENDING belongs to a rotation still being tested.
  *
  * This module holds no AWS SDK: the GetSecretValue call comes through a `SecretValueClient`, the
- * AWS SDK's (credentials.ts `SecretReader`, in every bundle but one) or a fetch-and-SigV4 one
+ * AWS SDK's (credentials.ts `SecretReader`, in every bundle but one) or a SigV4-and-node:https one
  * (../shared/secrets-manager.ts, in the `sql-api-executor` bundle, which must not hold the SDK:
  * test/runtime/sql-api-executor/bundle.test.ts).
  */

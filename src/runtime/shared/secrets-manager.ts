@@ -1,5 +1,5 @@
 /**
- * Secrets Manager GetSecretValue over HTTPS with Node's fetch, signed with SigV4 (./sigv4.ts): the
+ * Secrets Manager GetSecretValue over HTTPS with Node's https (./https.ts), signed with SigV4 (./sigv4.ts): the
  * `sql-api-executor` bundle's only AWS call, made without the AWS SDK (docs/design/sql-api-executor.md,
  * "The one AWS call"). Every other bundle uses the SDK (../connector/credentials.ts); both sit behind
  * `SecretValueClient`, and test/runtime/shared/secrets-manager.e2e.test.ts runs both on the same faults.
@@ -15,6 +15,7 @@
  * network failure has the socket's `code` (ECONNRESET, UND_ERR_SOCKET...); a timeout is named
  * TimeoutError. No error or log line carries a credential.
  */
+import { httpsRequest, HttpsAnswer, HttpsRequest } from './https';
 import { AwsCredentials, signRequest } from './sigv4';
 
 /** GetSecretValue's request (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html). */
@@ -138,7 +139,7 @@ export function errorCode(header: string | null, body: Readonly<Record<string, u
   return code.slice(code.indexOf('#') + 1).trim() || undefined;
 }
 
-export interface FetchSecretValueClientOptions {
+export interface HttpsSecretValueClientOptions {
   /** The secret's region (from its ARN); else AWS_REGION. */
   readonly region?: string;
   /** Abandon the call after this long: it then fails with a TimeoutError (and SecretReader retries it). @default 5000 */
@@ -147,13 +148,13 @@ export interface FetchSecretValueClientOptions {
   readonly env?: Record<string, string | undefined>;
   /** The signing clock. @default () => new Date() */
   readonly now?: () => Date;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** Sends the request. @default httpsRequest (./https.ts) */
+  readonly send?: (url: URL, request: HttpsRequest) => Promise<HttpsAnswer>;
 }
 
-/** GetSecretValue with fetch and SigV4: one HTTPS request, no retries (the caller's). */
-export function fetchSecretValueClient(options: FetchSecretValueClientOptions = {}): SecretValueClient {
-  const send = options.fetch ?? ((input, init) => fetch(input, init));
+/** GetSecretValue signed with SigV4: one HTTPS request (node:https, ./https.ts), no retries (the caller's). */
+export function httpsSecretValueClient(options: HttpsSecretValueClientOptions = {}): SecretValueClient {
+  const send = options.send ?? httpsRequest;
   return {
     async getSecretValue(request) {
       const env = options.env ?? process.env;
@@ -176,23 +177,23 @@ export function fetchSecretValueClient(options: FetchSecretValueClientOptions = 
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
         body,
       }, { credentials, region, service: 'secretsmanager', date: (options.now ?? (() => new Date()))() });
-      const { host: _host, ...headers } = signed.headers; // fetch sets Host itself, to the same value
-      let response: Response;
-      let text: string;
+      // The Host header sent is the one signed (node:https would set the same from the URL).
+      let response: HttpsAnswer;
       const timeoutMs = options.requestTimeoutMs ?? 5_000;
       try {
-        response = await send(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
-        text = await response.text();
+        response = await send(url, { method: 'POST', headers: signed.headers, body, signal: AbortSignal.timeout(timeoutMs) });
       } catch (error) {
         throw networkError(error, timeoutMs);
       }
       let parsed: Record<string, unknown> | undefined;
+      const text = response.text;
       try {
         parsed = text ? JSON.parse(text) : {};
       } catch {
         parsed = undefined;
       }
-      if (response.ok && parsed) {
+      const ok = response.status >= 200 && response.status < 300;
+      if (ok && parsed) {
         return {
           ...(typeof parsed.ARN === 'string' ? { ARN: parsed.ARN } : {}),
           ...(typeof parsed.SecretString === 'string' ? { SecretString: parsed.SecretString } : {}),
@@ -205,9 +206,9 @@ export function fetchSecretValueClient(options: FetchSecretValueClientOptions = 
       // moto answers for authentication failures; its code and message are read too (the SDK reports a SyntaxError there).
       const xml = parsed ? undefined : { __type: /<Code>([^<]+)<\/Code>/.exec(text)?.[1], message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] };
       const fields: Readonly<Record<string, unknown>> | undefined = parsed ?? xml;
-      const code = errorCode(response.headers.get('x-amzn-errortype'), fields) ?? (response.ok ? 'SerializationError' : `Http${response.status}Error`);
+      const code = errorCode(response.headers['x-amzn-errortype'] ?? null, fields) ?? (ok ? 'SerializationError' : `Http${response.status}Error`);
       const message = String(fields?.message ?? fields?.Message ?? `Secrets Manager answered HTTP ${response.status} with a body that is neither JSON nor an AWS error`);
-      throw new AwsServiceError(code, message, response.status, response.headers.get('x-amzn-requestid') ?? undefined);
+      throw new AwsServiceError(code, message, response.status, response.headers['x-amzn-requestid']);
     },
   };
 }
@@ -218,7 +219,7 @@ function networkError(error: unknown, timeoutMs: number): Error {
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
     return Object.assign(new Error(`Secrets Manager did not answer within ${timeoutMs} ms`), { name: 'TimeoutError' });
   }
-  // undici's fetch throws TypeError("fetch failed") with the socket's error as its cause.
+  // node:https rejects with the socket's error (its `code`); fetch, with TypeError("fetch failed") and that error as its cause.
   const code = e?.code ?? e?.cause?.code;
   const message = e?.cause?.message ?? (error instanceof Error ? error.message : String(error));
   return Object.assign(new Error(`Secrets Manager could not be reached: ${message}`, { cause: error }), code ? { code } : {});

@@ -7,7 +7,7 @@
  *
  * The secret is read as on the driver path (SecretSource: the same retries, checks and error
  * messages), once per cold start; after a JWT the SQL API refuses, once more (a rotation may have
- * changed the key). Its one GetSecretValue call is signed here, with fetch and SigV4
+ * changed the key). Its one GetSecretValue call is signed here, with SigV4 and node:https
  * (../shared/secrets-manager.ts), not made by the AWS SDK, which this bundle does not hold
  * (docs/design/sql-api-executor.md, "The one AWS call").
  *
@@ -18,7 +18,7 @@
  */
 import { sqlApiSettingsFromEnvironment } from './environment';
 import { regionOfSecretArn, SecretSource } from '../connector/secret-source';
-import { fetchSecretValueClient } from '../shared/secrets-manager';
+import { httpsSecretValueClient } from '../shared/secrets-manager';
 import { Bind, SqlApiClient } from '../sql-api/client';
 import { InvalidEventError, Statement } from '../sql-executor/event';
 import { sqlExecutorHandler, StatementRunner } from '../sql-executor/executor';
@@ -56,6 +56,6 @@ export function sqlApiRunner(client: SqlApiClient): StatementRunner {
 export const handler = sqlExecutorHandler(() => {
   const { secretId, ...options } = sqlApiSettingsFromEnvironment(process.env);
   const region = regionOfSecretArn(secretId);
-  const secrets = fetchSecretValueClient({ ...(region ? { region } : {}), requestTimeoutMs: 5_000 });
+  const secrets = httpsSecretValueClient({ ...(region ? { region } : {}), requestTimeoutMs: 5_000 });
   return sqlApiRunner(new SqlApiClient({ credentials: new SecretSource(secretId, secrets), ...options }));
 });

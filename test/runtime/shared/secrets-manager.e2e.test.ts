@@ -1,5 +1,5 @@
 /**
- * The fetch-and-SigV4 GetSecretValue client (src/runtime/shared/secrets-manager.ts, the SQL API
+ * The SigV4-and-https GetSecretValue client (src/runtime/shared/secrets-manager.ts, the SQL API
  * executor's) and the AWS SDK's (SecretReader, every other bundle's), run on the same cases
  * against moto through the real protocol, with faults injected by the proxy (test/support/aws-proxy.ts):
  * the same result, the same retries, the same typed errors with the same codes and messages.
@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { SecretReader, SecretSource } from '../../../src/runtime/connector/credentials';
 import { SecretAccessError, TransientError } from '../../../src/runtime/shared/errors';
-import { fetchSecretValueClient } from '../../../src/runtime/shared/secrets-manager';
+import { httpsRequest } from '../../../src/runtime/shared/https';
+import { httpsSecretValueClient } from '../../../src/runtime/shared/secrets-manager';
 import { AwsCredentials, signRequest } from '../../../src/runtime/shared/sigv4';
 import { AwsSide, FAST_RETRIES, leaks } from '../../support/connector-fixture';
 import { rsaKey } from '../../support/keys';
@@ -25,8 +26,8 @@ const TIMEOUT_MS = 300;
 const key = rsaKey();
 const VALUE = { account: 'myorg-myaccount', user: 'SVC', privateKey: key.pkcs8Pem };
 
-type Implementation = 'sdk' | 'fetch';
-const IMPLEMENTATIONS: Implementation[] = ['sdk', 'fetch'];
+type Implementation = 'sdk' | 'https';
+const IMPLEMENTATIONS: Implementation[] = ['sdk', 'https'];
 
 let aws: AwsSide;
 let secretId: string;
@@ -64,12 +65,12 @@ afterEach(() => {
   expect(leaks(output.join(''), aws.secrets)).toEqual([]);
 });
 
-/** A reader of `id` with the production settings of each bundle: the SDK's, or the SQL API executor's fetch client. */
+/** A reader of `id` with the production settings of each bundle: the SDK's, or the SQL API executor's https client. */
 function reader(implementation: Implementation, id: string): SecretSource {
   const options = { retryPolicy: FAST_RETRIES, retryEnvironment: NO_WAIT };
   return implementation === 'sdk'
     ? new SecretReader(id, { ...options, requestTimeoutMs: TIMEOUT_MS })
-    : new SecretSource(id, fetchSecretValueClient({ region: 'us-east-1', requestTimeoutMs: TIMEOUT_MS }), options);
+    : new SecretSource(id, httpsSecretValueClient({ region: 'us-east-1', requestTimeoutMs: TIMEOUT_MS }), options);
 }
 
 interface Outcome {
@@ -141,16 +142,16 @@ async function both(setUp: () => void | Promise<void>, id?: () => string, sdkInN
 const ACCESS_DENIED = 'User: arn:aws:sts::123456789012:assumed-role/fn/fn is not authorized to perform: secretsmanager:GetSecretValue';
 const KMS_DENIED = 'Access to KMS is not allowed';
 
-describe('the same answers from the SDK and from the fetch client, through moto', () => {
+describe('the same answers from the SDK and from the https client, through moto', () => {
   test('success: the same secret, version and key', async () => {
-    const { sdk, fetch } = await both(() => undefined);
+    const { sdk, https } = await both(() => undefined);
     expect(sdk.value).toEqual({ versionId: expect.any(String), user: 'SVC', fingerprint: key.fingerprint });
-    expect(fetch).toEqual(sdk);
-    expect(fetch.calls).toBe(1);
+    expect(https).toEqual(sdk);
+    expect(https.calls).toBe(1);
   });
 
   test('the request moto received: GetSecretValue of AWSCURRENT, by ARN', async () => {
-    await run('fetch');
+    await run('https');
     const last = aws.proxy.calls[aws.proxy.calls.length - 1];
     expect(last).toEqual({ operation: 'secretsmanager.GetSecretValue', body: { SecretId: secretId, VersionStage: 'AWSCURRENT' }, outcome: 'forwarded' });
   });
@@ -177,19 +178,19 @@ describe('the same answers from the SDK and from the fetch client, through moto'
     ['an unknown client error is not retried', () => aws.proxy.inject('secretsmanager.GetSecretValue', { type: 'SomethingNewException', message: 'new' }),
       undefined, { type: 'SecretAccessError', code: 'SECRET_READ_FAILED', calls: 1 }],
   ])('%s: the same typed error, code and message', async (_, setUp, id, expected) => {
-    const { sdk, fetch } = await both(setUp, id);
+    const { sdk, https } = await both(setUp, id);
     const { calls, ...error } = expected;
     expect(sdk.error).toEqual(expect.objectContaining(error));
     expect(sdk.calls).toBe(calls);
-    expect(fetch).toEqual(sdk);
+    expect(https).toEqual(sdk);
   });
 
   test('a secret scheduled for deletion (moto\'s InvalidRequestException): the same error', async () => {
     const id = await aws.createSecret(VALUE);
     await aws.sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
-    const { sdk, fetch } = await both(() => undefined, () => id);
+    const { sdk, https } = await both(() => undefined, () => id);
     expect(sdk.error?.code).toBe('SECRET_MARKED_FOR_DELETION');
-    expect(fetch).toEqual(sdk);
+    expect(https).toEqual(sdk);
   });
 
   test.each<[string, () => void, boolean]>([
@@ -198,9 +199,9 @@ describe('the same answers from the SDK and from the fetch client, through moto'
     ['the connection reset twice', () => aws.proxy.inject('secretsmanager.GetSecretValue', { reset: true }, 2), true],
     ['no answer (a timeout) twice', () => aws.proxy.inject('secretsmanager.GetSecretValue', { hangMs: TIMEOUT_MS * 10 }, 2), false],
   ])('%s, then an answer: retried, then read (3 calls)', async (_, setUp, sdkInNode) => {
-    const { sdk, fetch } = await both(setUp, undefined, sdkInNode);
+    const { sdk, https } = await both(setUp, undefined, sdkInNode);
     expect(sdk).toEqual({ value: expect.objectContaining({ user: 'SVC' }), calls: 3 });
-    expect(fetch).toEqual(sdk);
+    expect(https).toEqual(sdk);
     expect(output.join('')).toContain('Secrets Manager call failed; retrying');
   });
 
@@ -209,8 +210,8 @@ describe('the same answers from the SDK and from the fetch client, through moto'
       /\(last: (TimeoutError|ECONNRESET|UND_ERR_SOCKET|EPIPE)\)/, true],
     ['no answer on every attempt', () => aws.proxy.inject('secretsmanager.GetSecretValue', { hangMs: TIMEOUT_MS * 10 }, 10), /\(last: TimeoutError\)/, false],
   ])('%s: a TransientError after the policy\'s attempts, on both', async (_, setUp, last, sdkInNode) => {
-    const { sdk, fetch } = await both(setUp, undefined, sdkInNode);
-    for (const outcome of [sdk, fetch]) {
+    const { sdk, https } = await both(setUp, undefined, sdkInNode);
+    for (const outcome of [sdk, https]) {
       expect(outcome.error).toEqual(expect.objectContaining({ type: 'TransientError', code: 'SECRET_UNAVAILABLE' }));
       expect(outcome.error!.message).toMatch(last);
       expect(outcome.calls).toBe(FAST_RETRIES.maxAttempts);
@@ -218,10 +219,10 @@ describe('the same answers from the SDK and from the fetch client, through moto'
   });
 });
 
-describe('the fetch client outside the happy path', () => {
+describe('the https client outside the happy path', () => {
   test('without credentials in the environment: a clear error naming what is missing and the fix, no value; not retried', async () => {
     const env = { ...aws.env(), AWS_SECRET_ACCESS_KEY: '' };
-    const r = new SecretSource(secretId, fetchSecretValueClient({ env }), { retryPolicy: FAST_RETRIES, retryEnvironment: NO_WAIT });
+    const r = new SecretSource(secretId, httpsSecretValueClient({ env }), { retryPolicy: FAST_RETRIES, retryEnvironment: NO_WAIT });
     const before = aws.reads();
     const error = await r.get().catch((e) => e);
     expect(error).toBeInstanceOf(SecretAccessError);
@@ -232,13 +233,13 @@ describe('the fetch client outside the happy path', () => {
   });
 
   test('with them (the control): read', async () => {
-    const r = new SecretSource(secretId, fetchSecretValueClient({ env: aws.env() }), { retryPolicy: FAST_RETRIES, retryEnvironment: NO_WAIT });
+    const r = new SecretSource(secretId, httpsSecretValueClient({ env: aws.env() }), { retryPolicy: FAST_RETRIES, retryEnvironment: NO_WAIT });
     expect((await r.get()).settings.user).toBe('SVC');
   });
 
   test('a secret given by name is read in AWS_REGION', async () => {
     const name = secretId.replace(/^.*:secret:/, '').replace(/-[A-Za-z0-9]{6}$/, '');
-    const r = new SecretSource(name, fetchSecretValueClient({ env: aws.env('us-east-1') }), { retryEnvironment: NO_WAIT });
+    const r = new SecretSource(name, httpsSecretValueClient({ env: aws.env('us-east-1') }), { retryEnvironment: NO_WAIT });
     expect((await r.get()).settings.user).toBe('SVC');
   });
 });
@@ -313,17 +314,17 @@ describe('moto with IAM authentication: it checks each signature with the key it
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_SESSION_TOKEN: '',
   });
-  const fetchReader = (id: string, env: Record<string, string>, fetchImpl?: typeof fetch) => new SecretSource(id,
-    fetchSecretValueClient({ env, ...(fetchImpl ? { fetch: fetchImpl } : {}) }), { retryPolicy: FAST_RETRIES, retryEnvironment: NO_WAIT });
+  const httpsReader = (id: string, env: Record<string, string>, send?: typeof httpsRequest) => new SecretSource(id,
+    httpsSecretValueClient({ env, ...(send ? { send } : {}) }), { retryPolicy: FAST_RETRIES, retryEnvironment: NO_WAIT });
 
   test('a good signature is accepted', async () => {
-    expect((await fetchReader(allowed, envWith(user)).get()).settings.user).toBe('SVC');
+    expect((await httpsReader(allowed, envWith(user)).get()).settings.user).toBe('SVC');
   });
 
   test('a signature made with the wrong secret key is refused (SignatureDoesNotMatch), and not retried', async () => {
     let calls = 0;
-    const counting: typeof fetch = (input, init) => { calls++; return fetch(input, init); };
-    const error = await fetchReader(allowed, envWith({ ...user, secretAccessKey: `${user.secretAccessKey.slice(0, -1)}x` }), counting).get().catch((e) => e);
+    const counting: typeof httpsRequest = (input, init) => { calls++; return httpsRequest(input, init); };
+    const error = await httpsReader(allowed, envWith({ ...user, secretAccessKey: `${user.secretAccessKey.slice(0, -1)}x` }), counting).get().catch((e) => e);
     expect(error).toBeInstanceOf(SecretAccessError);
     expect(error.message).toContain('(SignatureDoesNotMatch: The request signature we calculated does not match');
     expect(error.message).not.toContain(user.secretAccessKey.slice(0, -1));
@@ -331,8 +332,8 @@ describe('moto with IAM authentication: it checks each signature with the key it
   });
 
   test('a request changed after it was signed is refused: the body is signed', async () => {
-    const tamper: typeof fetch = (input, init) => fetch(input, { ...init, body: String(init!.body).replace(allowed, other) });
-    const error = await fetchReader(allowed, envWith(user), tamper).get().catch((e) => e);
+    const tamper: typeof httpsRequest = (input, init) => httpsRequest(input, { ...init, body: String(init.body).replace(allowed, other) });
+    const error = await httpsReader(allowed, envWith(user), tamper).get().catch((e) => e);
     expect(error.message).toContain('SignatureDoesNotMatch');
   });
 
@@ -345,22 +346,22 @@ describe('moto with IAM authentication: it checks each signature with the key it
     authed.remember(session.secretAccessKey, session.sessionToken);
     expect(session.accessKeyId).toMatch(/^ASIA/);
     const env = (token: string) => ({ ...envWith(session), AWS_SESSION_TOKEN: token });
-    expect((await fetchReader(allowed, env(session.sessionToken)).get()).settings.user).toBe('SVC');
-    const error = await fetchReader(allowed, env(`${session.sessionToken}x`)).get().catch((e) => e);
+    expect((await httpsReader(allowed, env(session.sessionToken)).get()).settings.user).toBe('SVC');
+    const error = await httpsReader(allowed, env(`${session.sessionToken}x`)).get().catch((e) => e);
     expect(error).toBeInstanceOf(SecretAccessError);
     expect(error.message).toMatch(/InvalidClientTokenId/);
     expect(error.message).not.toContain(session.sessionToken);
   });
 
   test('an access key moto never issued is refused (InvalidClientTokenId)', async () => {
-    const error = await fetchReader(allowed, envWith({ accessKeyId: 'AKIAEXAMPLEUNKNOWN00', secretAccessKey: 'x' })).get().catch((e) => e);
+    const error = await httpsReader(allowed, envWith({ accessKeyId: 'AKIAEXAMPLEUNKNOWN00', secretAccessKey: 'x' })).get().catch((e) => e);
     expect(error.message).toContain('InvalidClientTokenId');
   });
 
   test('a user without secretsmanager:GetSecretValue: refused after the signature passed (AccessDenied, moto\'s IAM code)', async () => {
     // moto answers authentication failures in the query protocol's XML, which the SDK's JSON client cannot parse
-    // (it reports a SyntaxError); the fetch client reads the code and message from it. So no SDK comparison here.
-    const error = await fetchReader(allowed, envWith(stranger)).get().catch((e) => e);
+    // (it reports a SyntaxError); the https client reads the code and message from it. So no SDK comparison here.
+    const error = await httpsReader(allowed, envWith(stranger)).get().catch((e) => e);
     expect(error).toBeInstanceOf(SecretAccessError);
     expect(error.message).toMatch(/\(AccessDenied: User: arn:aws:iam::\d+:user\/stranger is not authorized to perform: secretsmanager:GetSecretValue/);
   });

@@ -1,11 +1,12 @@
 /**
- * Unit level: the fetch client's endpoint, credentials, request and error parsing
+ * Unit level: the https client's endpoint, credentials, request and error parsing
  * (src/runtime/shared/secrets-manager.ts). The same client against moto, beside the AWS SDK's,
  * is in secrets-manager.e2e.test.ts.
  */
 import { isTransientAwsError } from '../../../src/runtime/connector/secret-source';
+import { HttpsAnswer, HttpsRequest } from '../../../src/runtime/shared/https';
 import {
-  credentialsFromEnvironment, errorCode, fetchSecretValueClient, secretsManagerEndpoint,
+  credentialsFromEnvironment, errorCode, httpsSecretValueClient, secretsManagerEndpoint,
 } from '../../../src/runtime/shared/secrets-manager';
 
 const KEYS = { AWS_ACCESS_KEY_ID: 'ASIAEXAMPLEEXAMPLE01', AWS_SECRET_ACCESS_KEY: 'example-secret-access-key', AWS_SESSION_TOKEN: 'example-token' };
@@ -73,12 +74,12 @@ describe('error codes (awsJson1_1)', () => {
 
 describe('the request and the answers', () => {
   function client(status: number, body: string, headers: Record<string, string> = {}) {
-    const requests: { url: string; init: RequestInit }[] = [];
-    const fake = (async (url: URL, init: RequestInit) => {
+    const requests: { url: string; init: HttpsRequest }[] = [];
+    const fake = async (url: URL, init: HttpsRequest): Promise<HttpsAnswer> => {
       requests.push({ url: String(url), init });
-      return new Response(body, { status, headers });
-    }) as unknown as typeof fetch;
-    return { requests, c: fetchSecretValueClient({ region: 'eu-west-1', env: KEYS, now: () => DATE, fetch: fake }) };
+      return { status, headers, text: body };
+    };
+    return { requests, c: httpsSecretValueClient({ region: 'eu-west-1', env: KEYS, now: () => DATE, send: fake }) };
   }
 
   test('a signed JSON 1.1 POST to the regional endpoint; the answer\'s fields', async () => {
@@ -116,19 +117,20 @@ describe('the request and the answers', () => {
   });
 
   test('a network failure keeps the socket\'s code; a timeout is a TimeoutError; both are transient', async () => {
-    const reset = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
-    const failing = (error: unknown) => fetchSecretValueClient({ region: 'eu-west-1', env: KEYS, fetch: (async () => { throw error; }) as never });
+    // node:https rejects with the socket's error itself.
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const failing = (error: unknown) => httpsSecretValueClient({ region: 'eu-west-1', env: KEYS, send: async () => { throw error; } });
     const e1 = await failing(reset).getSecretValue({ SecretId: 'arn' }).catch((e) => e);
     expect({ code: e1.code, message: e1.message, transient: isTransientAwsError(e1) })
-      .toEqual({ code: 'UND_ERR_SOCKET', message: 'Secrets Manager could not be reached: other side closed', transient: true });
+      .toEqual({ code: 'ECONNRESET', message: 'Secrets Manager could not be reached: socket hang up', transient: true });
     const e2 = await failing(new DOMException('The operation was aborted due to timeout', 'TimeoutError')).getSecretValue({ SecretId: 'arn' }).catch((e) => e);
     expect({ name: e2.name, transient: isTransientAwsError(e2) }).toEqual({ name: 'TimeoutError', transient: true });
   });
 
   test('no region (a secret name, no AWS_REGION): a clear error; with AWS_REGION, the request goes out (the control)', async () => {
-    const fake = (async () => new Response('{}')) as unknown as typeof fetch;
-    const error = await fetchSecretValueClient({ env: KEYS, fetch: fake }).getSecretValue({ SecretId: 'name' }).catch((e) => e);
+    const fake = async (): Promise<HttpsAnswer> => ({ status: 200, headers: {}, text: '{}' });
+    const error = await httpsSecretValueClient({ env: KEYS, send: fake }).getSecretValue({ SecretId: 'name' }).catch((e) => e);
     expect(error.message).toMatch(/AWS_REGION is not set/);
-    await expect(fetchSecretValueClient({ env: { ...KEYS, AWS_REGION: 'eu-west-1' }, fetch: fake }).getSecretValue({ SecretId: 'name' })).resolves.toEqual({});
+    await expect(httpsSecretValueClient({ env: { ...KEYS, AWS_REGION: 'eu-west-1' }, send: fake }).getSecretValue({ SecretId: 'name' })).resolves.toEqual({});
   });
 });

@@ -5,6 +5,7 @@
  * the asset (assets/sql-api-executor/sbom.cdx.json, see test/supply-chain) names snowflake-sdk,
  * an @aws-sdk/ or an @smithy/ package: its one AWS call is signed by src/runtime/shared/sigv4.ts.
  * The control: the driver bundle (`sql-executor`), checked the same way, holds them, so each check can fail.
+ * (This also covers the SQL API client, src/runtime/sql-api/client.ts, which the entry reads.)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,7 +31,8 @@ function packagesShipped(bundle: string): string[] {
 /** The packages no byte of the SQL API executor may come from. */
 const forbidden = (packages: string[]) => packages.filter((p) => p === 'snowflake-sdk' || p.startsWith('@aws-sdk/') || p.startsWith('@smithy/'));
 
-async function packagesRead(entry: string): Promise<string[]> {
+/** The files esbuild reads for `entry`, bundled as bundle:runtime does. */
+async function inputsRead(entry: string): Promise<string[]> {
   const result = await build({
     entryPoints: [path.join(REPO, entry)],
     bundle: true,
@@ -43,8 +45,10 @@ async function packagesRead(entry: string): Promise<string[]> {
     // As bundle:runtime: the Azure and Google clients snowflake-sdk requires are stubbed (.projenrc.ts NOT_BUNDLED).
     alias: Object.fromEntries(['@azure/storage-blob', '@azure/identity', 'google-auth-library'].map((p) => [p, './src/runtime/stubs/not-bundled.ts'])),
   });
-  return packagesIn(Object.keys(result.metafile!.inputs));
+  return Object.keys(result.metafile!.inputs);
 }
+
+const packagesRead = async (entry: string) => packagesIn(await inputsRead(entry));
 
 function sbomPackages(bundle: string): string[] {
   const sbom = JSON.parse(fs.readFileSync(path.join(assetDir(bundle), 'sbom.cdx.json'), 'utf8'));
@@ -54,10 +58,14 @@ function sbomPackages(bundle: string): string[] {
 const bytes = (bundle: string) => fs.statSync(path.join(assetDir(bundle), 'index.js')).size;
 
 describe('the SQL executor on the SQL API bundles without snowflake-sdk and without the AWS SDK', () => {
-  test('its entry reads neither (esbuild metafile); the driver entry reads both (the control)', async () => {
-    const [sqlApi, driver] = await Promise.all([packagesRead('src/runtime/sql-api-executor/index.ts'), packagesRead('src/runtime/sql-executor/index.ts')]);
+  test('its entry reads neither (esbuild metafile), only runtime and shared code; the driver entry reads both (the control)', async () => {
+    const [inputs, driver] = await Promise.all([inputsRead('src/runtime/sql-api-executor/index.ts'), packagesRead('src/runtime/sql-executor/index.ts')]);
+    const sqlApi = packagesIn(inputs);
     expect(forbidden(sqlApi)).toEqual([]);
-    // Nothing of npm at all: the SQL API client, the JWT and the SigV4 signer are Node's fetch and node:crypto.
+    // The SQL API client and the SigV4 client are among what it reads, and nothing outside src/runtime and src/shared is.
+    expect(inputs).toEqual(expect.arrayContaining(['src/runtime/sql-api/client.ts', 'src/runtime/shared/secrets-manager.ts', 'src/runtime/shared/https.ts']));
+    expect(inputs.filter((file) => !/^src[\\/](runtime|shared)[\\/]/.test(file))).toEqual([]);
+    // Nothing of npm at all: the SQL API client, the JWT and the SigV4 signer are Node's https and node:crypto.
     expect(sqlApi).toEqual([]);
     expect(driver).toContain('snowflake-sdk');
     expect(driver).toContain('@aws-sdk/client-secrets-manager');
