@@ -2,12 +2,13 @@
  * Numbers in docs are written by the bench, never by hand: a bench writes its table between two
  * markers in a doc, with the date, the commit it measured and the machine. test/docs/bench-tables.test.ts
  * fails when a table names a commit older than the last change to the code it measures
- * (`MEASURED_PATHS`: src/runtime/, the bench and the local endpoint; all of src/ for synth time).
+ * (bench/measured-paths.ts: the runtime, the bench script, its baselines and the local endpoint; all of src/ for synth time).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { measuredPaths } from './measured-paths';
 
 export const REPO = path.join(__dirname, '..');
 
@@ -16,22 +17,8 @@ export function markers(name: string): { start: string; end: string } {
   return { start: `<!-- bench:${name} -->`, end: `<!-- /bench:${name} -->` };
 }
 
-/**
- * What a bench measures: the runtime bundles, the bench and the endpoint it runs against. The synth
- * bench measures the constructs too (all of src/). test/docs/bench-tables.test.ts uses the same lists.
- */
-export const MEASURED_PATHS: { readonly [block: string]: readonly string[] } = {
-  default: ['src/runtime', 'bench', 'packages/local-snowflake/src'],
-  synth: ['src', 'bench'],
-};
-
-/** The paths the bench block `name` measures. */
-export function measuredPaths(name: string): readonly string[] {
-  return MEASURED_PATHS[name] ?? MEASURED_PATHS.default;
-}
-
 /** The commit measured: HEAD, refused when the code block `name` measures has uncommitted changes. */
-export function measuredCommit(name = 'default'): string {
+export function measuredCommit(name: string): string {
   const dirty = execFileSync('git', ['status', '--porcelain', '--', ...measuredPaths(name)], { cwd: REPO, encoding: 'utf8' }).trim();
   if (dirty !== '') {
     throw new Error(`The code the bench measures has uncommitted changes; commit them first, so that the table names the code it measured:\n${dirty}`);
@@ -71,4 +58,14 @@ export function percentile(values: number[], p: number): number {
 /** `median (min–max)`, each with `digits` decimals. */
 export function spread(values: number[], digits = 0): string {
   return `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+}
+
+/**
+ * A goal's verdict on ratios (lower is better): met only when the whole range is within it; a
+ * median within it and a range beyond it is said so, not rounded into a win.
+ */
+export function verdict(ratios: number[], max: number): string {
+  if (Math.max(...ratios) <= max) return `≤ ${max}x: met`;
+  if (median(ratios) <= max) return `≤ ${max}x: met at the median, not over the whole range`;
+  return `≤ ${max}x: **not met**`;
 }

@@ -84,7 +84,7 @@ async function warm(subject: Subject, aws: AwsSide, snowflake: LocalSnowflake) {
 }
 
 async function main(): Promise<void> {
-  const commit = process.env.BENCH_NO_WRITE ? 'uncommitted' : measuredCommit();
+  const commit = process.env.BENCH_NO_WRITE ? 'uncommitted' : measuredCommit('workload-identity');
   const aws = await AwsSide.start();
   // The endpoint asks STS who the caller is through the proxy, where the STS latency is injected.
   const snowflake = await startLocalSnowflake({ sts: { endpointUrl: aws.proxy.endpoint } });
