@@ -2,8 +2,7 @@
  * A loopback HTTP server standing in for CloudFormation's pre-signed response URL: it records
  * every PUT body the custom resource sends.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLoopbackServer } from './loopback-server';
 
 export interface ResponseServer {
   readonly url: (key: string) => string;
@@ -19,25 +18,18 @@ export interface ResponseServer {
 export async function startResponseServer(): Promise<ResponseServer> {
   const bodies = new Map<string, Record<string, unknown>>();
   const raw: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += String(c); });
-    req.on('end', () => {
-      raw.push(body);
-      bodies.set(decodeURIComponent((req.url ?? '/').slice(1)), req.method === 'PUT' ? JSON.parse(body) : { method: req.method });
-      res.writeHead(200).end();
-    });
+  const server = await startLoopbackServer((req, data, res) => {
+    const body = data.toString('utf8');
+    raw.push(body);
+    bodies.set(decodeURIComponent((req.url ?? '/').slice(1)), req.method === 'PUT' ? JSON.parse(body) : { method: req.method });
+    res.writeHead(200).end();
   });
-  let connections = 0;
-  server.on('connection', () => { connections++; });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: (key) => `http://127.0.0.1:${port}/${encodeURIComponent(key)}`,
-    port,
-    connections: () => connections,
+    url: (key) => `${server.url}/${encodeURIComponent(key)}`,
+    port: server.port,
+    connections: server.connections,
     bodies,
     raw,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
 }

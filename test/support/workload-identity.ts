@@ -9,7 +9,7 @@
  * The local endpoint (started with `sts: { endpointUrl: moto }`) verifies the attestation itself.
  */
 import * as http from 'node:http';
-import * as net from 'node:net';
+import { startLoopbackServer } from './loopback-server';
 
 /** The execution role's temporary credentials. */
 export interface RoleCredentials {
@@ -97,47 +97,28 @@ export interface LoginProxy {
 /** A loopback proxy to `target` (the local endpoint's URL) that sees, and may alter, each login's attestation. */
 export async function startLoginProxy(target: string): Promise<LoginProxy> {
   const upstream = new URL(target);
-  const sockets = new Set<net.Socket>();
-  const proxy: LoginProxy = {
-    url: '',
-    tokens: [],
-    tamper: undefined,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if ((req.url ?? '').startsWith('/session/v1/login-request')) {
-        const login = JSON.parse(body.toString('utf8')) as { data: Record<string, unknown> };
-        if (typeof login.data.TOKEN === 'string') {
-          proxy.tokens.push(login.data.TOKEN);
-          if (proxy.tamper) {
-            const attestation = JSON.parse(Buffer.from(login.data.TOKEN, 'base64').toString('utf8')) as Attestation;
-            login.data.TOKEN = Buffer.from(JSON.stringify(proxy.tamper(attestation)), 'utf8').toString('base64');
-            body = Buffer.from(JSON.stringify(login), 'utf8');
-          }
+  const proxy: LoginProxy = { url: '', tokens: [], tamper: undefined, close: async () => undefined };
+  const server = await startLoopbackServer((req, received, res) => {
+    let body = received;
+    if ((req.url ?? '').startsWith('/session/v1/login-request')) {
+      const login = JSON.parse(body.toString('utf8')) as { data: Record<string, unknown> };
+      if (typeof login.data.TOKEN === 'string') {
+        proxy.tokens.push(login.data.TOKEN);
+        if (proxy.tamper) {
+          const attestation = JSON.parse(Buffer.from(login.data.TOKEN, 'base64').toString('utf8')) as Attestation;
+          login.data.TOKEN = Buffer.from(JSON.stringify(proxy.tamper(attestation)), 'utf8').toString('base64');
+          body = Buffer.from(JSON.stringify(login), 'utf8');
         }
       }
-      const headers = { ...req.headers, 'host': upstream.host, 'content-length': String(body.length) };
-      delete headers['content-encoding'];
-      const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      forward.on('error', () => res.destroy());
-      forward.end(body);
+    }
+    const headers = { ...req.headers, 'host': upstream.host, 'content-length': String(body.length) };
+    delete headers['content-encoding'];
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
     });
+    forward.on('error', () => res.destroy());
+    forward.end(body);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  (proxy as { url: string }).url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  return proxy;
+  return Object.assign(proxy, { url: server.url, close: server.close });
 }

@@ -6,13 +6,12 @@
  * is in workload-identity.e2e.test.ts.
  */
 import * as http from 'node:http';
-import * as net from 'node:net';
-import { AddressInfo } from 'node:net';
 import { optionsFromEnvironment, SnowflakeConnector } from '../../../src/runtime/connector';
 import type { Credentials } from '../../../src/runtime/connector/credentials';
 import { connectionOptions, loadDriver } from '../../../src/runtime/connector/driver';
 import { allowLoopbackOverride, WIF_ALLOWED_HOST_SUFFIXES_ENV } from '../../../src/runtime/connector/workload-identity';
 import { setWorkloadIdentitySql } from '../../../src/shared/workload-identity';
+import { startLoopbackServer } from '../../support/loopback-server';
 
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/app/connector-role';
 const OTHER_ARN = 'arn:aws:iam::123456789012:role/other-role';
@@ -158,31 +157,15 @@ interface Catcher {
 }
 
 async function catcher(): Promise<Catcher> {
-  const sockets = new Set<net.Socket>();
-  const self: Catcher = {
-    url: '',
-    requests: [],
-    answer: () => ({ status: 500, body: '{}' }),
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      self.requests.push({ path: req.url ?? '', body, headers: req.headers });
-      const a = self.answer(req.url ?? '', body);
-      res.writeHead(a.status, { 'content-type': a.type ?? 'application/json' });
-      res.end(a.body);
-    });
+  const self: Catcher = { url: '', requests: [], answer: () => ({ status: 500, body: '{}' }), close: async () => undefined };
+  const server = await startLoopbackServer((req, data, res) => {
+    const body = data.toString('utf8');
+    self.requests.push({ path: req.url ?? '', body, headers: req.headers });
+    const a = self.answer(req.url ?? '', body);
+    res.writeHead(a.status, { 'content-type': a.type ?? 'application/json' });
+    res.end(a.body);
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  (self as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return self;
+  return Object.assign(self, { url: server.url, close: server.close });
 }
 
 describe('with the real driver', () => {

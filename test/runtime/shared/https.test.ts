@@ -7,32 +7,19 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { httpsRequest } from '../../../src/runtime/shared/https';
+import { LoopbackServer, startLoopbackServer } from '../../support/loopback-server';
 
-let server: http.Server;
+let server: LoopbackServer;
 let base: string;
-const sockets = new Set<net.Socket>();
-let connections = 0;
 let handle: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
+const connections = () => server.connections();
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, Buffer.concat(chunks).toString('utf8'), res));
-  });
-  server.on('connection', (socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  server = await startLoopbackServer((req, body, res) => handle(req, body.toString('utf8'), res));
+  base = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 const JSON_TEXT = JSON.stringify({ rows: [['1', 'Ada'], ['2', 'Grace']], note: 'ünïcode ✓' });
 
@@ -53,14 +40,14 @@ test('sends the method, headers and body, and answers status, headers and text',
 test('keeps the connection alive between requests, as fetch does (a warm function pays no new handshake)', async () => {
   handle = (_req, _body, res) => res.writeHead(200).end('{}');
   await httpsRequest(new URL('/a', base), { method: 'GET', headers: {} });
-  const before = connections;
+  const before = connections();
   for (let i = 0; i < 5; i++) await httpsRequest(new URL('/b', base), { method: 'GET', headers: {} });
-  expect(connections).toBe(before);
+  expect(connections()).toBe(before);
   // The control: a server that closes each connection makes the client open new ones.
   handle = (_req, _body, res) => res.writeHead(200, { connection: 'close' }).end('{}');
   await httpsRequest(new URL('/c', base), { method: 'GET', headers: {} });
   await httpsRequest(new URL('/d', base), { method: 'GET', headers: {} });
-  expect(connections).toBeGreaterThan(before);
+  expect(connections()).toBeGreaterThan(before);
 });
 
 describe('decodes the Content-Encoding (Snowflake gzips result partitions 1..n-1)', () => {
@@ -89,11 +76,11 @@ describe('(failing cases) failures reject as fetch rejects, so the callers name 
   });
 
   test('an already aborted signal sends nothing', async () => {
-    const before = connections;
+    const before = connections();
     const controller = new AbortController();
     controller.abort(new Error('stopped'));
     await expect(httpsRequest(new URL('/x', base), { method: 'GET', headers: {}, signal: controller.signal })).rejects.toThrow('stopped');
-    expect(connections).toBe(before);
+    expect(connections()).toBe(before);
   });
 
   test('a connection reset before the answer is complete rejects with code ECONNRESET', async () => {
