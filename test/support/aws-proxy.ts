@@ -6,7 +6,7 @@
  * Point clients at `proxy.endpoint` (`awsEnvFor(proxy)`) instead of moto's.
  */
 import * as http from 'node:http';
-import * as net from 'node:net';
+import { startLoopbackServer } from './loopback-server';
 import type { MotoServer } from './moto';
 
 export interface AwsCall {
@@ -46,78 +46,63 @@ export async function startAwsProxy(moto: MotoServer): Promise<AwsProxy> {
   const upstream = new URL(moto.endpoint);
   const calls: AwsCall[] = [];
   const faults: { operation: string; fault: AwsFault; remaining: number }[] = [];
-  const sockets = new Set<net.Socket>();
   const latency = new Map<string, number>();
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const target = String(req.headers['x-amz-target'] ?? '');
-      let operation = target;
-      let body: Record<string, unknown> | undefined;
-      if (target) {
-        // JSON protocol: "secretsmanager.GetSecretValue"
-        try { body = JSON.parse(raw.toString('utf8')); } catch { body = undefined; }
-      } else {
-        // Query protocol (STS): Action=GetCallerIdentity&Version=...
-        const params = new URLSearchParams(raw.toString('utf8'));
-        operation = params.get('Action') ? `query:${params.get('Action')}` : `${req.method} ${req.url}`;
-      }
-      const slot = faults.find((f) => f.remaining > 0 && (f.operation === operation || f.operation === '*'));
-      if (slot) {
-        slot.remaining--;
-        calls.push({ operation, body, outcome: 'fault' });
-        const { fault } = slot;
-        if (fault.reset) {
-          req.socket.destroy();
-          return;
-        }
-        if (fault.hangMs !== undefined) {
-          setTimeout(() => req.socket.destroy(), fault.hangMs).unref();
-          return;
-        }
-        res.writeHead(fault.status ?? 400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fault' });
-        res.end(JSON.stringify({ __type: fault.type ?? 'ThrottlingException', message: fault.message ?? 'Rate exceeded' }));
+  const server = await startLoopbackServer((req, raw, res) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    let operation = target;
+    let body: Record<string, unknown> | undefined;
+    if (target) {
+      // JSON protocol: "secretsmanager.GetSecretValue"
+      try { body = JSON.parse(raw.toString('utf8')); } catch { body = undefined; }
+    } else {
+      // Query protocol (STS): Action=GetCallerIdentity&Version=...
+      const params = new URLSearchParams(raw.toString('utf8'));
+      operation = params.get('Action') ? `query:${params.get('Action')}` : `${req.method} ${req.url}`;
+    }
+    const slot = faults.find((f) => f.remaining > 0 && (f.operation === operation || f.operation === '*'));
+    if (slot) {
+      slot.remaining--;
+      calls.push({ operation, body, outcome: 'fault' });
+      const { fault } = slot;
+      if (fault.reset) {
+        req.socket.destroy();
         return;
       }
-      calls.push({ operation, body, outcome: 'forwarded' });
-      const delay = (latency.get(operation) ?? 0) + (latency.get('*') ?? 0);
-      setTimeout(() => forwardRequest(), delay);
-      function forwardRequest(): void {
-        const forward = http.request({
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-        }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
-        forward.on('error', () => res.destroy());
-        forward.end(raw);
+      if (fault.hangMs !== undefined) {
+        setTimeout(() => req.socket.destroy(), fault.hangMs).unref();
+        return;
       }
-    });
+      res.writeHead(fault.status ?? 400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fault' });
+      res.end(JSON.stringify({ __type: fault.type ?? 'ThrottlingException', message: fault.message ?? 'Rate exceeded' }));
+      return;
+    }
+    calls.push({ operation, body, outcome: 'forwarded' });
+    const delay = (latency.get(operation) ?? 0) + (latency.get('*') ?? 0);
+    setTimeout(() => forwardRequest(), delay);
+    function forwardRequest(): void {
+      const forward = http.request({
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      forward.end(raw);
+    }
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.url,
     calls,
     count: (operation) => calls.filter((c) => c.operation === operation).length,
     inject: (operation, fault, times = 1) => { faults.push({ operation, fault, remaining: times }); },
     clearFaults: () => { faults.length = 0; },
     setLatency: (operation, ms) => { latency.set(operation, ms); },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: server.close,
   };
 }
