@@ -70,8 +70,9 @@ export function httpsRequest(url: URL, request: HttpsRequest): Promise<HttpsAnsw
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A connection closed before the whole answer came: Node emits 'error' on the response, with
+      // code ECONNRESET (its http docs, http.request: "premature connection close after the response is received").
       res.on('error', fail);
-      res.on('aborted', () => fail(Object.assign(new Error('The connection closed before the answer was complete'), { code: 'ECONNRESET' })));
       res.on('end', () => {
         decode(Buffer.concat(chunks), res.headers['content-encoding']).then((body) => {
           if (settled) return;
