@@ -258,7 +258,10 @@ describe('the attestation is a signed STS GetCallerIdentity request meant for Sn
   });
 
   test('a signature made with another secret key for the same access key is refused', async () => {
-    const forged = await signedToken({ ...lambda, secretAccessKey: `${lambda.secretAccessKey.slice(0, -1)}x` });
+    // Another last character (moto's keys are random: a key already ending in 'x' would not change with 'x').
+    const wrongKey = `${lambda.secretAccessKey.slice(0, -1)}${lambda.secretAccessKey.endsWith('x') ? 'y' : 'x'}`;
+    expect(wrongKey).not.toBe(lambda.secretAccessKey);
+    const forged = await signedToken({ ...lambda, secretAccessKey: wrongKey });
     await expect(refusal(forged)).resolves.toMatchObject({ error: 'WIF_SIGNATURE' });
   });
 
